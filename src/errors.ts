@@ -1,0 +1,230 @@
+/**
+ * The one error hierarchy. Every HTTP status the gateway answers with is chosen
+ * here; `src/http/errors.ts` only renders these into the two wire shapes
+ * (`{"detail"}` on the management API, OpenAI's `{"error"}` on proxy routes).
+ */
+
+export type FieldErrors = Record<string, string[]>;
+
+export abstract class GatewayError extends Error {
+  abstract readonly status: number;
+  /** OpenAI-style error type, used when rendered on proxy routes. */
+  readonly type: string = 'invalid_request_error';
+  readonly code: string | null = null;
+  readonly param: string | null = null;
+  /** A retry of the same upstream call may succeed. */
+  get retryable(): boolean {
+    return false;
+  }
+  /** Another model may succeed where this one failed. */
+  get fallbackable(): boolean {
+    return false;
+  }
+
+  /** Extra top-level fields of the `{"detail"}` body. */
+  extraBody(): Record<string, unknown> {
+    return {};
+  }
+}
+
+export class AuthMissingError extends GatewayError {
+  readonly status = 401;
+  override readonly type = 'authentication_error';
+  constructor() {
+    super('Authentication credentials were not provided.');
+  }
+}
+
+export class AuthInvalidError extends GatewayError {
+  readonly status = 401;
+  override readonly type = 'authentication_error';
+  constructor() {
+    super('Your API key is invalid or expired, please check your API key.');
+  }
+}
+
+export class ValidationError extends GatewayError {
+  readonly status = 422;
+  override readonly param: string | null;
+  constructor(readonly errors: FieldErrors) {
+    const first = Object.entries(errors)[0];
+    super(first ? `${first[0]}: ${first[1].join('; ')}` : 'Validation error');
+    this.param = first?.[0] ?? null;
+  }
+  static field(field: string, message: string): ValidationError {
+    return new ValidationError({ [field]: [message] });
+  }
+  override extraBody() {
+    return { errors: this.errors };
+  }
+}
+
+export class BadRequestError extends GatewayError {
+  readonly status = 400;
+  constructor(
+    message: string,
+    override readonly param: string | null = null,
+  ) {
+    super(message);
+  }
+}
+
+export class ImmutableFieldError extends GatewayError {
+  readonly status = 400;
+  constructor(readonly field: string) {
+    super(`The field '${field}' cannot be modified`);
+  }
+  override extraBody() {
+    return { error: 'Cannot update immutable field' };
+  }
+}
+
+export class NotFoundError extends GatewayError {
+  readonly status = 404;
+  override readonly type = 'not_found_error';
+}
+
+export class ModelNotFoundError extends NotFoundError {
+  override get fallbackable(): boolean {
+    return true;
+  }
+  constructor(readonly model: string) {
+    super(
+      `Requested model: ${model} is not available in the model list. Check GET /api/models/public or add it with POST /api/models/.`,
+    );
+  }
+}
+
+export class PayloadTooLargeError extends GatewayError {
+  readonly status = 413;
+  constructor(limitBytes: number) {
+    super(`Request body is larger than the limit of ${limitBytes} bytes`);
+  }
+}
+
+export class BudgetExceededError extends GatewayError {
+  readonly status = 402;
+  override readonly type = 'insufficient_quota';
+  override readonly code = 'budget_exceeded';
+  constructor(
+    readonly budget: 'period_budget' | 'total_budget' | 'spending_limit',
+    readonly limit: number,
+    readonly used: number,
+  ) {
+    super(`Customer ${budget} of ${limit} USD is exhausted: ${used} USD used`);
+  }
+  override extraBody() {
+    return { budget: this.budget, limit: this.limit, used: this.used };
+  }
+}
+
+export class RateLimitError extends GatewayError {
+  readonly status = 429;
+  override readonly type = 'rate_limit_error';
+  override readonly code = 'rate_limit_exceeded';
+  constructor(readonly retryAfterSeconds: number) {
+    super('Rate limit exceeded');
+  }
+  override extraBody() {
+    return { retry_after: this.retryAfterSeconds };
+  }
+}
+
+export class StreamTimeoutError extends GatewayError {
+  readonly status = 408;
+  override readonly type = 'timeout_error';
+}
+
+export class QueueFullError extends GatewayError {
+  readonly status = 503;
+  override readonly type = 'server_error';
+  override readonly code = 'queue_full';
+  constructor() {
+    super('The span writer queue is full; try again shortly');
+  }
+}
+
+export class InternalError extends GatewayError {
+  readonly status = 500;
+  override readonly type = 'server_error';
+  override readonly code = 'INTERNAL_ERROR';
+  constructor() {
+    super('Internal server error');
+  }
+}
+
+export interface UpstreamErrorInit {
+  provider: string;
+  model: string;
+  /** HTTP status from the provider; 0 for connection failures, 504 for timeouts. */
+  status: number;
+  message: string;
+  type?: string;
+  code?: string | null;
+  param?: string | null;
+  retryAfterMs?: number;
+  /** The caller supplied its own credentials and the provider rejected them. */
+  callerCredentials?: boolean;
+}
+
+/** The only error providers throw. */
+export class UpstreamError extends GatewayError {
+  readonly status: number;
+  override readonly type: string;
+  override readonly code: string | null;
+  override readonly param: string | null;
+  readonly provider: string;
+  readonly model: string;
+  readonly upstreamStatus: number;
+  readonly retryAfterMs: number | undefined;
+  readonly callerCredentials: boolean;
+
+  constructor(init: UpstreamErrorInit) {
+    super(init.message);
+    this.provider = init.provider;
+    this.model = init.model;
+    this.upstreamStatus = init.status;
+    // A connection failure has no upstream status; the client sees a bad gateway.
+    this.status = init.status >= 400 && init.status <= 599 ? init.status : 502;
+    this.type = init.type ?? (this.status >= 500 ? 'server_error' : 'invalid_request_error');
+    this.code = init.code ?? null;
+    this.param = init.param ?? null;
+    this.retryAfterMs = init.retryAfterMs;
+    this.callerCredentials = init.callerCredentials ?? false;
+  }
+
+  override get retryable(): boolean {
+    const s = this.upstreamStatus;
+    return s === 0 || s === 408 || s === 429 || s >= 500;
+  }
+
+  override get fallbackable(): boolean {
+    const rejectedOwnKey = this.callerCredentials && (this.upstreamStatus === 401 || this.upstreamStatus === 403);
+    return !rejectedOwnKey;
+  }
+}
+
+export interface FailedAttempt {
+  model: string;
+  provider: string;
+  status: number;
+  message: string;
+}
+
+export class AllModelsFailedError extends GatewayError {
+  readonly status: number;
+  override readonly type: string;
+  override readonly code = 'all_models_failed';
+
+  constructor(readonly attempts: FailedAttempt[]) {
+    const list = attempts.map((a) => `${a.model} (${a.status}: ${a.message})`).join('; ');
+    super(`All models failed: ${list}`);
+    // The last error is the most telling for the client's status.
+    const last = attempts[attempts.length - 1];
+    this.status = last && last.status >= 400 ? last.status : 502;
+    this.type = this.status >= 500 ? 'server_error' : 'invalid_request_error';
+  }
+  override extraBody() {
+    return { attempts: this.attempts };
+  }
+}
