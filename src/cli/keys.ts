@@ -1,0 +1,93 @@
+/** `switchyard keys ...`: key management straight against the data file. */
+import { parseArgs } from 'node:util';
+import { DEFAULT_ORG } from '../bootstrap.ts';
+import { type Config, databasePath } from '../config.ts';
+import { parseEnvironment } from '../http/scope.ts';
+import { SlidingWindowLimiter } from '../lib/rate-limit.ts';
+import { KeyService } from '../modules/keys/service.ts';
+import { openSqliteStore } from '../store/sqlite/index.ts';
+import type { Store } from '../store/types.ts';
+import { UsageError } from './args.ts';
+
+const OPTIONS = {
+  org: { type: 'string' },
+  env: { type: 'string' },
+  name: { type: 'string' },
+  expires: { type: 'string' },
+  'rate-limit': { type: 'string' },
+  'max-usage': { type: 'string' },
+  'spending-limit': { type: 'string' },
+  'data-dir': { type: 'string' },
+  config: { type: 'string' },
+} as const;
+
+function num(v: string | undefined, flag: string, integer: boolean): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || (integer && !Number.isInteger(n))) {
+    throw new UsageError(`--${flag} must be ${integer ? 'an integer' : 'a number'}, got '${v}'`);
+  }
+  return n;
+}
+
+async function orgId(store: Store, name: string, create: boolean): Promise<string> {
+  const org = (await store.orgs.getByName(name)) ?? (create ? await store.orgs.create(name) : null);
+  if (!org) throw new UsageError(`no organization named '${name}'`);
+  return org.id;
+}
+
+export async function keysCommand(argv: string[], config: Config, out: (line: string) => void): Promise<void> {
+  let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true; args: string[] }>>;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const { values: v, positionals } = parsed;
+  const [action, target] = positionals;
+  const store = openSqliteStore({ path: databasePath(config) });
+  const keys = new KeyService(store, new SlidingWindowLimiter());
+  try {
+    if (action === 'create') {
+      const expires = v.expires === undefined ? undefined : Date.parse(v.expires);
+      if (expires !== undefined && Number.isNaN(expires)) throw new UsageError(`--expires must be an ISO date, got '${v.expires}'`);
+      const environment = v.env === undefined ? 'prod' : parseEnvironmentOrUsage(v.env);
+      const org = v.org ?? DEFAULT_ORG;
+      const { record, key } = await keys.create(await orgId(store, org, true), {
+        name: v.name ?? `${org} ${environment} key`,
+        environment,
+        expires_at: expires,
+        rate_limit: num(v['rate-limit'], 'rate-limit', true),
+        max_usage: num(v['max-usage'], 'max-usage', true),
+        spending_limit: num(v['spending-limit'], 'spending-limit', false),
+      });
+      out(`Created key ${record.id} for organization '${org}' (${environment}). Shown once:`);
+      out(key);
+    } else if (action === 'list') {
+      const list = await keys.list(await orgId(store, v.org ?? DEFAULT_ORG, false));
+      out(['id', 'prefix', 'env', 'name', 'created', 'status'].join('\t'));
+      for (const k of list) {
+        const status = k.revoked_at !== null ? 'revoked' : k.expires_at !== null && k.expires_at <= Date.now() ? 'expired' : 'active';
+        out([k.id, k.prefix, k.environment, k.name, new Date(k.created_at).toISOString(), status].join('\t'));
+      }
+    } else if (action === 'revoke') {
+      if (!target) throw new UsageError('keys revoke needs a key id or prefix');
+      const rec = target.startsWith('key_') ? null : await store.keys.findByPrefix(target);
+      const org = rec ? rec.org_id : await orgId(store, v.org ?? DEFAULT_ORG, false);
+      await keys.revoke(org, rec ? rec.id : target);
+      out(`Revoked ${rec ? rec.id : target}`);
+    } else {
+      throw new UsageError(`unknown keys action '${action ?? ''}': use create, list or revoke`);
+    }
+  } finally {
+    await store.close();
+  }
+}
+
+function parseEnvironmentOrUsage(value: string) {
+  try {
+    return parseEnvironment(value, '--env');
+  } catch {
+    throw new UsageError(`--env must be prod or test, got '${value}'`);
+  }
+}

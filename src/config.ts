@@ -1,0 +1,290 @@
+/**
+ * Configuration: one TypeBox schema, filled from defaults < config file <
+ * environment < command-line flags, checked once at start-up. A bad value stops
+ * start-up with a message naming the key, the source and the reason.
+ */
+import { type Static, type TSchema, Type as T } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import { existsSync, readFileSync } from 'node:fs';
+import { extname, join, resolve } from 'node:path';
+
+const Credentials = T.Object(
+  {
+    api_key: T.Optional(T.String()),
+    api_base: T.Optional(T.String()),
+    api_version: T.Optional(T.String()),
+    deployment: T.Optional(T.String()),
+  },
+  { additionalProperties: false },
+);
+
+const ProviderConfig = T.Object(
+  {
+    /** Which adapter speaks to it; defaults to the provider id's own kind, else openai-compatible. */
+    kind: T.Optional(
+      T.Union([T.Literal('openai'), T.Literal('azure'), T.Literal('anthropic'), T.Literal('gemini'), T.Literal('mock')]),
+    ),
+    api_key: T.Optional(T.String()),
+    api_base: T.Optional(T.String()),
+    api_version: T.Optional(T.String()),
+    /** Azure: model name -> deployment name. */
+    deployments: T.Optional(T.Record(T.String(), T.String())),
+  },
+  { additionalProperties: false },
+);
+
+const GroupEntry = T.Object(
+  {
+    model: T.String({ minLength: 1 }),
+    weight: T.Number({ exclusiveMinimum: 0 }),
+    credentials: T.Optional(Credentials),
+  },
+  { additionalProperties: false },
+);
+
+const CustomModel = T.Object(
+  {
+    model_name: T.String({ minLength: 1 }),
+    base_model_name: T.Optional(T.String()),
+    provider_id: T.String({ minLength: 1 }),
+    input_cost: T.Number({ minimum: 0 }),
+    output_cost: T.Number({ minimum: 0 }),
+    cache_hit_input_cost: T.Optional(T.Number({ minimum: 0 })),
+    cache_creation_input_cost: T.Optional(T.Number({ minimum: 0 })),
+    max_context_window: T.Optional(T.Integer({ minimum: 1 })),
+  },
+  { additionalProperties: false },
+);
+
+export const ConfigSchema = T.Object(
+  {
+    host: T.String({ minLength: 1, default: '127.0.0.1' }),
+    port: T.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
+    data_dir: T.String({ minLength: 1, default: './data' }),
+    log_level: T.Union([T.Literal('debug'), T.Literal('info'), T.Literal('warn'), T.Literal('error')], {
+      default: 'info',
+    }),
+    body_limit_mb: T.Number({ exclusiveMinimum: 0, maximum: 1024, default: 32 }),
+    shutdown_timeout_ms: T.Integer({ minimum: 0, default: 10_000 }),
+    mock_provider: T.Boolean({ default: true }),
+    /** A key with a known value, created at start if absent (containers). Format `<8>.<32>`. */
+    bootstrap_key: T.Optional(T.String({ pattern: '^[A-Za-z0-9]{8}\\.[A-Za-z0-9]{32}$' })),
+    bootstrap_key_env: T.Union([T.Literal('prod'), T.Literal('test')], { default: 'prod' }),
+    providers: T.Record(T.String(), ProviderConfig, { default: {} }),
+    load_balance_groups: T.Record(T.String(), T.Object({ models: T.Array(GroupEntry, { minItems: 1 }) }), {
+      default: {},
+    }),
+    models: T.Array(CustomModel, { default: [] }),
+    cache: T.Object(
+      {
+        max_bytes: T.Integer({ minimum: 0, default: 128 * 1024 * 1024 }),
+        default_ttl_s: T.Number({ exclusiveMinimum: 0, default: 30 * 24 * 3600 }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    routing: T.Object(
+      {
+        /** Whole request, all attempts included. */
+        timeout_ms: T.Integer({ minimum: 1, default: 600_000 }),
+        attempt_timeout_ms: T.Integer({ minimum: 1, default: 300_000 }),
+        /** SSE keep-alive comment interval while the upstream is silent. */
+        keepalive_ms: T.Integer({ minimum: 100, default: 15_000 }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    writer: T.Object(
+      {
+        max_queue: T.Integer({ minimum: 1, default: 100_000 }),
+        batch_size: T.Integer({ minimum: 1, default: 2_000 }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export type Config = Static<typeof ConfigSchema>;
+export type ProviderConfig = Static<typeof ProviderConfig>;
+export type GroupEntry = Static<typeof GroupEntry>;
+export type CustomModelConfig = Static<typeof CustomModel>;
+
+export class ConfigError extends Error {}
+
+type Source = 'default' | 'config file' | 'environment' | 'flag';
+type Layer = { values: Record<string, unknown>; source: Source; names: Record<string, string> };
+
+/** Environment variables and the config key each one sets. */
+const ENV_KEYS: Record<string, string> = {
+  SWITCHYARD_HOST: 'host',
+  SWITCHYARD_PORT: 'port',
+  SWITCHYARD_DATA_DIR: 'data_dir',
+  SWITCHYARD_LOG_LEVEL: 'log_level',
+  SWITCHYARD_BODY_LIMIT_MB: 'body_limit_mb',
+  SWITCHYARD_SHUTDOWN_TIMEOUT_MS: 'shutdown_timeout_ms',
+  SWITCHYARD_MOCK_PROVIDER: 'mock_provider',
+  SWITCHYARD_BOOTSTRAP_KEY: 'bootstrap_key',
+  SWITCHYARD_BOOTSTRAP_KEY_ENV: 'bootstrap_key_env',
+};
+
+/** Well-known provider variables; any provider also takes SWITCHYARD_PROVIDER_<ID>_<FIELD>. */
+const PROVIDER_ENV: Record<string, [string, keyof ProviderConfig]> = {
+  OPENAI_API_KEY: ['openai', 'api_key'],
+  OPENAI_BASE_URL: ['openai', 'api_base'],
+  ANTHROPIC_API_KEY: ['anthropic', 'api_key'],
+  GEMINI_API_KEY: ['gemini', 'api_key'],
+  AZURE_OPENAI_API_KEY: ['azure', 'api_key'],
+  AZURE_OPENAI_ENDPOINT: ['azure', 'api_base'],
+  AZURE_OPENAI_API_VERSION: ['azure', 'api_version'],
+  GROQ_API_KEY: ['groq', 'api_key'],
+  MISTRAL_API_KEY: ['mistral', 'api_key'],
+  DEEPSEEK_API_KEY: ['deepseek', 'api_key'],
+  TOGETHER_API_KEY: ['together', 'api_key'],
+  OPENROUTER_API_KEY: ['openrouter', 'api_key'],
+};
+
+const FLAG_KEYS: Record<string, string> = {
+  '--host': 'host',
+  '--port': 'port',
+  '--data-dir': 'data_dir',
+  '--log-level': 'log_level',
+  '--body-limit-mb': 'body_limit_mb',
+  '--shutdown-timeout-ms': 'shutdown_timeout_ms',
+};
+
+export interface ConfigInput {
+  argv: string[];
+  env: Record<string, string | undefined>;
+}
+
+/** Flags that take a value, for the CLI's own parsing. */
+export const CONFIG_FLAGS = [...Object.keys(FLAG_KEYS), '--config'];
+
+function readFile(path: string): Record<string, unknown> {
+  if (!existsSync(path)) throw new ConfigError(`config file ${path} does not exist`);
+  const text = readFileSync(path, 'utf8');
+  let parsed: unknown;
+  try {
+    const ext = extname(path).toLowerCase();
+    parsed = ext === '.yaml' || ext === '.yml' ? Bun.YAML.parse(text) : ext === '.toml' ? Bun.TOML.parse(text) : JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(`config file ${path} cannot be parsed: ${(err as Error).message}`);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new ConfigError(`config file ${path} must hold an object at the top level`);
+  }
+  return parsed as Record<string, unknown>;
+}
+
+function flagLayer(argv: string[]): { layer: Layer; configPath: string | undefined; noMock: boolean } {
+  const values: Record<string, unknown> = {};
+  const names: Record<string, string> = {};
+  let configPath: string | undefined;
+  let noMock = false;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    const [flag, inline] = arg.includes('=') ? (arg.split(/=(.*)/s, 2) as [string, string]) : [arg, undefined];
+    if (flag === '--no-mock-provider') {
+      noMock = true;
+      continue;
+    }
+    if (flag !== '--config' && !(flag in FLAG_KEYS)) continue;
+    const value = inline ?? argv[++i];
+    if (value === undefined) throw new ConfigError(`flag ${flag} needs a value`);
+    if (flag === '--config') configPath = value;
+    else {
+      const key = FLAG_KEYS[flag] as string;
+      values[key] = value;
+      names[key] = flag;
+    }
+  }
+  if (noMock) {
+    values.mock_provider = false;
+    names.mock_provider = '--no-mock-provider';
+  }
+  return { layer: { values, source: 'flag', names }, configPath, noMock };
+}
+
+function envLayer(env: ConfigInput['env']): Layer {
+  const values: Record<string, unknown> = {};
+  const names: Record<string, string> = {};
+  for (const [name, key] of Object.entries(ENV_KEYS)) {
+    const v = env[name];
+    if (v !== undefined && v !== '') {
+      values[key] = v;
+      names[key] = name;
+    }
+  }
+  const providers: Record<string, Record<string, string>> = {};
+  const setProvider = (id: string, field: string, v: string) => {
+    providers[id] ??= {};
+    (providers[id] as Record<string, string>)[field] = v;
+  };
+  for (const [name, [id, field]] of Object.entries(PROVIDER_ENV)) {
+    const v = env[name];
+    if (v) setProvider(id, field, v);
+  }
+  for (const [name, v] of Object.entries(env)) {
+    const m = /^SWITCHYARD_PROVIDER_([A-Z0-9_]+?)_(API_KEY|API_BASE|API_VERSION|KIND)$/.exec(name);
+    if (m && v) setProvider((m[1] as string).toLowerCase(), (m[2] as string).toLowerCase(), v);
+  }
+  if (Object.keys(providers).length > 0) {
+    values.providers = providers;
+    names.providers = 'provider environment variables';
+  }
+  return { values, source: 'environment', names };
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/** Deep merge of plain objects; arrays and scalars from `over` replace. */
+function merge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    const b = out[k];
+    out[k] = isPlainObject(b) && isPlainObject(v) ? merge(b, v) : v;
+  }
+  return out;
+}
+
+function describeSource(path: string, layers: Layer[]): string {
+  const top = path.split('/')[1] ?? '';
+  for (const layer of [...layers].reverse()) {
+    if (top in layer.values) {
+      const name = layer.names[top];
+      return name ? `${layer.source} ${name}` : layer.source;
+    }
+  }
+  return 'default';
+}
+
+function check(schema: TSchema, value: unknown, layers: Layer[]): void {
+  const first = Value.Errors(schema, value).First();
+  if (!first) return;
+  const key = first.path.replace(/^\//, '').replaceAll('/', '.') || '(top level)';
+  const unknownKey = first.message.includes('additional') || first.message.includes('Unexpected property');
+  const reason = unknownKey ? 'unknown key' : `${first.message}, got ${JSON.stringify(first.value)}`;
+  throw new ConfigError(`invalid config key '${key}' (from ${describeSource(first.path, layers)}): ${reason}`);
+}
+
+export function loadConfig(input: ConfigInput): Config {
+  const { layer: flags, configPath } = flagLayer(input.argv);
+  const filePath = configPath ?? input.env.SWITCHYARD_CONFIG;
+  const layers: Layer[] = [];
+  if (filePath) {
+    layers.push({ values: readFile(resolve(filePath)), source: 'config file', names: {} });
+  }
+  layers.push(envLayer(input.env), flags);
+  let merged: Record<string, unknown> = {};
+  for (const l of layers) merged = merge(merged, l.values);
+  // Strings from flags and the environment become numbers and booleans here;
+  // defaults fill what no layer set.
+  const converted = Value.Default(ConfigSchema, Value.Convert(ConfigSchema, merged));
+  check(ConfigSchema, converted, layers);
+  return converted as Config;
+}
+
+export function databasePath(config: Config): string {
+  return join(config.data_dir, 'switchyard.db');
+}

@@ -1,0 +1,23 @@
+/**
+ * Authentication for the HTTP layer: reads the key from any of the three
+ * headers the reference accepts and resolves the caller. Feature modules
+ * `.use(requireAuth(keys))` and receive `principal` in their handlers.
+ */
+import { Elysia } from 'elysia';
+import type { KeyService } from '../modules/keys/service.ts';
+
+/** `Authorization: Bearer KEY`, `Authorization: Api-Key KEY` or `X-Auth-Api-Key: KEY`. */
+export function extractKey(headers: Record<string, string | undefined>): string | null {
+  const direct = headers['x-auth-api-key']?.trim();
+  if (direct) return direct;
+  const auth = headers.authorization?.trim();
+  if (!auth) return null;
+  const m = /^(bearer|api-key)\s+(.+)$/i.exec(auth);
+  return m ? (m[2] as string).trim() : null;
+}
+
+export function requireAuth(keys: KeyService) {
+  return new Elysia().derive({ as: 'scoped' }, async ({ headers }) => ({
+    principal: await keys.authenticate(extractKey(headers)),
+  }));
+}

@@ -1,0 +1,91 @@
+/**
+ * Renders every error into the reference's bodies. Statuses come from the
+ * error classes (src/errors.ts); this file only chooses the wire shape:
+ * OpenAI's `{"error": {...}}` on proxy routes, `{"detail": ...}` elsewhere.
+ */
+import {
+  BadRequestError,
+  GatewayError,
+  InternalError,
+  NotFoundError,
+  ValidationError,
+  type FieldErrors,
+} from '../errors.ts';
+import type { Logger } from '../lib/log.ts';
+
+const PROXY_PATHS = /\/(chat\/completions|completions|embeddings)\/?$/;
+
+export function isProxyPath(pathname: string): boolean {
+  return PROXY_PATHS.test(pathname);
+}
+
+const JSON_HEADERS = { 'content-type': 'application/json' };
+
+export function errorResponse(err: GatewayError, proxy: boolean): Response {
+  const headers: Record<string, string> = { ...JSON_HEADERS };
+  if (err.status === 429) {
+    const retry = err.extraBody().retry_after;
+    if (typeof retry === 'number') headers['retry-after'] = String(retry);
+  }
+  const body = proxy
+    ? { error: { message: err.message, type: err.type, param: err.param, code: err.code }, ...err.extraBody() }
+    : err instanceof ValidationError
+      ? { detail: 'Validation error', ...err.extraBody() }
+      : err instanceof InternalError
+        ? { detail: err.message, error_code: err.code }
+        : { detail: err.message, ...err.extraBody() };
+  return new Response(JSON.stringify(body), { status: err.status, headers });
+}
+
+/** One entry of Elysia's/TypeBox's validation error list. */
+interface SchemaIssue {
+  path?: string;
+  message?: string;
+  summary?: string;
+}
+
+function fieldName(path: string | undefined, on: string): string {
+  const p = (path ?? '').replace(/^\//, '').replaceAll('/', '.');
+  return p || (on === 'body' ? 'body' : on);
+}
+
+export function validationFromIssues(issues: SchemaIssue[], on: string): ValidationError {
+  const errors: FieldErrors = {};
+  for (const issue of issues) {
+    const field = fieldName(issue.path, on);
+    const msg = issue.summary ?? issue.message ?? 'Invalid value';
+    const list = (errors[field] ??= []);
+    if (!list.includes(msg)) list.push(msg);
+  }
+  if (Object.keys(errors).length === 0) errors[on] = ['Invalid value'];
+  return new ValidationError(errors);
+}
+
+interface ElysiaValidation {
+  type?: string;
+  all?: SchemaIssue[];
+}
+
+/** Maps whatever reached the error hook to a GatewayError. Unknown errors are logged and hidden. */
+export function toGatewayError(code: string | number, error: unknown, log: Logger): GatewayError {
+  if (error instanceof GatewayError) return error;
+  switch (code) {
+    case 'VALIDATION': {
+      const v = error as ElysiaValidation;
+      return validationFromIssues(v.all ?? [], v.type ?? 'body');
+    }
+    case 'PARSE':
+      return new BadRequestError('Malformed request body: expected valid JSON', 'body');
+    case 'NOT_FOUND':
+      return new NotFoundError('Not found.');
+    case 'INVALID_COOKIE_SIGNATURE':
+    case 'INVALID_FILE_TYPE':
+      return new BadRequestError(String((error as Error).message));
+    default:
+      log.error('unhandled error', {
+        code,
+        error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+      });
+      return new InternalError();
+  }
+}

@@ -1,0 +1,142 @@
+/**
+ * API keys: `<8-char prefix>.<32-char secret>`, shown once, stored as a
+ * SHA-256 hash. Authentication looks the key up by its prefix and compares
+ * hashes in constant time. Verified key records are cached briefly so the hot
+ * path does not hit the database; changes made through this service take
+ * effect at once, changes made by another process (the CLI) within the TTL.
+ */
+import { LRUCache } from 'lru-cache';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import {
+  AuthInvalidError,
+  AuthMissingError,
+  BudgetExceededError,
+  NotFoundError,
+  RateLimitError,
+} from '../../errors.ts';
+import { newId, randomToken } from '../../lib/ids.ts';
+import type { RateLimiter } from '../../lib/rate-limit.ts';
+import type { ApiKeyPatch, ApiKeyRecord, Environment, Store } from '../../store/types.ts';
+
+const KEY_FORMAT = /^([A-Za-z0-9]{8})\.([A-Za-z0-9]{32})$/;
+const CACHE_TTL_MS = 5_000;
+
+export interface Principal {
+  orgId: string;
+  keyId: string;
+  environment: Environment;
+}
+
+export interface NewKey {
+  name: string;
+  environment: Environment;
+  expires_at?: number | null;
+  max_usage?: number;
+  rate_limit?: number | null;
+  spending_limit?: number | null;
+}
+
+export function hashKey(key: string): string {
+  return createHash('sha256').update(key).digest('hex');
+}
+
+export function isKeyFormat(key: string): boolean {
+  return KEY_FORMAT.test(key);
+}
+
+export class KeyService {
+  private readonly cache = new LRUCache<string, ApiKeyRecord>({ max: 10_000, ttl: CACHE_TTL_MS });
+
+  constructor(
+    private readonly store: Store,
+    private readonly limiter: RateLimiter,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Creates a key; the returned `key` is the only time the secret is seen. */
+  async create(orgId: string, spec: NewKey, value?: string): Promise<{ record: ApiKeyRecord; key: string }> {
+    const key = value ?? `${randomToken(8)}.${randomToken(32)}`;
+    const m = KEY_FORMAT.exec(key);
+    if (!m) throw new Error('API key must look like <8 letters or digits>.<32 letters or digits>');
+    const record: ApiKeyRecord = {
+      id: newId('key'),
+      org_id: orgId,
+      prefix: m[1] as string,
+      hash: hashKey(key),
+      name: spec.name,
+      environment: spec.environment,
+      created_at: this.now(),
+      expires_at: spec.expires_at ?? null,
+      revoked_at: null,
+      max_usage: spec.max_usage ?? -1,
+      usage_count: 0,
+      rate_limit: spec.rate_limit ?? null,
+      spending_limit: spec.spending_limit ?? null,
+      spent: 0,
+      last_used_at: null,
+    };
+    await this.store.keys.insert(record);
+    return { record, key };
+  }
+
+  /** Resolves the caller from a raw key, or throws the reference's 401/402/429. */
+  async authenticate(raw: string | null): Promise<Principal> {
+    if (!raw) throw new AuthMissingError();
+    const m = KEY_FORMAT.exec(raw);
+    if (!m) throw new AuthInvalidError();
+    const prefix = m[1] as string;
+    let rec = this.cache.get(prefix);
+    if (!rec) {
+      rec = (await this.store.keys.findByPrefix(prefix)) ?? undefined;
+      if (!rec) throw new AuthInvalidError();
+      this.cache.set(prefix, rec);
+    }
+    const given = Buffer.from(hashKey(raw), 'hex');
+    const stored = Buffer.from(rec.hash, 'hex');
+    if (given.length !== stored.length || !timingSafeEqual(given, stored)) throw new AuthInvalidError();
+    const now = this.now();
+    if (rec.revoked_at !== null || (rec.expires_at !== null && rec.expires_at <= now)) {
+      throw new AuthInvalidError();
+    }
+    if (rec.max_usage >= 0) {
+      if (rec.usage_count >= rec.max_usage) throw new AuthInvalidError();
+      rec.usage_count = await this.store.keys.recordUse(rec.id, now);
+      if (rec.usage_count > rec.max_usage) throw new AuthInvalidError();
+    }
+    if (rec.rate_limit !== null) {
+      const d = this.limiter.hit(`key:${rec.id}`, rec.rate_limit, now);
+      if (!d.allowed) throw new RateLimitError(d.retryAfterSeconds);
+    }
+    if (rec.spending_limit !== null && rec.spent >= rec.spending_limit) {
+      throw new BudgetExceededError('spending_limit', rec.spending_limit, rec.spent);
+    }
+    return { orgId: rec.org_id, keyId: rec.id, environment: rec.environment };
+  }
+
+  list(orgId: string): Promise<ApiKeyRecord[]> {
+    return this.store.keys.list(orgId);
+  }
+
+  async get(orgId: string, id: string): Promise<ApiKeyRecord> {
+    const rec = await this.store.keys.get(orgId, id);
+    if (!rec) throw new NotFoundError('API key not found');
+    return rec;
+  }
+
+  async update(orgId: string, id: string, patch: ApiKeyPatch): Promise<ApiKeyRecord> {
+    const rec = await this.store.keys.update(orgId, id, patch);
+    if (!rec) throw new NotFoundError('API key not found');
+    this.cache.delete(rec.prefix);
+    return rec;
+  }
+
+  async revoke(orgId: string, id: string): Promise<ApiKeyRecord> {
+    return this.update(orgId, id, { revoked_at: this.now() });
+  }
+
+  async delete(orgId: string, id: string): Promise<void> {
+    const rec = await this.get(orgId, id);
+    await this.store.keys.delete(orgId, id);
+    this.cache.delete(rec.prefix);
+  }
+}

@@ -1,0 +1,54 @@
+import { Database } from 'bun:sqlite';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { drizzle } from 'drizzle-orm/bun-sqlite';
+import type { Store } from '../types.ts';
+import { applyMigrations } from './migrate.ts';
+import { migrations } from './migrations/index.ts';
+import * as schema from './schema.ts';
+import { SqliteKeyStore } from './keys.ts';
+import { SqliteOrgStore } from './orgs.ts';
+import { SqliteSpanStore } from './spans.ts';
+
+export type SqliteDb = ReturnType<typeof drizzle<typeof schema>>;
+
+export interface SqliteStoreOptions {
+  /** A file path, or ':memory:'. */
+  path: string;
+}
+
+export function openSqliteStore(opts: SqliteStoreOptions): Store {
+  if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
+  const client = new Database(opts.path, { create: true, strict: true });
+  // WAL lets readers run while the span writer commits; NORMAL sync is durable
+  // across process crashes, which is what a gateway's log needs.
+  client.run('PRAGMA journal_mode = WAL');
+  client.run('PRAGMA synchronous = NORMAL');
+  client.run('PRAGMA foreign_keys = ON');
+  client.run('PRAGMA busy_timeout = 5000');
+  client.run('PRAGMA temp_store = MEMORY');
+  client.run('PRAGMA cache_size = -65536');
+  applyMigrations(client, migrations);
+  const db = drizzle({ client, schema });
+  const ping = client.query<{ ok: number }, []>('SELECT 1 AS ok');
+  let closed = false;
+  return {
+    orgs: new SqliteOrgStore(db),
+    keys: new SqliteKeyStore(db),
+    spans: new SqliteSpanStore(db, client),
+    async ping() {
+      if (closed) return false;
+      try {
+        return ping.get()?.ok === 1;
+      } catch {
+        return false;
+      }
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      client.run('PRAGMA optimize');
+      client.close();
+    },
+  };
+}

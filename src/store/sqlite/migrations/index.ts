@@ -1,0 +1,12 @@
+/**
+ * Migrations embedded as text so that the compiled binary carries them.
+ * `npm run db:generate` writes a new SQL file; add it to this list in order.
+ */
+import init from './0000_init.sql' with { type: 'text' };
+
+export interface Migration {
+  name: string;
+  sql: string;
+}
+
+export const migrations: Migration[] = [{ name: '0000_init', sql: init }];

@@ -1,0 +1,131 @@
+/**
+ * The one write path for spans. Callers put spans on a bounded in-memory
+ * queue; a single drain loop commits them in batches (group commit), so a
+ * burst of N spans costs a handful of transactions instead of N. Callers that
+ * must know their span is durable await `write`; the proxy uses `offer` and
+ * never waits.
+ */
+import { QueueFullError } from '../errors.ts';
+import type { SpanRecord, SpanStore } from './types.ts';
+
+export interface SpanWriterOptions {
+  /** Spans held in memory at most; beyond it `offer` refuses and `write` throws 503. */
+  maxQueue: number;
+  /** Spans per transaction at most. */
+  batchSize: number;
+  /** Told about spans that could not be stored (they are dropped, never retried forever). */
+  onError: (err: unknown, span: SpanRecord) => void;
+}
+
+interface Pending {
+  span: SpanRecord;
+  resolve?: () => void;
+  reject?: (err: unknown) => void;
+}
+
+export interface SpanWriterStats {
+  queued: number;
+  written: number;
+  failed: number;
+  refused: number;
+  batches: number;
+}
+
+export class SpanWriter {
+  private queue: Pending[] = [];
+  private head = 0;
+  private draining: Promise<void> | null = null;
+  private readonly counters = { written: 0, failed: 0, refused: 0, batches: 0 };
+
+  constructor(
+    private readonly store: SpanStore,
+    private readonly opts: SpanWriterOptions,
+  ) {}
+
+  get size(): number {
+    return this.queue.length - this.head;
+  }
+
+  stats(): SpanWriterStats {
+    return { queued: this.size, ...this.counters };
+  }
+
+  /** Queues without waiting. False when the queue is full (the span is not kept). */
+  offer(span: SpanRecord): boolean {
+    if (this.size >= this.opts.maxQueue) {
+      this.counters.refused++;
+      return false;
+    }
+    this.queue.push({ span });
+    this.schedule();
+    return true;
+  }
+
+  /** Queues and resolves once every span is committed. Refuses the whole set if it does not fit. */
+  write(spans: SpanRecord[]): Promise<void> {
+    if (spans.length === 0) return Promise.resolve();
+    if (this.size + spans.length > this.opts.maxQueue) {
+      this.counters.refused += spans.length;
+      return Promise.reject(new QueueFullError());
+    }
+    const done = spans.map(
+      (span) =>
+        new Promise<void>((resolve, reject) => {
+          this.queue.push({ span, resolve, reject });
+        }),
+    );
+    this.schedule();
+    return Promise.all(done).then(() => undefined);
+  }
+
+  /** Resolves when everything queued so far is committed (or has failed). */
+  async flush(): Promise<void> {
+    while (this.size > 0 || this.draining) {
+      this.schedule();
+      await this.draining;
+    }
+  }
+
+  private schedule(): void {
+    if (this.draining) return;
+    // setImmediate lets every request handled in this turn of the event loop
+    // join the batch before it commits.
+    this.draining = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.drain());
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (this.size > 0) {
+        const end = Math.min(this.queue.length, this.head + this.opts.batchSize);
+        const batch = this.queue.slice(this.head, end);
+        this.head = end;
+        if (this.head > 4096 && this.head * 2 > this.queue.length) {
+          this.queue = this.queue.slice(this.head);
+          this.head = 0;
+        }
+        await this.commit(batch);
+      }
+    } finally {
+      this.draining = null;
+    }
+  }
+
+  private async commit(batch: Pending[]): Promise<void> {
+    try {
+      await this.store.insertBatch(batch.map((p) => p.span));
+      this.counters.batches++;
+      this.counters.written += batch.length;
+      for (const p of batch) p.resolve?.();
+    } catch (err) {
+      if (batch.length === 1) {
+        const [p] = batch as [Pending];
+        this.counters.failed++;
+        this.opts.onError(err, p.span);
+        p.reject?.(err);
+        return;
+      }
+      // One bad span must not cost its neighbours: retry them one by one.
+      for (const p of batch) await this.commit([p]);
+    }
+  }
+}
