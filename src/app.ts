@@ -36,7 +36,9 @@ function featureModules(deps: AppDeps) {
 export function createApp(deps: AppDeps) {
   const limit = Math.floor(deps.config.body_limit_mb * 1024 * 1024);
   const startedAt = deps.now();
-  const app = new Elysia({ normalize: true })
+  // normalize: false makes `additionalProperties: false` reject unknown fields
+  // (422 naming them) instead of silently dropping them.
+  const app = new Elysia({ normalize: false })
     .onError(({ code, error, request }) => {
       const err = toGatewayError(code, error, deps.log);
       return errorResponse(err, isProxyPath(new URL(request.url).pathname));

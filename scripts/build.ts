@@ -1,0 +1,18 @@
+/**
+ * Builds the single executable: `bun build --compile` bundles the code, the
+ * migrations, the price data and the web assets into dist/switchyard.
+ * Usage: bun scripts/build.ts [--outfile PATH]
+ */
+import { statSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+
+const { values } = parseArgs({ options: { outfile: { type: 'string', default: 'dist/switchyard' } } });
+const outfile = values.outfile as string;
+const started = performance.now();
+const proc = Bun.spawnSync(
+  [process.execPath, 'build', '--compile', '--minify', '--sourcemap=inline', 'src/main.ts', '--outfile', outfile],
+  { stdout: 'inherit', stderr: 'inherit', cwd: `${import.meta.dir}/..` },
+);
+if (proc.exitCode !== 0) process.exit(proc.exitCode ?? 1);
+const mb = statSync(`${import.meta.dir}/../${outfile}`).size / 1024 / 1024;
+console.log(`built ${outfile}: ${mb.toFixed(1)} MB in ${((performance.now() - started) / 1000).toFixed(1)} s`);

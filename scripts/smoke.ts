@@ -1,0 +1,71 @@
+/**
+ * Smoke test of the compiled binary: start it from an empty folder on a free
+ * port, call /health and an authenticated endpoint, stop it with SIGTERM and
+ * expect exit 0. Prints cold start, idle RSS and size.
+ * Usage: bun scripts/smoke.ts [--binary dist/switchyard]
+ */
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+
+const { values } = parseArgs({ options: { binary: { type: 'string', default: 'dist/switchyard' } } });
+const binary = resolve(values.binary as string);
+const dir = mkdtempSync(join(tmpdir(), 'switchyard-smoke-'));
+const key = 'smoke123.abcdefghijklmnopqrstuvwxyz012345';
+
+function fail(msg: string): never {
+  console.error(`smoke: FAILED: ${msg}`);
+  rmSync(dir, { recursive: true, force: true });
+  process.exit(1);
+}
+
+function rssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return kb / 1024;
+}
+
+const started = performance.now();
+const proc = Bun.spawn([binary, 'serve', '--port', '0', '--data-dir', join(dir, 'data')], {
+  cwd: dir,
+  env: { ...process.env, SWITCHYARD_BOOTSTRAP_KEY: key, SWITCHYARD_LOG_LEVEL: 'warn' },
+  stdout: 'pipe',
+  stderr: 'inherit',
+});
+
+// The banner names the port the OS picked.
+let banner = '';
+const reader = proc.stdout.getReader();
+let base = '';
+while (!base) {
+  const { value, done } = await reader.read();
+  if (done) fail(`binary exited before listening (code ${await proc.exited})`);
+  banner += new TextDecoder().decode(value);
+  base = /listening on (http:\/\/\S+)/.exec(banner)?.[1] ?? '';
+}
+
+let health: Response | null = null;
+while (!health || !health.ok) {
+  health = await fetch(`${base}/health`).catch(() => null);
+  if (performance.now() - started > 10_000) fail('no /health answer within 10 s');
+}
+const coldStartMs = performance.now() - started;
+const auth = { authorization: `Bearer ${key}` };
+const keys = await fetch(`${base}/api/temporary-keys/`, { headers: auth });
+if (keys.status !== 200) fail(`GET /api/temporary-keys/ answered ${keys.status}`);
+const anon = await fetch(`${base}/api/temporary-keys/`);
+if (anon.status !== 401) fail(`an unauthenticated call answered ${anon.status}, expected 401`);
+await Bun.sleep(500);
+const idleRss = rssMb(proc.pid);
+
+proc.kill('SIGTERM');
+const code = await proc.exited;
+if (code !== 0) fail(`exit code ${code} after SIGTERM, expected 0`);
+rmSync(dir, { recursive: true, force: true });
+
+const sizeMb = statSync(binary).size / 1024 / 1024;
+console.log('| binary size | cold start to first /health | idle RSS |');
+console.log('| --- | --- | --- |');
+console.log(`| ${sizeMb.toFixed(1)} MB | ${coldStartMs.toFixed(0)} ms | ${idleRss.toFixed(1)} MB |`);
+console.log('smoke: OK');

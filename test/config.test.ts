@@ -1,0 +1,84 @@
+import { afterAll, describe, expect, test } from 'bun:test';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, loadConfig } from '../src/config.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'switchyard-config-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function file(name: string, text: string): string {
+  const p = join(dir, name);
+  writeFileSync(p, text);
+  return p;
+}
+
+describe('config precedence', () => {
+  test('defaults when nothing is given', () => {
+    const c = loadConfig({ argv: [], env: {} });
+    expect(c).toMatchObject({ host: '127.0.0.1', port: 8080, data_dir: './data', log_level: 'info', mock_provider: true });
+    expect(c.cache.default_ttl_s).toBe(30 * 24 * 3600);
+  });
+
+  test('flags > environment > file > defaults, key by key', () => {
+    const cfg = file('p.json', JSON.stringify({ port: 1111, host: '0.0.0.0', log_level: 'debug', data_dir: '/file' }));
+    const c = loadConfig({
+      argv: ['--config', cfg, '--port', '3333'],
+      env: { SWITCHYARD_PORT: '2222', SWITCHYARD_HOST: '127.0.0.2' },
+    });
+    expect(c.port).toBe(3333);
+    expect(c.host).toBe('127.0.0.2');
+    expect(c.log_level).toBe('debug');
+    expect(c.data_dir).toBe('/file');
+    expect(c.body_limit_mb).toBe(32);
+  });
+
+  test('SWITCHYARD_CONFIG names the file; --flag=value form works', () => {
+    const cfg = file('e.json', JSON.stringify({ port: 4444 }));
+    expect(loadConfig({ argv: [], env: { SWITCHYARD_CONFIG: cfg } }).port).toBe(4444);
+    expect(loadConfig({ argv: ['--port=5555'], env: { SWITCHYARD_CONFIG: cfg } }).port).toBe(5555);
+  });
+
+  test('YAML and TOML files', () => {
+    const y = file('c.yaml', 'port: 7001\nproviders:\n  openai:\n    api_key: sk-yaml\n');
+    const tm = file('c.toml', 'port = 7002\n[load_balance_groups.g1]\nmodels = [{ model = "gpt-4o", weight = 2 }]\n');
+    expect(loadConfig({ argv: ['--config', y], env: {} }).providers.openai?.api_key).toBe('sk-yaml');
+    const c = loadConfig({ argv: ['--config', tm], env: {} });
+    expect(c.port).toBe(7002);
+    expect(c.load_balance_groups.g1?.models[0]).toEqual({ model: 'gpt-4o', weight: 2 });
+  });
+
+  test('provider credentials from the environment merge with the file', () => {
+    const cfg = file('prov.json', JSON.stringify({ providers: { openai: { api_base: 'http://127.0.0.1:9/v1' } } }));
+    const c = loadConfig({
+      argv: ['--config', cfg],
+      env: { OPENAI_API_KEY: 'sk-env', SWITCHYARD_PROVIDER_LOCALAI_API_BASE: 'http://127.0.0.1:8/v1' },
+    });
+    expect(c.providers.openai).toEqual({ api_base: 'http://127.0.0.1:9/v1', api_key: 'sk-env' });
+    expect(c.providers.localai).toEqual({ api_base: 'http://127.0.0.1:8/v1' });
+  });
+
+  test('--no-mock-provider and SWITCHYARD_MOCK_PROVIDER=false disable the mock', () => {
+    expect(loadConfig({ argv: ['--no-mock-provider'], env: {} }).mock_provider).toBe(false);
+    expect(loadConfig({ argv: [], env: { SWITCHYARD_MOCK_PROVIDER: 'false' } }).mock_provider).toBe(false);
+  });
+});
+
+describe('config errors name the key, the source and the reason', () => {
+  const cases: [string, () => unknown, RegExp][] = [
+    ['bad port flag', () => loadConfig({ argv: ['--port', 'abc'], env: {} }), /'port' \(from flag --port\)/],
+    ['port out of range in env', () => loadConfig({ argv: [], env: { SWITCHYARD_PORT: '70000' } }), /'port' \(from environment SWITCHYARD_PORT\)/],
+    ['unknown log level', () => loadConfig({ argv: ['--log-level', 'loud'], env: {} }), /'log_level'/],
+    ['unknown key in file', () => loadConfig({ argv: ['--config', file('u.json', '{"prot": 1}')], env: {} }), /'prot' \(from config file\): unknown key/],
+    ['nested bad value', () => loadConfig({ argv: ['--config', file('n.json', '{"load_balance_groups": {"g": {"models": [{"model": "a", "weight": 0}]}}}')], env: {} }), /'load_balance_groups\.g\.models\.0\.weight'/],
+    ['missing file', () => loadConfig({ argv: ['--config', join(dir, 'nope.json')], env: {} }), /does not exist/],
+    ['unparsable file', () => loadConfig({ argv: ['--config', file('bad.json', '{')], env: {} }), /cannot be parsed/],
+    ['bad bootstrap key', () => loadConfig({ argv: [], env: { SWITCHYARD_BOOTSTRAP_KEY: 'short' } }), /'bootstrap_key'/],
+  ];
+  for (const [name, fn, pattern] of cases) {
+    test(name, () => {
+      expect(fn).toThrow(ConfigError);
+      expect(fn).toThrow(pattern);
+    });
+  }
+});

@@ -1,0 +1,56 @@
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { makeTestApp, type TestApp } from '../helpers/app.ts';
+
+let t: TestApp;
+let key: string;
+beforeAll(async () => {
+  t = await makeTestApp({ body_limit_mb: 0.01 });
+  key = await t.key('acme');
+});
+afterAll(() => t.close());
+
+describe('error model', () => {
+  test('unknown routes answer 404 JSON', async () => {
+    const r = await t.call('GET', '/api/no-such-thing/');
+    expect(r.status).toBe(404);
+    expect(r.headers.get('content-type')).toContain('application/json');
+    expect(await r.json()).toEqual({ detail: 'Not found.' });
+  });
+
+  test('malformed JSON is a 400, never a 500', async () => {
+    const r = await t.call('POST', '/api/temporary-keys/', {
+      key,
+      raw: '{"name": ',
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(r.status).toBe(400);
+    expect((await r.json()).detail).toContain('JSON');
+  });
+
+  test('a body over the limit is a 413', async () => {
+    const r = await t.call('POST', '/api/temporary-keys/', { key, body: { name: 'x'.repeat(20_000) } });
+    expect(r.status).toBe(413);
+    expect((await r.json()).detail).toContain('limit');
+  });
+
+  test('every route answers with and without /api and a trailing slash', async () => {
+    for (const p of ['/api/temporary-keys/', '/api/temporary-keys', '/temporary-keys/', '/temporary-keys']) {
+      expect((await t.call('GET', p, { key })).status).toBe(200);
+    }
+  });
+
+  test('health reports the database and the writer', async () => {
+    const r = await t.call('GET', '/health');
+    expect(r.status).toBe(200);
+    expect(await r.json()).toMatchObject({ status: 'ok', database: 'ok' });
+  });
+
+  test('the OpenAPI document lists the routes and the reference page is served', async () => {
+    const doc = await (await t.call('GET', '/openapi.json')).json();
+    expect(doc.openapi).toStartWith('3.');
+    expect(Object.keys(doc.paths)).toContain('/temporary-keys/');
+    const page = await t.call('GET', '/docs');
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('openapi.json');
+  });
+});
