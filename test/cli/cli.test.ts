@@ -2,6 +2,7 @@ import { afterAll, describe, expect, test } from 'bun:test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { json } from '../helpers/app.ts';
 import { runCli, serve } from '../helpers/proc.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'switchyard-cli-'));
@@ -44,7 +45,7 @@ describe('command line', () => {
     try {
       const ok = await fetch(`${s.base}/api/temporary-keys/`, { headers: { authorization: `Bearer ${key}` } });
       expect(ok.status).toBe(200);
-      expect((await ok.json()).results[0].environment).toBe('test');
+      expect((await json(ok)).results[0].environment).toBe('test');
     } finally {
       s.proc.kill('SIGTERM');
       await s.proc.exited;
@@ -85,7 +86,7 @@ describe('serve', () => {
     try {
       const r = await fetch(`${s.base}/api/temporary-keys/`, { headers: { authorization: `Api-Key ${key}` } });
       expect(r.status).toBe(200);
-      expect((await r.json()).results[0].environment).toBe('test');
+      expect((await json(r)).results[0].environment).toBe('test');
     } finally {
       s.proc.kill('SIGTERM');
       expect(await s.proc.exited).toBe(0);

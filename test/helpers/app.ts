@@ -68,3 +68,14 @@ export async function makeTestApp(over: Partial<Config> = {}): Promise<TestApp> 
     },
   };
 }
+
+/**
+ * A response body for assertions. Tests check shapes with expect(), so the
+ * body is typed loosely on purpose.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: test bodies are checked by assertions
+export type Json = any;
+
+export async function json(r: Response): Promise<Json> {
+  return r.json();
+}

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test } from 'bun:test';
-import { makeTestApp, type TestApp } from '../helpers/app.ts';
+import { json, makeTestApp, type TestApp } from '../helpers/app.ts';
 
 let t: TestApp;
 beforeEach(async () => {
@@ -13,7 +13,7 @@ describe('authentication', () => {
   test('no key answers 401 with the reference body', async () => {
     const r = await t.call('GET', '/api/temporary-keys/');
     expect(r.status).toBe(401);
-    expect(await r.json()).toEqual({ detail: 'Authentication credentials were not provided.' });
+    expect(await json(r)).toEqual({ detail: 'Authentication credentials were not provided.' });
   });
 
   test('a wrong secret, a malformed key and an unknown prefix are all 401 invalid', async () => {
@@ -22,13 +22,13 @@ describe('authentication', () => {
     for (const bad of [`${prefix}.${'x'.repeat(32)}`, 'not-a-key', `zzzzzzzz.${'a'.repeat(32)}`]) {
       const r = await t.call('GET', '/api/temporary-keys/', { key: bad });
       expect(r.status).toBe(401);
-      expect(await r.json()).toEqual(INVALID);
+      expect(await json(r)).toEqual(INVALID);
     }
   });
 
   test('the three accepted headers all work', async () => {
     const key = await t.key('acme');
-    for (const headers of [
+    for (const headers of <Record<string, string>[]>[
       { authorization: `Bearer ${key}` },
       { authorization: `Api-Key ${key}` },
       { 'x-auth-api-key': key },
@@ -40,13 +40,13 @@ describe('authentication', () => {
 
   test('a revoked key is refused at once', async () => {
     const key = await t.key('acme');
-    const list = await (await t.call('GET', '/temporary-keys', { key })).json();
+    const list = await json(await t.call('GET', '/temporary-keys', { key }));
     const id = list.results[0].id;
     const admin = await t.key('acme');
     expect((await t.call('PATCH', `/api/temporary-keys/${id}/`, { key: admin, body: { revoked: true } })).status).toBe(200);
     const r = await t.call('GET', '/api/temporary-keys/', { key });
     expect(r.status).toBe(401);
-    expect(await r.json()).toEqual(INVALID);
+    expect(await json(r)).toEqual(INVALID);
   });
 
   test('an expired key is refused', async () => {
@@ -68,7 +68,7 @@ describe('authentication', () => {
     for (let i = 0; i < 3; i++) expect((await t.call('GET', '/api/temporary-keys/', { key })).status).toBe(200);
     const r = await t.call('GET', '/api/temporary-keys/', { key });
     expect(r.status).toBe(429);
-    const body = await r.json();
+    const body = await json(r);
     expect(body.detail).toBe('Rate limit exceeded');
     expect(body.retry_after).toBeGreaterThan(0);
     expect(r.headers.get('retry-after')).toBe(String(body.retry_after));
@@ -79,8 +79,8 @@ describe('organization isolation and environments', () => {
   test('a key of one organization never sees or changes keys of another', async () => {
     const a = await t.key('org-a');
     const b = await t.key('org-b');
-    const aKeys = await (await t.call('GET', '/api/temporary-keys/', { key: a })).json();
-    const bKeys = await (await t.call('GET', '/api/temporary-keys/', { key: b })).json();
+    const aKeys = await json(await t.call('GET', '/api/temporary-keys/', { key: a }));
+    const bKeys = await json(await t.call('GET', '/api/temporary-keys/', { key: b }));
     expect(aKeys.count).toBe(1);
     expect(bKeys.count).toBe(1);
     const aId = aKeys.results[0].id;
@@ -94,14 +94,14 @@ describe('organization isolation and environments', () => {
     const testKey = await t.key('acme', 'test');
     const r = await t.call('POST', '/api/temporary-keys/', { key: testKey, body: { name: 'ci' } });
     expect(r.status).toBe(201);
-    const created = await r.json();
+    const created = await json(r);
     expect(created.environment).toBe('test');
     expect(created.is_test).toBe(true);
     expect(created.api_key).toMatch(/^[A-Za-z0-9]{8}\.[A-Za-z0-9]{32}$/);
-    const prod = await (await t.call('POST', '/api/temporary-keys/', { key: testKey, body: { name: 'p', is_test: false } })).json();
+    const prod = await json(await t.call('POST', '/api/temporary-keys/', { key: testKey, body: { name: 'p', is_test: false } }));
     expect(prod.environment).toBe('prod');
     // The new key works, and the secret is never listed again.
-    const list = await (await t.call('GET', '/api/temporary-keys/', { key: created.api_key })).json();
+    const list = await json(await t.call('GET', '/api/temporary-keys/', { key: created.api_key }));
     expect(JSON.stringify(list)).not.toContain(created.api_key.split('.')[1]);
   });
 
@@ -121,11 +121,11 @@ describe('temporary keys API', () => {
       body: { name: 'tmp', expiry_date: '2027-01-01T00:00:00Z', max_usage: 10, rate_limit: 60, spending_limit: 5 },
     });
     expect(r.status).toBe(201);
-    const k = await r.json();
+    const k = await json(r);
     expect(k).toMatchObject({ name: 'tmp', expiry_date: '2027-01-01T00:00:00.000Z', max_usage: 10, rate_limit: 60, spending_limit: 5 });
-    const got = await (await t.call('GET', `/api/temporary-keys/${k.id}`, { key: admin })).json();
+    const got = await json(await t.call('GET', `/api/temporary-keys/${k.id}`, { key: admin }));
     expect(got.api_key).toBeUndefined();
-    const patched = await (await t.call('PATCH', `/temporary-keys/${k.id}/`, { key: admin, body: { rate_limit: null, name: 'renamed' } })).json();
+    const patched = await json(await t.call('PATCH', `/temporary-keys/${k.id}/`, { key: admin, body: { rate_limit: null, name: 'renamed' } }));
     expect(patched).toMatchObject({ name: 'renamed', rate_limit: null, max_usage: 10 });
     expect((await t.call('DELETE', `/api/temporary-keys/${k.id}/`, { key: admin })).status).toBe(204);
     expect((await t.call('GET', '/api/temporary-keys/', { key: k.api_key })).status).toBe(401);
@@ -142,7 +142,7 @@ describe('temporary keys API', () => {
     ] as const) {
       const r = await t.call('POST', '/api/temporary-keys/', { key: admin, body });
       expect(r.status).toBe(422);
-      const j = await r.json();
+      const j = await json(r);
       expect(j.detail).toBe('Validation error');
       expect(Object.keys(j.errors)).toContain(field);
     }

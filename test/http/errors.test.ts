@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { makeTestApp, type TestApp } from '../helpers/app.ts';
+import { json, makeTestApp, type TestApp } from '../helpers/app.ts';
 
 let t: TestApp;
 let key: string;
@@ -14,7 +14,7 @@ describe('error model', () => {
     const r = await t.call('GET', '/api/no-such-thing/');
     expect(r.status).toBe(404);
     expect(r.headers.get('content-type')).toContain('application/json');
-    expect(await r.json()).toEqual({ detail: 'Not found.' });
+    expect(await json(r)).toEqual({ detail: 'Not found.' });
   });
 
   test('malformed JSON is a 400, never a 500', async () => {
@@ -24,13 +24,13 @@ describe('error model', () => {
       headers: { 'content-type': 'application/json' },
     });
     expect(r.status).toBe(400);
-    expect((await r.json()).detail).toContain('JSON');
+    expect((await json(r)).detail).toContain('JSON');
   });
 
   test('a body over the limit is a 413', async () => {
     const r = await t.call('POST', '/api/temporary-keys/', { key, body: { name: 'x'.repeat(20_000) } });
     expect(r.status).toBe(413);
-    expect((await r.json()).detail).toContain('limit');
+    expect((await json(r)).detail).toContain('limit');
   });
 
   test('every route answers with and without /api and a trailing slash', async () => {
@@ -42,11 +42,11 @@ describe('error model', () => {
   test('health reports the database and the writer', async () => {
     const r = await t.call('GET', '/health');
     expect(r.status).toBe(200);
-    expect(await r.json()).toMatchObject({ status: 'ok', database: 'ok' });
+    expect(await json(r)).toMatchObject({ status: 'ok', database: 'ok' });
   });
 
   test('the OpenAPI document lists the routes and the reference page is served', async () => {
-    const doc = await (await t.call('GET', '/openapi.json')).json();
+    const doc = await json(await t.call('GET', '/openapi.json'));
     expect(doc.openapi).toStartWith('3.');
     expect(Object.keys(doc.paths)).toContain('/temporary-keys/');
     const page = await t.call('GET', '/docs');
