@@ -1,0 +1,38 @@
+/**
+ * What the proxy asks of the customers module before it calls any provider:
+ * is this customer within its rate limit and budgets? The gate reserves the
+ * call's estimated cost so that concurrent calls cannot all pass on the same
+ * remaining budget, and the proxy settles the reservation with the real cost.
+ */
+import type { CustomerParams } from '../../schemas/customer.ts';
+import type { Environment } from '../../store/types.ts';
+
+export interface AdmitRequest {
+  orgId: string;
+  environment: Environment;
+  customer: CustomerParams;
+  /** USD, before markup: prompt tokens counted, completion estimated from max_tokens. */
+  estimatedCost: number;
+  now: number;
+}
+
+export interface Admission {
+  /** The outcome of the checks, kept on the span as `limit_info`. */
+  readonly limitInfo: Record<string, unknown>;
+  /** Replaces the reservation with the call's real cost (USD, before markup). */
+  settle(actualCost: number): void;
+  /** Drops the reservation: the call cost nothing. */
+  release(): void;
+}
+
+export interface CustomerGate {
+  /** Throws RateLimitError (429) or BudgetExceededError (402); nothing is sent upstream then. */
+  admit(req: AdmitRequest): Promise<Admission>;
+}
+
+/** A gate that admits everyone: for deployments and tests without customer limits. */
+export const openGate: CustomerGate = {
+  async admit() {
+    return { limitInfo: {}, settle() {}, release() {} };
+  },
+};
