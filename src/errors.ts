@@ -228,3 +228,49 @@ export class AllModelsFailedError extends GatewayError {
     return { attempts: this.attempts };
   }
 }
+
+/** No credential for the provider a model routes to: configure one or pass it in the request. */
+export class MissingCredentialsError extends GatewayError {
+  readonly status = 400;
+  override readonly code = 'missing_credentials';
+  constructor(
+    readonly provider: string,
+    model: string,
+  ) {
+    super(
+      `No API key for provider '${provider}' (model ${model}): set providers.${provider}.api_key in the config ` +
+        `(or its environment variable), or pass customer_credentials.${provider} or credential_override in the request`,
+    );
+  }
+  override get fallbackable(): boolean {
+    return true;
+  }
+}
+
+/** The model routes to a provider this gateway has no adapter for (or one that cannot do this call). */
+export class ProviderUnavailableError extends GatewayError {
+  readonly status = 400;
+  override readonly code = 'provider_unavailable';
+  override get fallbackable(): boolean {
+    return true;
+  }
+}
+
+/** The request as a whole ran past `routing.timeout_ms`. */
+export class GatewayTimeoutError extends GatewayError {
+  readonly status = 504;
+  override readonly type = 'timeout_error';
+  override readonly code = 'timeout';
+  constructor(timeoutMs: number) {
+    super(`The request did not complete within ${timeoutMs} ms`);
+  }
+}
+
+/** The client went away; recorded on the span, never sent (nobody is listening). */
+export class ClientClosedError extends GatewayError {
+  readonly status = 499;
+  override readonly code = 'client_closed_request';
+  constructor() {
+    super('The client closed the connection before the response was complete');
+  }
+}

@@ -1,0 +1,113 @@
+/**
+ * The response cache: exact match on what changes the answer. The key is a
+ * SHA-256 of a canonical JSON (object keys sorted) of the organization,
+ * environment, routing target, the upstream request minus the fields that do
+ * not change the answer (`stream`, `stream_options`, `user`), and the
+ * customer when `cache_by_customer` is on. Entries are bounded by total bytes
+ * (lru-cache's maxSize) and expire by their own TTL against an injected clock.
+ * `ResponseCache` is the interface so a shared (Redis) cache can come later.
+ */
+import { LRUCache } from 'lru-cache';
+import { createHash } from 'node:crypto';
+import type { ChatChunk, ChatResponse, EmbeddingResponse } from '../schemas/openai.ts';
+
+export type CachedBody =
+  | { kind: 'chat'; response: ChatResponse; chunks?: ChatChunk[] }
+  | { kind: 'embedding'; response: EmbeddingResponse };
+
+export interface CacheEntry {
+  body: CachedBody;
+  /** The model and provider that produced it. */
+  model: string;
+  provider: string;
+  /** Epoch ms. */
+  storedAt: number;
+}
+
+export interface ResponseCache {
+  get(key: string): CacheEntry | undefined;
+  set(key: string, entry: CacheEntry, ttlMs: number): void;
+  stats(): { entries: number; bytes: number };
+}
+
+/** Body fields that do not change the answer. */
+const IGNORED = new Set(['stream', 'stream_options', 'user']);
+
+export interface CacheKeyInput {
+  orgId: string;
+  environment: string;
+  /** Routing fields that pick the model: model, models, load_balance_group, loadbalance_models. */
+  target: unknown;
+  /** The upstream request body (gateway parameters already stripped). */
+  body: Record<string, unknown>;
+  /** Set only with cache_by_customer. */
+  customer?: string | null;
+}
+
+export function cacheKey(input: CacheKeyInput): string {
+  const body: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(input.body)) if (!IGNORED.has(k) && k !== 'model') body[k] = v;
+  const canonical = canonicalJson([input.orgId, input.environment, input.target, body, input.customer ?? null]);
+  return createHash('sha256').update(canonical).digest('hex');
+}
+
+/** JSON with object keys sorted at every level, so key order in the request does not matter. */
+export function canonicalJson(v: unknown): string {
+  if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  const obj = v as Record<string, unknown>;
+  const parts: string[] = [];
+  for (const k of Object.keys(obj).sort()) {
+    if (obj[k] === undefined) continue;
+    parts.push(`${JSON.stringify(k)}:${canonicalJson(obj[k])}`);
+  }
+  return `{${parts.join(',')}}`;
+}
+
+interface Stored {
+  entry: CacheEntry;
+  expiresAt: number;
+  size: number;
+}
+
+export interface MemoryCacheOptions {
+  maxBytes: number;
+  now: () => number;
+}
+
+/** In-process LRU bounded by the entries' serialized size. */
+export class MemoryResponseCache implements ResponseCache {
+  private readonly lru: LRUCache<string, Stored> | null;
+  private readonly now: () => number;
+
+  constructor(opts: MemoryCacheOptions) {
+    this.now = opts.now;
+    // maxSize 0 is not allowed by lru-cache; a zero budget means no cache.
+    this.lru =
+      opts.maxBytes > 0
+        ? new LRUCache<string, Stored>({ maxSize: opts.maxBytes, sizeCalculation: (s) => s.size })
+        : null;
+  }
+
+  get(key: string): CacheEntry | undefined {
+    const s = this.lru?.get(key);
+    if (!s) return undefined;
+    if (s.expiresAt <= this.now()) {
+      this.lru?.delete(key);
+      return undefined;
+    }
+    return s.entry;
+  }
+
+  set(key: string, entry: CacheEntry, ttlMs: number): void {
+    if (!this.lru) return;
+    // UTF-16 length approximates bytes well enough for a memory bound; the key counts too.
+    const size = key.length + JSON.stringify(entry.body).length + 64;
+    // lru-cache refuses (and drops) entries larger than maxSize by itself.
+    this.lru.set(key, { entry, expiresAt: this.now() + ttlMs, size });
+  }
+
+  stats() {
+    return { entries: this.lru?.size ?? 0, bytes: this.lru?.calculatedSize ?? 0 };
+  }
+}

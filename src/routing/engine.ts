@@ -1,0 +1,196 @@
+/**
+ * Executes a plan: each model in order, each with its retries, each try
+ * under the per-attempt timeout, all under the caller's signal (client
+ * disconnect and the whole-request timeout). Records every try. What a "call"
+ * is stays generic, so chat, streaming (up to the first chunk) and
+ * embeddings share this loop.
+ */
+import {
+  AllModelsFailedError,
+  type FailedAttempt,
+  GatewayError,
+  InternalError,
+  ProviderUnavailableError,
+  UpstreamError,
+} from '../errors.ts';
+import type { CallContext, ProviderAdapter } from '../providers/types.ts';
+import type { PlannedAttempt } from './plan.ts';
+import { type RetryPolicy, type Sleep, withRetries } from './retry.ts';
+
+export interface AttemptRecord {
+  model: string;
+  provider: string;
+  /** HTTP status of the try: 200, the upstream's error status, 504 for a timeout. */
+  status: number;
+  duration_ms: number;
+  /** 0 for the first try of a model, then 1, 2, ... */
+  retry: number;
+  error?: string;
+}
+
+export interface EngineDeps {
+  adapter: (provider: string) => ProviderAdapter | undefined;
+  fetch: typeof fetch;
+  sleep: Sleep;
+  /** Monotonic milliseconds (performance.now in production). */
+  clock: () => number;
+  attemptTimeoutMs: number;
+}
+
+export interface EngineRun {
+  plan: readonly PlannedAttempt[];
+  retry: RetryPolicy;
+  /** Aborted by client disconnect or the whole-request timeout; its reason is what the run rejects with. */
+  signal: AbortSignal;
+}
+
+/** One try: gets the adapter and a context whose signal covers this try. */
+export type AttemptCall<T> = (adapter: ProviderAdapter, ctx: CallContext, attempt: PlannedAttempt) => Promise<T>;
+
+export interface EngineResult<T> {
+  value: T;
+  /** The attempt that answered. */
+  attempt: PlannedAttempt;
+  /** The signal the answering try ran under (a stream keeps reading with it). */
+  signal: AbortSignal;
+  attempts: AttemptRecord[];
+  /** One line per model that failed before the answer. */
+  warnings: string[];
+  /** Time spent inside provider calls, and waiting between retries (ms). */
+  upstreamMs: number;
+  retryWaitMs: number;
+}
+
+/** Thrown when every model failed; carries what was tried. */
+export class EngineFailure extends Error {
+  constructor(
+    readonly error: GatewayError,
+    readonly attempts: AttemptRecord[],
+    readonly warnings: string[],
+    readonly upstreamMs: number,
+    readonly retryWaitMs: number,
+    /** The last planned attempt tried (for the span's model/provider). */
+    readonly last: PlannedAttempt | null,
+  ) {
+    super(error.message);
+  }
+}
+
+function toGateway(err: unknown): GatewayError {
+  return err instanceof GatewayError ? err : new InternalError();
+}
+
+export class RoutingEngine {
+  constructor(private readonly deps: EngineDeps) {}
+
+  async run<T>(run: EngineRun, call: AttemptCall<T>): Promise<EngineResult<T>> {
+    const { deps } = this;
+    const attempts: AttemptRecord[] = [];
+    const warnings: string[] = [];
+    const failed: FailedAttempt[] = [];
+    let upstreamMs = 0;
+    let retryWaitMs = 0;
+    let last: PlannedAttempt | null = null;
+    let lastError: GatewayError | null = null;
+    const sleep: Sleep = async (ms, signal) => {
+      const t0 = deps.clock();
+      try {
+        await deps.sleep(ms, signal);
+      } finally {
+        retryWaitMs += deps.clock() - t0;
+      }
+    };
+    const fail = (err: GatewayError): never => {
+      throw new EngineFailure(err, attempts, warnings, upstreamMs, retryWaitMs, last);
+    };
+
+    for (let i = 0; i < run.plan.length; i++) {
+      const planned = run.plan[i] as PlannedAttempt;
+      last = planned;
+      const hasFallbacks = i < run.plan.length - 1;
+      let error: GatewayError;
+      try {
+        if (planned.error) throw planned.error;
+        const adapter = deps.adapter(planned.provider);
+        if (!adapter) {
+          throw new ProviderUnavailableError(
+            `Provider '${planned.provider}' (model ${planned.model}) is not configured on this gateway`,
+          );
+        }
+        let tryIndex = 0;
+        const { value, signal } = await withRetries(
+          async () => {
+            const retryNo = tryIndex++;
+            const timer = new AbortController();
+            const signal = AbortSignal.any([run.signal, timer.signal]);
+            const handle = setTimeout(
+              () =>
+                timer.abort(
+                  new UpstreamError({
+                    provider: planned.provider,
+                    model: planned.model,
+                    status: 504,
+                    type: 'timeout_error',
+                    message: `${planned.provider} did not answer within ${deps.attemptTimeoutMs} ms`,
+                  }),
+                ),
+              deps.attemptTimeoutMs,
+            );
+            const t0 = deps.clock();
+            try {
+              const ctx: CallContext = {
+                model: planned.upstreamModel,
+                credentials: planned.credentials,
+                callerCredentials: planned.callerCredentials,
+                signal,
+                fetch: deps.fetch,
+              };
+              const value = await call(adapter, ctx, planned);
+              const ms = deps.clock() - t0;
+              upstreamMs += ms;
+              attempts.push({ model: planned.model, provider: planned.provider, status: 200, duration_ms: ms, retry: retryNo });
+              return { value, signal };
+            } catch (err) {
+              const ms = deps.clock() - t0;
+              upstreamMs += ms;
+              // An attempt timeout aborts with an UpstreamError as the reason; adapters rethrow the reason.
+              const e = timer.signal.aborted && !run.signal.aborted ? timer.signal.reason : err;
+              attempts.push({
+                model: planned.model,
+                provider: planned.provider,
+                status: run.signal.aborted ? 499 : toGateway(e).status,
+                duration_ms: ms,
+                retry: retryNo,
+                error: e instanceof Error ? e.message : String(e),
+              });
+              throw e;
+            } finally {
+              clearTimeout(handle);
+            }
+          },
+          { policy: run.retry, hasFallbacks, signal: run.signal, sleep },
+        );
+        return { value, attempt: planned, signal, attempts, warnings, upstreamMs, retryWaitMs };
+      } catch (err) {
+        if (run.signal.aborted) fail(toGateway(run.signal.reason));
+        error = toGateway(err);
+        if (planned.error || error instanceof ProviderUnavailableError) {
+          attempts.push({
+            model: planned.model,
+            provider: planned.provider,
+            status: error.status,
+            duration_ms: 0,
+            retry: 0,
+            error: error.message,
+          });
+        }
+      }
+      warnings.push(`${planned.model} failed (${error.status}): ${error.message}`);
+      failed.push({ model: planned.model, provider: planned.provider, status: error.status, message: error.message });
+      lastError = error;
+      if (!error.fallbackable) fail(failed.length > 1 ? new AllModelsFailedError(failed) : error);
+    }
+    // One model: its own error, as the provider gave it; several: the list.
+    return fail(failed.length === 1 && lastError ? lastError : new AllModelsFailedError(failed));
+  }
+}

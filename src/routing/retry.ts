@@ -1,0 +1,105 @@
+/**
+ * Retries of one model with p-retry. Only retryable failures are retried
+ * (connection, timeout, 408, 429, 5xx: `GatewayError.retryable`); the wait is
+ * `retry_after` seconds, or the upstream's Retry-After when that is longer
+ * (capped). An upstream 429 is not retried when fallbacks remain: another
+ * model is likely to answer at once. Aborts (client gone, total timeout) stop
+ * everything without another try.
+ */
+import pRetry, { AbortError } from 'p-retry';
+import { GatewayError, UpstreamError } from '../errors.ts';
+import type { RetryParams } from '../schemas/gateway.ts';
+
+export interface RetryPolicy {
+  enabled: boolean;
+  retries: number;
+  /** Milliseconds before each retry. */
+  delayMs: number;
+}
+
+export const DEFAULT_RETRY: Readonly<RetryPolicy> = Object.freeze({ enabled: true, retries: 3, delayMs: 200 });
+/** An upstream Retry-After longer than this is not waited for: we give up on the model instead. */
+export const MAX_RETRY_AFTER_MS = 30_000;
+
+export function retryPolicy(p: RetryParams | undefined): RetryPolicy {
+  return {
+    enabled: p?.retry_enabled ?? DEFAULT_RETRY.enabled,
+    retries: p?.num_retries ?? DEFAULT_RETRY.retries,
+    delayMs: p?.retry_after === undefined ? DEFAULT_RETRY.delayMs : Math.round(p.retry_after * 1000),
+  };
+}
+
+/** Waits, or rejects with the signal's reason when it aborts first. Injectable for tests. */
+export type Sleep = (ms: number, signal: AbortSignal) => Promise<void>;
+
+export const realSleep: Sleep = (ms, signal) =>
+  new Promise<void>((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+
+export interface RetryOptions {
+  policy: RetryPolicy;
+  /** More models follow this one. */
+  hasFallbacks: boolean;
+  /** Aborted when the client leaves or the whole request times out. */
+  signal: AbortSignal;
+  sleep: Sleep;
+  /** Told about every failed try (for the span's attempt list). */
+  onFailure?: (err: unknown, attemptNumber: number) => void;
+}
+
+/** How long to wait before retrying `err`, or null when it must not be retried. */
+export function retryDelay(err: unknown, policy: RetryPolicy, hasFallbacks: boolean): number | null {
+  if (!(err instanceof GatewayError) || !err.retryable) return null;
+  if (err instanceof UpstreamError) {
+    if (err.upstreamStatus === 429 && hasFallbacks) return null;
+    const after = err.retryAfterMs;
+    if (after !== undefined) return after > MAX_RETRY_AFTER_MS ? null : Math.max(after, policy.delayMs);
+  }
+  return policy.delayMs;
+}
+
+/** Runs `fn`, retrying per the policy. Rejects with the last error (never a p-retry wrapper). */
+export async function withRetries<T>(fn: (attemptNumber: number) => Promise<T>, opts: RetryOptions): Promise<T> {
+  const { policy, signal } = opts;
+  const retries = policy.enabled ? policy.retries : 0;
+  return pRetry(
+    async (n) => {
+      try {
+        return await fn(n);
+      } catch (err) {
+        // Aborts are final: p-retry's AbortError stops it and rethrows the cause.
+        if (signal.aborted) throw new AbortError(asError(err));
+        throw asError(err);
+      }
+    },
+    {
+      retries,
+      signal,
+      // The wait is ours (shouldRetry), so p-retry's own backoff is zero.
+      minTimeout: 0,
+      factor: 1,
+      onFailedAttempt: ({ error, attemptNumber }) => opts.onFailure?.(error, attemptNumber),
+      shouldRetry: async ({ error }) => {
+        const delay = retryDelay(error, policy, opts.hasFallbacks);
+        if (delay === null) return false;
+        if (delay > 0) await opts.sleep(delay, signal);
+        return true;
+      },
+    },
+  );
+}
+
+/** p-retry only handles Error instances; anything else is wrapped, keeping the value as cause. */
+function asError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err), { cause: err });
+}
