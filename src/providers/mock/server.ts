@@ -70,20 +70,25 @@ export function startMockUpstream(options: MockUpstreamOptions = {}): MockUpstre
     return new ReadableStream<Uint8Array>({
       async pull(controller) {
         try {
-          const r = pending ?? (await it.next());
-          pending = undefined;
-          if (r.done) {
-            controller.enqueue(DONE);
-            controller.close();
+          // Loop so a skipped chunk still enqueues something: pull is not re-invoked after an empty pull.
+          for (;;) {
+            const r = pending ?? (await it.next());
+            pending = undefined;
+            if (r.done) {
+              controller.enqueue(DONE);
+              controller.close();
+              return;
+            }
+            // Like OpenAI: the usage-only chunk exists only when asked for.
+            if (r.value.choices.length === 0 && !wantUsage) continue;
+            controller.enqueue(encoder.encode(`data: ${JSON.stringify(r.value)}\n\n`));
             return;
           }
-          const chunk = r.value;
-          // Like OpenAI: the usage-only chunk exists only when asked for.
-          if (chunk.choices.length === 0 && !wantUsage) return;
-          controller.enqueue(encoder.encode(`data: ${JSON.stringify(chunk)}\n\n`));
-        } catch (err) {
-          // Erroring the body aborts the response mid-stream: the client sees a broken connection.
-          controller.error(err);
+        } catch {
+          // Let the chunks already queued reach the socket, then error the body: Bun
+          // drops the connection mid-response, which is what a dying upstream looks like.
+          await Bun.sleep(5);
+          controller.error(new Error('mock upstream: stream broken'));
         }
       },
       cancel() {
