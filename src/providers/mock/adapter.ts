@@ -78,7 +78,7 @@ export function createMockAdapter(options: MockOptions = {}): ProviderAdapter {
     });
   }
 
-  /** Applies the model's behaviour before any output; returns whether the stream should break. */
+  /** Applies the model's failure/delay behaviour before any output is produced. */
   async function before(req: ChatRequest, ctx: CallContext, delay: number): Promise<void> {
     if (ctx.signal.aborted) throw ctx.signal.reason;
     const behaviour = mockBehaviour(ctx.model);

@@ -38,9 +38,9 @@ export function createOpenAICompatibleAdapter(spec: OpenAICompatSpec): ProviderA
   const streamUsage = spec.streamUsage ?? true;
 
   function call(endpoint: Endpoint, ctx: CallContext, body: unknown): UpstreamCall {
-    const headers = spec.headers(ctx);
-    // Building the URL may fail on missing config; scrub it like any other error.
-    return { provider: spec.id, ctx, url: spec.url(endpoint, ctx), headers, body };
+    // spec.url may throw an UpstreamError for missing config (Azure without api_base);
+    // it is called inside the async methods, so it rejects like any upstream failure.
+    return { provider: spec.id, ctx, url: spec.url(endpoint, ctx), headers: spec.headers(ctx), body };
   }
 
   return {
