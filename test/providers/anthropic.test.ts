@@ -34,12 +34,12 @@ describe('toAnthropicRequest', () => {
     expect(out.model).toBe('claude');
   });
 
-  test('max_tokens default, precedence, temperature clamp, stop, user, top_p', () => {
+  test('max_tokens default, precedence, temperature, stop, user, top_p', () => {
     expect(toAnthropicRequest(base({}), 'c').max_tokens).toBe(DEFAULT_MAX_TOKENS);
     expect(toAnthropicRequest(base({}), 'c', { defaultMaxTokens: 100 }).max_tokens).toBe(100);
     expect(toAnthropicRequest(base({ max_tokens: 50, max_completion_tokens: 70 }), 'c').max_tokens).toBe(70);
-    const out = toAnthropicRequest(base({ temperature: 1.7, top_p: 0.9, stop: 'END', user: 'u1' }), 'c');
-    expect(out.temperature).toBe(1);
+    const out = toAnthropicRequest(base({ temperature: 0.7, top_p: 0.9, stop: 'END', user: 'u1' }), 'c');
+    expect(out.temperature).toBe(0.7);
     expect(out.top_p).toBe(0.9);
     expect(out.stop_sequences).toEqual(['END']);
     expect(out.metadata).toEqual({ user_id: 'u1' });

@@ -3,7 +3,10 @@ import type { ChatChunk, ChatRequest, ChatResponse } from '../../schemas/openai.
 import { postJson, readJson, upstreamError, upstreamEvents, type UpstreamCall } from '../shared/http.ts';
 import { unixNow } from '../shared/json.ts';
 import type { CallContext, ProviderAdapter } from '../types.ts';
+import { rejectOutOfRange, rejectUnsupported } from '../shared/unsupported.ts';
 import { toAnthropicRequest } from './request.ts';
+
+const ANTHROPIC_UNSUPPORTED = ['n', 'presence_penalty', 'frequency_penalty', 'logit_bias', 'seed', 'logprobs', 'top_logprobs'];
 import { fromAnthropicResponse } from './response.ts';
 import { createAnthropicStreamState, fromAnthropicEvent } from './stream.ts';
 
@@ -29,11 +32,17 @@ export function createAnthropicAdapter(options: AnthropicAdapterOptions = {}): P
     return { provider: id, ctx, url: `${base}/v1/messages`, headers, body };
   }
 
+  const translate = (req: ChatRequest, ctx: CallContext) => {
+    rejectUnsupported(req, ANTHROPIC_UNSUPPORTED, id, ctx.model);
+    rejectOutOfRange(req.temperature, 'temperature', [0, 1], id, ctx.model);
+    return toAnthropicRequest(req, ctx.model, reqOpts);
+  };
+
   return {
     id,
 
     async complete(req: ChatRequest, ctx: CallContext): Promise<ChatResponse> {
-      const c = call(ctx, toAnthropicRequest(req, ctx.model, reqOpts));
+      const c = call(ctx, translate(req, ctx));
       const json = await readJson(c, await postJson(c));
       const out = fromAnthropicResponse(json, unixNow());
       if (!out) throw upstreamError(c, 502, 'upstream sent an unexpected Messages response');
@@ -41,7 +50,7 @@ export function createAnthropicAdapter(options: AnthropicAdapterOptions = {}): P
     },
 
     async *stream(req: ChatRequest, ctx: CallContext): AsyncGenerator<ChatChunk, void, undefined> {
-      const c = call(ctx, { ...toAnthropicRequest(req, ctx.model, reqOpts), stream: true });
+      const c = call(ctx, { ...translate(req, ctx), stream: true });
       const res = await postJson(c);
       const state = createAnthropicStreamState({
         provider: id,

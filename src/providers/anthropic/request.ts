@@ -5,12 +5,13 @@
  * - `max_tokens` is required by Anthropic; absent both `max_completion_tokens`
  *   and `max_tokens` we send DEFAULT_MAX_TOKENS (4096: enough for ordinary
  *   answers on every current Claude model, small enough to be valid on all).
- * - `temperature` is clamped to Anthropic's 0..1 (OpenAI allows up to 2).
+ * - `temperature` must be within Anthropic's 0..1 (the adapter refuses others).
  * - JSON mode: the Messages API has no `response_format`, so `json_object` /
  *   `json_schema` append an instruction (with the schema) to `system`. We do
  *   not prefill "{" because it breaks when the last turn is an assistant turn
  *   and would need re-adding to the answer.
- * - `n`, penalties, `logit_bias`, `seed`, `logprobs` have no equivalent and are dropped.
+ * - `n`, penalties, `logit_bias`, `seed`, `logprobs` have no equivalent: the
+ *   adapter refuses requests that set them (shared/unsupported.ts).
  */
 import type { ChatMessage, ChatRequest, ContentPart, Tool, ToolChoice } from '../../schemas/openai.ts';
 import { jsonInstruction, parseDataUrl, partImageUrl, partText, stopList, textOf } from '../shared/content.ts';
@@ -77,7 +78,7 @@ export function toAnthropicRequest(req: ChatRequest, model: string, opts: ToAnth
     messages,
   };
   if (system.length > 0) out.system = system.join('\n\n');
-  if (req.temperature !== undefined) out.temperature = Math.min(1, Math.max(0, req.temperature));
+  if (req.temperature !== undefined) out.temperature = req.temperature;
   if (req.top_p !== undefined) out.top_p = req.top_p;
   const stop = stopList(req.stop);
   if (stop && stop.length > 0) out.stop_sequences = stop;

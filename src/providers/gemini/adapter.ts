@@ -16,7 +16,10 @@ import {
 } from '../shared/http.ts';
 import { arr, isRecord, rec, unixNow } from '../shared/json.ts';
 import type { CallContext, ProviderAdapter } from '../types.ts';
+import { rejectUnsupported } from '../shared/unsupported.ts';
 import { toGeminiRequest } from './request.ts';
+
+const GEMINI_UNSUPPORTED = ['logit_bias', 'logprobs', 'top_logprobs'];
 import { createGeminiStreamState, finishGeminiStream, fromGeminiEvent, fromGeminiResponse } from './response.ts';
 
 export const GEMINI_DEFAULT_BASE = 'https://generativelanguage.googleapis.com';
@@ -42,6 +45,7 @@ export function createGeminiAdapter(options: GeminiAdapterOptions = {}): Provide
     id,
 
     async complete(req: ChatRequest, ctx: CallContext): Promise<ChatResponse> {
+      rejectUnsupported(req, GEMINI_UNSUPPORTED, id, ctx.model);
       const c = call(ctx, 'generateContent', toGeminiRequest(req));
       const json = await readJson(c, await postJson(c));
       const out = fromGeminiResponse(json, ctx.model, unixNow());
@@ -50,6 +54,7 @@ export function createGeminiAdapter(options: GeminiAdapterOptions = {}): Provide
     },
 
     async *stream(req: ChatRequest, ctx: CallContext): AsyncGenerator<ChatChunk, void, undefined> {
+      rejectUnsupported(req, GEMINI_UNSUPPORTED, id, ctx.model);
       const c = call(ctx, 'streamGenerateContent?alt=sse', toGeminiRequest(req));
       const res = await postJson(c);
       const state = createGeminiStreamState(ctx.model, unixNow());
