@@ -14,9 +14,15 @@ import type { KeyService } from './modules/keys/service.ts';
 import type { Store } from './store/types.ts';
 import type { SpanWriter } from './store/writer.ts';
 import docsHtml from './web/docs.html' with { type: 'text' };
+import indexHtml from './web/index.html' with { type: 'text' };
 
 // Imported as text (bun-types declares `*.html` as an HTML bundle for Bun's dev server).
-const docsPage = String(docsHtml);
+const html = (page: unknown) => {
+  const body = String(page);
+  return () => new Response(body, { headers: { 'content-type': 'text/html; charset=utf-8' } });
+};
+const docsPage = html(docsHtml);
+const indexPage = html(indexHtml);
 
 export interface AppDeps {
   config: Config;
@@ -62,7 +68,7 @@ export function createApp(deps: AppDeps) {
           },
           security: [{ apiKey: [] }],
         },
-        exclude: { paths: [/^\/api\//, '/docs', '/openapi.json'] },
+        exclude: { paths: [/^\/api\//, '/docs', '/openapi.json', '/'] },
       }),
     )
     .get(
@@ -80,9 +86,8 @@ export function createApp(deps: AppDeps) {
       },
       { detail: { tags: ['System'], summary: 'Process and database health' } },
     )
-    .get('/docs', () => new Response(docsPage, { headers: { 'content-type': 'text/html; charset=utf-8' } }), {
-      detail: { hide: true },
-    });
+    .get('/docs', docsPage, { detail: { hide: true } })
+    .get('/', indexPage, { detail: { hide: true } });
   for (const m of featureModules(deps)) app.use(m);
   app.group('/api', (api) => {
     for (const m of featureModules(deps)) api.use(m);

@@ -150,6 +150,8 @@ export const AssistantMessage = T.Object(
     content: T.Union([T.String(), T.Null()]),
     tool_calls: T.Optional(T.Array(ToolCall)),
     refusal: T.Optional(T.Union([T.String(), T.Null()])),
+    /** Reasoning text (Anthropic thinking, Gemini thoughts), as DeepSeek names it. */
+    reasoning_content: T.Optional(T.String()),
   },
   Open,
 );
@@ -207,6 +209,7 @@ export const ChatChunk = T.Object(
               role: T.Optional(T.Literal('assistant')),
               content: T.Optional(T.Union([T.String(), T.Null()])),
               tool_calls: T.Optional(T.Array(ToolCallDelta)),
+              reasoning_content: T.Optional(T.String()),
             },
             Open,
           ),

@@ -1,0 +1,94 @@
+/**
+ * The OpenAI wire protocol, shared by OpenAI, every OpenAI-compatible server
+ * and Azure. Only the URL and the auth header differ between them, so those
+ * are the two hooks; everything else (extras pass-through, usage in streams,
+ * error mapping) lives here once.
+ */
+import type { ChatChunk, ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse } from '../../schemas/openai.ts';
+import {
+  postJson,
+  readJson,
+  statusFromCode,
+  upstreamError,
+  upstreamEvents,
+  type UpstreamCall,
+  parseErrorBody,
+} from '../shared/http.ts';
+import { isRecord } from '../shared/json.ts';
+import type { CallContext, ProviderAdapter } from '../types.ts';
+import { isChatChunk, isChatResponse, isEmbeddingResponse } from './guards.ts';
+
+export type Endpoint = 'chat/completions' | 'embeddings';
+
+export interface OpenAICompatSpec {
+  id: string;
+  /** Full URL for an endpoint; may throw UpstreamError when config is missing. */
+  url(endpoint: Endpoint, ctx: CallContext): string;
+  /** Auth (and any fixed) headers for this call. */
+  headers(ctx: CallContext): Record<string, string>;
+  /**
+   * Send `stream_options.include_usage` so the last chunk carries usage
+   * (cached and reasoning tokens included). Default true; a server that
+   * rejects the field can turn it off.
+   */
+  streamUsage?: boolean;
+}
+
+export function createOpenAICompatibleAdapter(spec: OpenAICompatSpec): ProviderAdapter {
+  const streamUsage = spec.streamUsage ?? true;
+
+  function call(endpoint: Endpoint, ctx: CallContext, body: unknown): UpstreamCall {
+    // spec.url may throw an UpstreamError for missing config (Azure without api_base);
+    // it is called inside the async methods, so it rejects like any upstream failure.
+    return { provider: spec.id, ctx, url: spec.url(endpoint, ctx), headers: spec.headers(ctx), body };
+  }
+
+  return {
+    id: spec.id,
+
+    async complete(req: ChatRequest, ctx: CallContext): Promise<ChatResponse> {
+      // Spread keeps provider extras (reasoning_effort, ...) untouched.
+      const { stream: _s, stream_options: _o, ...rest } = req;
+      const c = call('chat/completions', ctx, { ...rest, model: ctx.model });
+      const json = await readJson(c, await postJson(c));
+      if (!isChatResponse(json)) throw upstreamError(c, 502, 'upstream sent an unexpected chat completion shape');
+      return json;
+    },
+
+    async *stream(req: ChatRequest, ctx: CallContext): AsyncGenerator<ChatChunk, void, undefined> {
+      const body: ChatRequest = { ...req, model: ctx.model, stream: true };
+      if (streamUsage) body.stream_options = { ...req.stream_options, include_usage: true };
+      const c = call('chat/completions', ctx, body);
+      const res = await postJson(c);
+      for await (const ev of upstreamEvents(c, res)) {
+        if (ev.data === '[DONE]') return;
+        let json: unknown;
+        try {
+          json = JSON.parse(ev.data) as unknown;
+        } catch {
+          throw upstreamError(c, 502, `invalid JSON in stream: ${ev.data.slice(0, 200)}`);
+        }
+        // Some servers (OpenRouter, vLLM) report failures inside a 200 stream.
+        if (isRecord(json) && json.error !== undefined && json.error !== null) {
+          const code = isRecord(json.error) ? json.error.code : undefined;
+          const f = parseErrorBody(json);
+          throw upstreamError(c, statusFromCode(code, 500), f.message ?? 'upstream stream error', f);
+        }
+        if (!isChatChunk(json)) throw upstreamError(c, 502, 'upstream sent an unexpected chunk shape');
+        yield json;
+      }
+    },
+
+    async embed(req: EmbeddingRequest, ctx: CallContext): Promise<EmbeddingResponse> {
+      const c = call('embeddings', ctx, { ...req, model: ctx.model });
+      const json = await readJson(c, await postJson(c));
+      if (!isEmbeddingResponse(json)) throw upstreamError(c, 502, 'upstream sent an unexpected embeddings shape');
+      return json;
+    },
+  };
+}
+
+/** Joins a base URL and a path without doubling or dropping the slash. */
+export function joinUrl(base: string, path: string): string {
+  return base.endsWith('/') ? base + path : `${base}/${path}`;
+}

@@ -1,0 +1,195 @@
+/**
+ * The one place adapters talk HTTP. It POSTs JSON with the context's fetch and
+ * signal and turns every failure into an `UpstreamError`, except aborts.
+ *
+ * Abort policy: when `ctx.signal` is aborted (client disconnect or routing's
+ * timeout) we rethrow `ctx.signal.reason` untouched instead of wrapping it.
+ * Routing owns that signal, so it can tell "I gave up" (`err === signal.reason`
+ * or `signal.aborted`) from "the provider failed" (`UpstreamError`), and must
+ * not retry or fall back on the former.
+ */
+import { UpstreamError } from '../../errors.ts';
+import type { CallContext } from '../types.ts';
+import { isRecord } from './json.ts';
+import { readSse, type SseEvent } from './sse.ts';
+
+export interface UpstreamCall {
+  /** Provider id, for the error. */
+  provider: string;
+  ctx: CallContext;
+  url: string;
+  headers: Record<string, string>;
+  body: unknown;
+}
+
+/** Headers whose values are credentials and must never leak into messages. */
+const SECRET_HEADERS = ['authorization', 'api-key', 'x-api-key', 'x-goog-api-key'];
+/** Shapes of well-known keys: OpenAI/Anthropic `sk-...`, Google `AIza...`, bearer tokens. */
+const KEY_PATTERN = /\b(?:sk-[A-Za-z0-9_\-]{6,}|AIza[0-9A-Za-z_\-]{20,}|Bearer\s+[A-Za-z0-9._\-]{8,})/g;
+const MAX_ERROR_BODY = 64 * 1024;
+const MAX_MESSAGE = 1000;
+
+/** POSTs JSON; resolves with a 2xx response or throws (see module comment). */
+export async function postJson(call: UpstreamCall): Promise<Response> {
+  const { ctx } = call;
+  let res: Response;
+  try {
+    res = await ctx.fetch(call.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...call.headers },
+      body: JSON.stringify(call.body),
+      signal: ctx.signal,
+    });
+  } catch (err) {
+    throw connectionFailure(call, err);
+  }
+  if (res.ok) return res;
+  throw await errorFromResponse(call, res);
+}
+
+/** Reads a 2xx JSON body; bad JSON is the provider's fault (502, retryable). */
+export async function readJson(call: UpstreamCall, res: Response): Promise<unknown> {
+  let text: string;
+  try {
+    text = await res.text();
+  } catch (err) {
+    throw connectionFailure(call, err);
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw upstreamError(call, 502, `invalid JSON from upstream: ${text.slice(0, 200)}`);
+  }
+}
+
+/** Network failure (or abort, rethrown as the signal's reason). */
+export function connectionFailure(call: UpstreamCall, err: unknown): unknown {
+  if (call.ctx.signal.aborted) return call.ctx.signal.reason ?? err;
+  if (err instanceof UpstreamError) return err;
+  const detail = err instanceof Error ? err.message : String(err);
+  return upstreamError(call, 0, `connection to ${call.provider} failed: ${detail}`);
+}
+
+export interface ErrorFields {
+  message?: string;
+  type?: string;
+  code?: string;
+  param?: string;
+}
+
+/**
+ * Reads the error out of any of the three provider error shapes:
+ * OpenAI `{"error":{"message","type","code","param"}}`,
+ * Anthropic `{"type":"error","error":{"type","message"}}`,
+ * Gemini `{"error":{"code":400,"message","status":"INVALID_ARGUMENT"}}` (status -> code),
+ * plus the loose `{"error":"..."}` / `{"message"}` / `{"detail"}` of small servers.
+ */
+export function parseErrorBody(body: unknown): ErrorFields {
+  if (!isRecord(body)) return {};
+  const e = body.error;
+  if (typeof e === 'string') return { message: e };
+  const src = isRecord(e) ? e : body;
+  const out: ErrorFields = {};
+  const msg = src.message ?? src.detail;
+  if (typeof msg === 'string') out.message = msg;
+  if (typeof src.type === 'string' && src.type !== 'error') out.type = src.type;
+  if (typeof src.code === 'string') out.code = src.code;
+  else if (typeof src.status === 'string') out.code = src.status;
+  if (typeof src.param === 'string') out.param = src.param;
+  return out;
+}
+
+/** Builds the UpstreamError for a non-2xx response. */
+export async function errorFromResponse(call: UpstreamCall, res: Response): Promise<UpstreamError> {
+  let text = '';
+  try {
+    text = (await res.text()).slice(0, MAX_ERROR_BODY);
+  } catch {
+    // The status alone is enough to classify the failure.
+  }
+  let fields: ErrorFields = {};
+  try {
+    fields = parseErrorBody(JSON.parse(text) as unknown);
+  } catch {
+    if (text.trim()) fields = { message: text.trim() };
+  }
+  const retryAfterMs = parseRetryAfter(res.headers);
+  return upstreamError(call, res.status, fields.message ?? `HTTP ${res.status} ${res.statusText}`.trim(), {
+    ...fields,
+    ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+  });
+}
+
+/** An UpstreamError with credentials scrubbed from the message. */
+export function upstreamError(
+  call: Pick<UpstreamCall, 'provider' | 'ctx'> & { headers?: Record<string, string> },
+  status: number,
+  message: string,
+  extra: ErrorFields & { retryAfterMs?: number } = {},
+): UpstreamError {
+  return new UpstreamError({
+    provider: call.provider,
+    model: call.ctx.model,
+    status,
+    message: redact(message, secretsOf(call.ctx, call.headers)).slice(0, MAX_MESSAGE),
+    ...(extra.type === undefined ? {} : { type: extra.type }),
+    ...(extra.code === undefined ? {} : { code: extra.code }),
+    ...(extra.param === undefined ? {} : { param: extra.param }),
+    ...(extra.retryAfterMs === undefined ? {} : { retryAfterMs: extra.retryAfterMs }),
+    callerCredentials: call.ctx.callerCredentials,
+  });
+}
+
+function secretsOf(ctx: CallContext, headers: Record<string, string> | undefined): string[] {
+  const out: string[] = [];
+  if (ctx.credentials.api_key) out.push(ctx.credentials.api_key);
+  if (headers) {
+    for (const [name, value] of Object.entries(headers)) {
+      if (SECRET_HEADERS.includes(name.toLowerCase())) out.push(value.replace(/^Bearer\s+/i, ''));
+    }
+  }
+  return out;
+}
+
+/** Removes credential values and anything shaped like a key. */
+export function redact(message: string, secrets: readonly string[] = []): string {
+  let out = message;
+  for (const s of secrets) {
+    // Very short values would mangle ordinary words and are not real keys.
+    if (s.length >= 6) out = out.split(s).join('[REDACTED]');
+  }
+  return out.replace(KEY_PATTERN, '[REDACTED]');
+}
+
+/**
+ * `retry-after-ms` (OpenAI/Azure) wins over `Retry-After`, which is either
+ * delta-seconds (possibly fractional) or an HTTP-date.
+ */
+export function parseRetryAfter(headers: Headers, now: number = Date.now()): number | undefined {
+  const ms = headers.get('retry-after-ms');
+  if (ms !== null && ms.trim() !== '' && Number.isFinite(Number(ms))) return Math.max(0, Math.round(Number(ms)));
+  const v = headers.get('retry-after');
+  if (v === null || v.trim() === '') return undefined;
+  const seconds = Number(v);
+  if (Number.isFinite(seconds)) return Math.max(0, Math.round(seconds * 1000));
+  const date = Date.parse(v);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+/**
+ * SSE events of a 2xx streaming response. A broken connection becomes an
+ * UpstreamError with status 0; an abort rethrows the signal's reason.
+ */
+export async function* upstreamEvents(call: UpstreamCall, res: Response): AsyncGenerator<SseEvent, void, undefined> {
+  if (!res.body) throw upstreamError(call, 502, 'upstream sent an empty stream');
+  try {
+    yield* readSse(res.body);
+  } catch (err) {
+    throw connectionFailure(call, err);
+  }
+}
+
+/** Status for an error reported inside a 200 stream: its numeric code if it is an HTTP status. */
+export function statusFromCode(code: unknown, fallback: number): number {
+  return typeof code === 'number' && code >= 400 && code <= 599 ? code : fallback;
+}

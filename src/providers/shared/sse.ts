@@ -1,0 +1,149 @@
+/**
+ * Incremental Server-Sent Events parser (WHATWG rules): lines end in LF, CRLF
+ * or CR (even when split across chunks), `:` starts a comment, multi-line
+ * `data` joins with "\n", a blank line dispatches. It sits on the streaming
+ * hot path, so it scans with cached `indexOf` positions (no regex, no per-line
+ * arrays) and reuses one output array per read.
+ */
+
+export interface SseEvent {
+  /** The `event:` field, or "message" when absent. */
+  event: string;
+  data: string;
+  id?: string;
+}
+
+const LF = 10;
+const CR = 13;
+const COLON = 58;
+const SPACE = 32;
+
+export class SseParser {
+  private rest = '';
+  /** The previous chunk ended in CR: a leading LF in the next one belongs to it. */
+  private skipLf = false;
+  private event = '';
+  private data = '';
+  private hasData = false;
+  private id: string | undefined;
+
+  /** Parses `text` and pushes every completed event onto `out`. */
+  feed(text: string, out: SseEvent[]): void {
+    let buf = this.rest.length > 0 ? this.rest + text : text;
+    let pos = 0;
+    if (this.skipLf && buf.charCodeAt(0) === LF) pos = 1;
+    this.skipLf = false;
+    const len = buf.length;
+    let nl = buf.indexOf('\n', pos);
+    let cr = buf.indexOf('\r', pos);
+    while (pos < len) {
+      if (nl !== -1 && nl < pos) nl = buf.indexOf('\n', pos);
+      if (cr !== -1 && cr < pos) cr = buf.indexOf('\r', pos);
+      let end: number;
+      if (cr === -1) end = nl;
+      else if (nl === -1) end = cr;
+      else end = nl < cr ? nl : cr;
+      if (end === -1) break;
+      this.line(buf, pos, end, out);
+      if (buf.charCodeAt(end) === CR) {
+        if (end + 1 === len) this.skipLf = true;
+        else if (buf.charCodeAt(end + 1) === LF) end++;
+      }
+      pos = end + 1;
+    }
+    this.rest = pos < len ? buf.slice(pos) : '';
+    buf = '';
+  }
+
+  /** End of stream: flushes a trailing line and an event with no final blank line. */
+  end(out: SseEvent[]): void {
+    if (this.rest.length > 0) {
+      const r = this.rest;
+      this.rest = '';
+      this.line(r, 0, r.length, out);
+    }
+    this.dispatch(out);
+  }
+
+  private line(buf: string, start: number, end: number, out: SseEvent[]): void {
+    if (start === end) {
+      this.dispatch(out);
+      return;
+    }
+    const first = buf.charCodeAt(start);
+    if (first === COLON) return; // comment, e.g. keep-alive
+    const colon = buf.indexOf(':', start);
+    let field: string;
+    let value: string;
+    if (colon === -1 || colon >= end) {
+      field = buf.slice(start, end);
+      value = '';
+    } else {
+      field = buf.slice(start, colon);
+      const vs = buf.charCodeAt(colon + 1) === SPACE ? colon + 2 : colon + 1;
+      value = vs < end ? buf.slice(vs, end) : '';
+    }
+    switch (field) {
+      case 'data':
+        if (this.hasData) this.data += '\n' + value;
+        else {
+          this.data = value;
+          this.hasData = true;
+        }
+        break;
+      case 'event':
+        this.event = value;
+        break;
+      case 'id':
+        if (!value.includes('\0')) this.id = value;
+        break;
+      default:
+        // `retry` and unknown fields do not matter to an API client.
+        break;
+    }
+  }
+
+  private dispatch(out: SseEvent[]): void {
+    if (this.hasData) {
+      const ev: SseEvent = { event: this.event || 'message', data: this.data };
+      if (this.id !== undefined) ev.id = this.id;
+      out.push(ev);
+    }
+    this.event = '';
+    this.data = '';
+    this.hasData = false;
+  }
+}
+
+/**
+ * Yields events from a byte stream. Stops the upstream read (cancels the
+ * reader) when the consumer stops early, so a client disconnect frees the
+ * provider connection. Read errors propagate unchanged.
+ */
+export async function* readSse(body: ReadableStream<Uint8Array>): AsyncGenerator<SseEvent, void, undefined> {
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  const parser = new SseParser();
+  const out: SseEvent[] = [];
+  let finished = false;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      parser.feed(decoder.decode(value, { stream: true }), out);
+      for (let i = 0; i < out.length; i++) yield out[i] as SseEvent;
+      out.length = 0;
+    }
+    parser.feed(decoder.decode(), out);
+    parser.end(out);
+    for (let i = 0; i < out.length; i++) yield out[i] as SseEvent;
+    finished = true;
+  } finally {
+    if (!finished) reader.cancel().catch(() => undefined);
+    try {
+      reader.releaseLock();
+    } catch {
+      // Already released by a cancel in flight; nothing else holds it.
+    }
+  }
+}

@@ -1,0 +1,233 @@
+/**
+ * The contract every provider adapter must pass, whatever its wire format.
+ * Provider-specific "what did the adapter send" checks plug in as hooks.
+ */
+import { describe, expect, test } from 'bun:test';
+import { UpstreamError } from '../../src/errors.ts';
+import type { ChatChunk, ChatMessage, ChatRequest, Tool } from '../../src/schemas/openai.ts';
+import type { CallContext, ProviderAdapter } from '../../src/providers/types.ts';
+
+export interface ContractHarness {
+  name: string;
+  adapter: ProviderAdapter;
+  apiKey: string;
+  /** api_base for this harness's upstream; undefined for in-process adapters. */
+  apiBase?: string;
+  models: {
+    ok: string;
+    /** Model that fails with `status` on the first call. */
+    error(status: number): string;
+    /** Streams at least one chunk, then stalls until the client goes away. */
+    hang: string;
+  };
+  statuses: number[];
+  expectedText: string;
+  retryAfterMs: number;
+  /** Checks on the translated request body the upstream received. */
+  sent?: {
+    last(): unknown;
+    tools(body: unknown): void;
+    toolResult(body: unknown): void;
+    image(body: unknown): void;
+    json(body: unknown): void;
+  };
+  /** How many streams the upstream saw cancelled. */
+  cancelled?(): number;
+}
+
+export const WEATHER_TOOL: Tool = {
+  type: 'function',
+  function: {
+    name: 'get_weather',
+    description: 'Current weather for a city',
+    parameters: { type: 'object', properties: { city: { type: 'string' }, unit: { type: 'string', enum: ['c', 'f'] } }, required: ['city'] },
+  },
+};
+
+export const PNG_DATA_URL =
+  'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
+
+export function makeCtx(h: ContractHarness, model: string, over: Partial<CallContext> = {}): CallContext {
+  return {
+    model,
+    credentials: { api_key: h.apiKey, ...(h.apiBase ? { api_base: h.apiBase } : {}) },
+    callerCredentials: false,
+    signal: new AbortController().signal,
+    fetch,
+    ...over,
+  };
+}
+
+const user = (content: ChatMessage['content']): ChatMessage => ({ role: 'user', content });
+const req = (messages: ChatMessage[], extra: Partial<ChatRequest> = {}): ChatRequest => ({ model: 'x', messages, ...extra });
+
+async function collect(it: AsyncIterable<ChatChunk>): Promise<ChatChunk[]> {
+  const out: ChatChunk[] = [];
+  for await (const c of it) out.push(c);
+  return out;
+}
+
+async function failure(p: Promise<unknown>): Promise<unknown> {
+  try {
+    await p;
+  } catch (e) {
+    return e;
+  }
+  throw new Error('expected a failure');
+}
+
+export function adapterContract(h: ContractHarness): void {
+  describe(`adapter contract: ${h.name}`, () => {
+    test('plain completion', async () => {
+      const res = await h.adapter.complete(req([{ role: 'system', content: 'Be brief.' }, user('Hello')]), makeCtx(h, h.models.ok));
+      expect(res.object).toBe('chat.completion');
+      expect(res.choices[0]?.message.content).toBe(h.expectedText);
+      expect(res.choices[0]?.finish_reason).toBe('stop');
+      const u = res.usage;
+      expect(u?.prompt_tokens).toBeGreaterThan(0);
+      expect(u?.completion_tokens).toBeGreaterThan(0);
+      expect(u?.total_tokens).toBe((u?.prompt_tokens ?? 0) + (u?.completion_tokens ?? 0));
+    });
+
+    test('streaming: ordered text, finish reason, final usage', async () => {
+      const chunks = await collect(h.adapter.stream(req([user('Hello')], { stream: true }), makeCtx(h, h.models.ok)));
+      expect(chunks.length).toBeGreaterThan(2);
+      const text = chunks.map((c) => c.choices[0]?.delta.content ?? '').join('');
+      expect(text).toBe(h.expectedText);
+      expect(chunks.some((c) => c.choices[0]?.finish_reason === 'stop')).toBe(true);
+      const last = chunks[chunks.length - 1];
+      expect(last?.usage?.completion_tokens).toBeGreaterThan(0);
+      expect(last?.usage?.prompt_tokens).toBeGreaterThan(0);
+      expect(new Set(chunks.map((c) => c.id)).size).toBe(1);
+    });
+
+    test('tools round-trip', async () => {
+      const ctx = makeCtx(h, h.models.ok);
+      const first = await h.adapter.complete(req([user('Weather in Paris?')], { tools: [WEATHER_TOOL], tool_choice: 'auto' }), ctx);
+      h.sent?.tools(h.sent.last());
+      const call = first.choices[0]?.message.tool_calls?.[0];
+      expect(first.choices[0]?.finish_reason).toBe('tool_calls');
+      expect(call?.function.name).toBe('get_weather');
+      const args: unknown = JSON.parse(call?.function.arguments ?? 'null');
+      expect(typeof (args as { city?: unknown }).city).toBe('string');
+
+      const second = await h.adapter.complete(
+        req(
+          [
+            user('Weather in Paris?'),
+            { role: 'assistant', content: null, tool_calls: [call ?? { id: 'c', type: 'function', function: { name: 'get_weather', arguments: '{}' } }] },
+            { role: 'tool', tool_call_id: call?.id ?? 'c', content: '{"temp_c":21,"sky":"sunny"}' },
+          ],
+          { tools: [WEATHER_TOOL] },
+        ),
+        ctx,
+      );
+      h.sent?.toolResult(h.sent.last());
+      expect(second.choices[0]?.finish_reason).toBe('stop');
+      expect(second.choices[0]?.message.content).toBeTruthy();
+    });
+
+    test('streamed tool call assembles into name + JSON arguments', async () => {
+      const chunks = await collect(h.adapter.stream(req([user('Weather in Paris?')], { tools: [WEATHER_TOOL] }), makeCtx(h, h.models.ok)));
+      let name = '';
+      let args = '';
+      for (const c of chunks) {
+        for (const d of c.choices[0]?.delta.tool_calls ?? []) {
+          expect(d.index).toBe(0);
+          name += d.function?.name ?? '';
+          args += d.function?.arguments ?? '';
+        }
+      }
+      expect(name).toBe('get_weather');
+      expect(typeof (JSON.parse(args) as { city?: unknown }).city).toBe('string');
+      expect(chunks.some((c) => c.choices[0]?.finish_reason === 'tool_calls')).toBe(true);
+    });
+
+    test('JSON mode answers valid JSON', async () => {
+      const res = await h.adapter.complete(req([user('Give me JSON')], { response_format: { type: 'json_object' } }), makeCtx(h, h.models.ok));
+      h.sent?.json(h.sent.last());
+      expect(() => JSON.parse(res.choices[0]?.message.content ?? '')).not.toThrow();
+    });
+
+    test('image message', async () => {
+      const res = await h.adapter.complete(
+        req([
+          user([
+            { type: 'text', text: 'What is in these images?' },
+            { type: 'image_url', image_url: { url: PNG_DATA_URL } },
+            { type: 'image_url', image_url: { url: 'https://example.com/cat.png' } },
+          ]),
+        ]),
+        makeCtx(h, h.models.ok),
+      );
+      h.sent?.image(h.sent.last());
+      expect(res.choices[0]?.message.content).toBeTruthy();
+    });
+
+    for (const status of h.statuses) {
+      test(`error ${status} maps to UpstreamError`, async () => {
+        const ctx = makeCtx(h, h.models.error(status), { callerCredentials: true });
+        const err = await failure(h.adapter.complete(req([user('Hello')]), ctx));
+        expect(err).toBeInstanceOf(UpstreamError);
+        const e = err as UpstreamError;
+        expect(e.upstreamStatus).toBe(status);
+        expect(e.provider).toBe(h.adapter.id);
+        expect(e.message.length).toBeGreaterThan(0);
+        expect(e.message).not.toContain(h.apiKey);
+        expect(e.callerCredentials).toBe(true);
+        if (status === 429) expect(e.retryAfterMs).toBe(h.retryAfterMs);
+        expect(e.retryable).toBe(status === 429 || status >= 500);
+        if (status === 401) expect(e.fallbackable).toBe(false);
+      });
+    }
+
+    test('a failure before the first chunk is thrown from the first next()', async () => {
+      const status = h.statuses.find((s) => s >= 500) ?? 500;
+      const it = h.adapter.stream(req([user('Hello')]), makeCtx(h, h.models.error(status)))[Symbol.asyncIterator]();
+      const err = await failure(it.next());
+      expect(err).toBeInstanceOf(UpstreamError);
+      expect((err as UpstreamError).upstreamStatus).toBe(status);
+    });
+
+    if (h.apiBase !== undefined) {
+      test('connection refused -> status 0 (complete and stream)', async () => {
+        const closed = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: () => new Response('') });
+        const port = closed.port;
+        await closed.stop(true);
+        const base = h.apiBase?.replace(/:\d+/, `:${port}`);
+        const ctx = makeCtx(h, h.models.ok, { credentials: { api_key: h.apiKey, ...(base ? { api_base: base } : {}) } });
+        const e1 = await failure(h.adapter.complete(req([user('Hello')]), ctx));
+        expect(e1).toBeInstanceOf(UpstreamError);
+        expect((e1 as UpstreamError).upstreamStatus).toBe(0);
+        expect((e1 as UpstreamError).status).toBe(502);
+        const e2 = await failure(h.adapter.stream(req([user('Hello')]), ctx)[Symbol.asyncIterator]().next());
+        expect((e2 as UpstreamError).upstreamStatus).toBe(0);
+      });
+    }
+
+    test('abort mid-stream rejects with the abort reason and stops the upstream read', async () => {
+      const ac = new AbortController();
+      const it = h.adapter.stream(req([user('Hello there, tell me a long story please')]), makeCtx(h, h.models.hang, { signal: ac.signal }))[Symbol.asyncIterator]();
+      const first = await it.next();
+      expect(first.done).toBe(false);
+      const reason = new Error('client disconnected');
+      ac.abort(reason);
+      // Drain whatever was already buffered; the abort must surface, not an UpstreamError.
+      let err: unknown;
+      for (let i = 0; i < 20 && err === undefined; i++) {
+        try {
+          const r = await it.next();
+          if (r.done) break;
+        } catch (e) {
+          err = e;
+        }
+      }
+      expect(err).toBe(reason);
+      if (h.cancelled) {
+        const deadline = Date.now() + 2000;
+        while (h.cancelled() === 0 && Date.now() < deadline) await Bun.sleep(10);
+        expect(h.cancelled()).toBeGreaterThan(0);
+      }
+    });
+  });
+}

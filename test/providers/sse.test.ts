@@ -1,0 +1,99 @@
+import { describe, expect, test } from 'bun:test';
+import { readSse, SseParser, type SseEvent } from '../../src/providers/shared/sse.ts';
+
+function parse(chunks: string[]): SseEvent[] {
+  const p = new SseParser();
+  const out: SseEvent[] = [];
+  for (const c of chunks) p.feed(c, out);
+  p.end(out);
+  return out;
+}
+
+function bytes(chunks: Uint8Array[]): ReadableStream<Uint8Array> {
+  let i = 0;
+  return new ReadableStream<Uint8Array>({
+    pull(c) {
+      const next = chunks[i++];
+      if (next) c.enqueue(next);
+      else c.close();
+    },
+  });
+}
+
+describe('SseParser', () => {
+  const stream = 'event: a\ndata: 1\n\n: comment\ndata: x\ndata: y\n\nevent: b\ndata:no-space\n\n';
+  const expected = [
+    { event: 'a', data: '1' },
+    { event: 'message', data: 'x\ny' },
+    { event: 'b', data: 'no-space' },
+  ];
+
+  test('events, default name, comments, multi-line data', () => {
+    expect(parse([stream])).toEqual(expected);
+  });
+
+  test('every possible split point gives the same events', () => {
+    for (let i = 0; i <= stream.length; i++) expect(parse([stream.slice(0, i), stream.slice(i)])).toEqual(expected);
+  });
+
+  test('one character at a time', () => {
+    expect(parse([...stream])).toEqual(expected);
+  });
+
+  test('CRLF and lone CR line endings, CRLF split across chunks', () => {
+    const crlf = stream.replaceAll('\n', '\r\n');
+    expect(parse([crlf])).toEqual(expected);
+    for (let i = 0; i <= crlf.length; i++) expect(parse([crlf.slice(0, i), crlf.slice(i)])).toEqual(expected);
+    expect(parse([stream.replaceAll('\n', '\r')])).toEqual(expected);
+  });
+
+  test('empty data line, id field, unknown fields, field without colon', () => {
+    expect(parse(['id: 7\nretry: 10\nfoo: bar\ndata\ndata: z\n\n'])).toEqual([{ event: 'message', data: '\nz', id: '7' }]);
+  });
+
+  test('an event without data is not dispatched; event name resets after dispatch', () => {
+    expect(parse(['event: ping\n\ndata: 1\n\n'])).toEqual([{ event: 'message', data: '1' }]);
+  });
+
+  test('a trailing event without the final blank line is flushed at end', () => {
+    expect(parse(['data: last'])).toEqual([{ event: 'message', data: 'last' }]);
+  });
+
+  test('only the first space after the colon is stripped', () => {
+    expect(parse(['data:  two\n\n'])).toEqual([{ event: 'message', data: ' two' }]);
+  });
+});
+
+describe('readSse', () => {
+  test('decodes multi-byte UTF-8 split across reads', async () => {
+    const all = new TextEncoder().encode('data: héllo 👋\n\n');
+    const out: SseEvent[] = [];
+    for await (const e of readSse(bytes([all.slice(0, 8), all.slice(8, 15), all.slice(15)]))) out.push(e);
+    expect(out).toEqual([{ event: 'message', data: 'héllo 👋' }]);
+  });
+
+  test('stopping early cancels the underlying stream', async () => {
+    let cancelled = false;
+    const src = new ReadableStream<Uint8Array>({
+      pull(c) {
+        c.enqueue(new TextEncoder().encode('data: x\n\n'));
+      },
+      cancel() {
+        cancelled = true;
+      },
+    });
+    for await (const _ of readSse(src)) break;
+    await Bun.sleep(0);
+    expect(cancelled).toBe(true);
+  });
+
+  test('throughput: 20k events in well under a second', async () => {
+    const frame = `data: ${JSON.stringify({ choices: [{ delta: { content: 'word ' } }] })}\n\n`;
+    const enc = new TextEncoder().encode(frame.repeat(500));
+    const t0 = performance.now();
+    let n = 0;
+    for await (const _ of readSse(bytes(Array.from({ length: 40 }, () => enc)))) n++;
+    expect(n).toBe(20_000);
+    expect(performance.now() - t0).toBeLessThan(1000);
+  });
+});
