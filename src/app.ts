@@ -9,7 +9,17 @@ import type { Config } from './config.ts';
 import { PayloadTooLargeError } from './errors.ts';
 import { errorResponse, isProxyPath, toGatewayError } from './http/errors.ts';
 import type { Logger } from './lib/log.ts';
+import { chatRoutes } from './modules/chat/index.ts';
+import { noPrompts, type PromptResolver } from './modules/chat/prompt.ts';
+import { ChatService } from './modules/chat/service.ts';
+import { type CustomerGate, openGate } from './modules/customers/gate.ts';
 import { keyRoutes } from './modules/keys/index.ts';
+import { ModelRegistry } from './pricing/registry.ts';
+import { Tokenizer } from './pricing/tokenizer.ts';
+import type { ProviderRegistry } from './providers/registry.ts';
+import { providersFromConfig } from './routing/adapters.ts';
+import { MemoryResponseCache, type ResponseCache } from './routing/cache.ts';
+import { realSleep, type Sleep } from './routing/retry.ts';
 import type { KeyService } from './modules/keys/service.ts';
 import type { Store } from './store/types.ts';
 import type { SpanWriter } from './store/writer.ts';
@@ -32,16 +42,57 @@ export interface AppDeps {
   log: Logger;
   now: () => number;
   version: string;
+  /** The rest have production defaults built per app; tests inject their own. */
+  models?: ModelRegistry;
+  providers?: ProviderRegistry;
+  gate?: CustomerGate;
+  prompts?: PromptResolver;
+  cache?: ResponseCache;
+  tokenizer?: Tokenizer;
+  random?: () => number;
+  fetch?: typeof fetch;
+  sleep?: Sleep;
+  /** Monotonic milliseconds for durations. */
+  clock?: () => number;
+}
+
+/** Services shared by both mount points (/ and /api). */
+interface Services {
+  chat: ChatService;
+}
+
+function buildServices(deps: AppDeps): Services {
+  const { config } = deps;
+  const models = deps.models ?? new ModelRegistry({ configModels: config.models });
+  const chat = new ChatService({
+    config,
+    models,
+    overlay: async () => undefined,
+    providers: deps.providers ?? providersFromConfig(config),
+    gate: deps.gate ?? openGate,
+    prompts: deps.prompts ?? noPrompts,
+    cache: deps.cache ?? new MemoryResponseCache({ maxBytes: config.cache.max_bytes, now: deps.now }),
+    tokenizer: deps.tokenizer ?? new Tokenizer(),
+    writer: deps.writer,
+    log: deps.log,
+    now: deps.now,
+    clock: deps.clock ?? (() => performance.now()),
+    random: deps.random ?? Math.random,
+    fetch: deps.fetch ?? fetch,
+    sleep: deps.sleep ?? realSleep,
+  });
+  return { chat };
 }
 
 /** Fresh instances of every feature module; called once per mount point. */
-function featureModules(deps: AppDeps) {
-  return [keyRoutes(deps.keys, deps.now)];
+function featureModules(deps: AppDeps, s: Services) {
+  return [keyRoutes(deps.keys, deps.now), chatRoutes(deps.keys, s.chat)];
 }
 
 export function createApp(deps: AppDeps) {
   const limit = Math.floor(deps.config.body_limit_mb * 1024 * 1024);
   const startedAt = deps.now();
+  const services = buildServices(deps);
   // normalize: false makes `additionalProperties: false` reject unknown fields
   // (422 naming them) instead of silently dropping them.
   const app = new Elysia({ normalize: false })
@@ -88,9 +139,9 @@ export function createApp(deps: AppDeps) {
     )
     .get('/docs', docsPage, { detail: { hide: true } })
     .get('/', indexPage, { detail: { hide: true } });
-  for (const m of featureModules(deps)) app.use(m);
+  for (const m of featureModules(deps, services)) app.use(m);
   app.group('/api', (api) => {
-    for (const m of featureModules(deps)) api.use(m);
+    for (const m of featureModules(deps, services)) api.use(m);
     return api;
   });
   return app;

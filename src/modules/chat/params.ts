@@ -1,0 +1,56 @@
+/**
+ * Splits a proxy request into what goes upstream and the gateway's own
+ * parameters, and reads the `X-Data-Keywordsai-Params` header (JSON or
+ * base64 JSON), whose fields sit under the body's own.
+ */
+import { Value } from '@sinclair/typebox/value';
+import { ValidationError } from '../../errors.ts';
+import { GATEWAY_PARAM_NAMES, GatewayParams } from '../../schemas/gateway.ts';
+
+export const PARAMS_HEADER = 'x-data-keywordsai-params';
+
+function parseJsonObject(text: string): Record<string, unknown> | null {
+  try {
+    const v: unknown = JSON.parse(text);
+    return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The header's parameters, validated; null when the header is absent. */
+export function headerParams(value: string | null | undefined): GatewayParams | null {
+  if (!value) return null;
+  const trimmed = value.trim();
+  const obj =
+    parseJsonObject(trimmed) ?? parseJsonObject(Buffer.from(trimmed, 'base64').toString('utf8'));
+  if (!obj) {
+    throw ValidationError.field(PARAMS_HEADER, 'must be a JSON object, or a base64-encoded JSON object');
+  }
+  const first = Value.Errors(GatewayParams, obj).First();
+  if (first) {
+    const field = first.path.replace(/^\//, '').replaceAll('/', '.');
+    throw ValidationError.field(`${PARAMS_HEADER}${field ? `.${field}` : ''}`, first.message);
+  }
+  return obj as GatewayParams;
+}
+
+export interface SplitRequest {
+  /** The body minus gateway parameters (and minus `model`, which routing sets per attempt). */
+  upstream: Record<string, unknown>;
+  params: GatewayParams & { model?: string };
+}
+
+/** One pass over the body's keys; header parameters fill what the body does not set. */
+export function splitRequest(body: Record<string, unknown>, header: GatewayParams | null): SplitRequest {
+  const upstream: Record<string, unknown> = {};
+  const params: Record<string, unknown> = header ? { ...header } : {};
+  for (const k in body) {
+    const v = body[k];
+    if (v === undefined) continue;
+    if (k === 'model') params.model = v;
+    else if (GATEWAY_PARAM_NAMES.has(k)) params[k] = v;
+    else upstream[k] = v;
+  }
+  return { upstream, params: params as SplitRequest['params'] };
+}

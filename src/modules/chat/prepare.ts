@@ -1,0 +1,138 @@
+/**
+ * Everything a proxy call needs before the first upstream byte: gateway
+ * parameters split from the body, the prompt template resolved, the plan,
+ * the cache key, the customer, and one abort signal for client disconnect
+ * and the whole-request timeout.
+ */
+import { ClientClosedError, GatewayTimeoutError, StreamTimeoutError, ValidationError } from '../../errors.ts';
+import type { ModelOverlay } from '../../pricing/registry.ts';
+import { cacheKey } from '../../routing/cache.ts';
+import { type PlanContext, type PlannedAttempt, planAttempts } from '../../routing/plan.ts';
+import { type RetryPolicy, retryPolicy } from '../../routing/retry.ts';
+import type { GatewayParams } from '../../schemas/gateway.ts';
+import type { ChatMessage } from '../../schemas/openai.ts';
+import type { Principal } from '../keys/service.ts';
+import { splitRequest } from './params.ts';
+import type { PromptResolver, ResolvedPrompt } from './prompt.ts';
+
+export interface PrepareDeps {
+  prompts: PromptResolver;
+  planContext: (overlay: ModelOverlay | undefined) => PlanContext;
+  overlay: (orgId: string) => Promise<ModelOverlay | undefined>;
+  clock: () => number;
+  now: () => number;
+  timeoutMs: number;
+  defaultCacheTtlS: number;
+}
+
+export interface Prepared {
+  principal: Principal;
+  kind: 'chat' | 'embedding';
+  stream: boolean;
+  /** Monotonic ms at arrival, and epoch ms. */
+  t0: number;
+  startedAt: number;
+  params: GatewayParams & { model?: string };
+  /** Sent upstream (model set per attempt). */
+  upstream: Record<string, unknown>;
+  plan: PlannedAttempt[];
+  retry: RetryPolicy;
+  customerId: string | null;
+  cacheKey: string | null;
+  cacheTtlMs: number;
+  prompt: ResolvedPrompt | null;
+  signal: AbortSignal;
+  /** Aborts the upstream call (client gone). */
+  abort: (reason: Error) => void;
+  /** Clears the timer and the client listener; call once the call is over. */
+  done: () => void;
+}
+
+function applyPrompt(
+  split: ReturnType<typeof splitRequest>,
+  resolved: ResolvedPrompt,
+): void {
+  for (const [k, v] of Object.entries(resolved.params)) {
+    if (k === 'model') split.params.model ??= typeof v === 'string' ? v : undefined;
+    else split.upstream[k] = v;
+  }
+  split.upstream.messages = resolved.messages;
+  if (resolved.fallback_models && !split.params.fallback_models) split.params.fallback_models = resolved.fallback_models;
+  if (resolved.load_balance_models && !split.params.loadbalance_models) {
+    split.params.loadbalance_models = resolved.load_balance_models;
+  }
+}
+
+export async function prepare(
+  deps: PrepareDeps,
+  input: {
+    principal: Principal;
+    kind: 'chat' | 'embedding';
+    body: Record<string, unknown>;
+    header: GatewayParams | null;
+    clientSignal: AbortSignal | undefined;
+  },
+): Promise<Prepared> {
+  const t0 = deps.clock();
+  const startedAt = deps.now();
+  const split = splitRequest(input.body, input.header);
+  const { params } = split;
+  let prompt: ResolvedPrompt | null = null;
+  if (params.prompt) {
+    if (input.kind !== 'chat') throw ValidationError.field('prompt', 'prompt templates apply to chat completions only');
+    prompt = await deps.prompts.resolve(input.principal.orgId, params.prompt);
+    applyPrompt(split, prompt);
+  }
+  if (input.kind === 'chat') {
+    const messages = split.upstream.messages as ChatMessage[] | undefined;
+    if (!messages || messages.length === 0) throw ValidationError.field('messages', 'messages is required (or a prompt)');
+  } else if (split.upstream.input === undefined) {
+    throw ValidationError.field('input', 'input is required');
+  }
+  const stream = input.kind === 'chat' && split.upstream.stream === true;
+  const overlay = await deps.overlay(input.principal.orgId);
+  const plan = planAttempts(params, deps.planContext(overlay));
+  const customerId = params.customer_params?.customer_identifier ?? params.customer_identifier ?? null;
+  const key = params.cache_enabled
+    ? cacheKey({
+        orgId: input.principal.orgId,
+        environment: input.principal.environment,
+        target: {
+          kind: input.kind,
+          model: params.model,
+          models: params.models,
+          load_balance_group: params.load_balance_group,
+          loadbalance_models: params.loadbalance_models?.map((m) => [m.model, m.weight]),
+        },
+        body: split.upstream,
+        customer: params.cache_options?.cache_by_customer ? customerId : null,
+      })
+    : null;
+
+  const controller = new AbortController();
+  const timeout = stream ? new StreamTimeoutError(`The stream ran past the limit of ${deps.timeoutMs} ms`) : new GatewayTimeoutError(deps.timeoutMs);
+  const timer = setTimeout(() => controller.abort(timeout), deps.timeoutMs);
+  const onClientAbort = () => controller.abort(new ClientClosedError());
+  input.clientSignal?.addEventListener('abort', onClientAbort, { once: true });
+  return {
+    principal: input.principal,
+    kind: input.kind,
+    stream,
+    t0,
+    startedAt,
+    params,
+    upstream: split.upstream,
+    plan,
+    retry: retryPolicy(params.retry_params),
+    customerId,
+    cacheKey: key,
+    cacheTtlMs: (params.cache_ttl ?? deps.defaultCacheTtlS) * 1000,
+    prompt,
+    signal: controller.signal,
+    abort: (reason) => controller.abort(reason),
+    done: () => {
+      clearTimeout(timer);
+      input.clientSignal?.removeEventListener('abort', onClientAbort);
+    },
+  };
+}

@@ -1,0 +1,344 @@
+/**
+ * The proxy's logic, HTTP-free: prepare (params, prompt, plan, cache key),
+ * customer gate, cache, the routing engine, cost and the span. Streaming
+ * lives in stream.ts on top of the same pieces.
+ */
+import type { Config } from '../../config.ts';
+import { GatewayError, InternalError, ProviderUnavailableError } from '../../errors.ts';
+import type { Logger } from '../../lib/log.ts';
+import { computeCost } from '../../pricing/cost.ts';
+import type { ModelInfo } from '../../pricing/model.ts';
+import type { ModelOverlay, ModelRegistry } from '../../pricing/registry.ts';
+import type { Tokenizer } from '../../pricing/tokenizer.ts';
+import type { ProviderRegistry } from '../../providers/registry.ts';
+import { keylessProvider } from '../../routing/adapters.ts';
+import type { CacheEntry, ResponseCache } from '../../routing/cache.ts';
+import { EngineFailure, type EngineResult, RoutingEngine } from '../../routing/engine.ts';
+import type { Sleep } from '../../routing/retry.ts';
+import type { Random } from '../../routing/weighted.ts';
+import type { GatewayParams } from '../../schemas/gateway.ts';
+import type { ChatMessage, ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse } from '../../schemas/openai.ts';
+import type { SpanRecord } from '../../store/types.ts';
+import type { Admission, CustomerGate } from '../customers/gate.ts';
+import type { Principal } from '../keys/service.ts';
+import { type Prepared, prepare } from './prepare.ts';
+import type { PromptResolver } from './prompt.ts';
+import { type CallFacts, buildSpan, requestBreakdown } from './span.ts';
+import { NO_TOKENS, type TokenCounts, completionText, countsFromUsage } from './usage.ts';
+
+export interface ChatDeps {
+  config: Config;
+  models: ModelRegistry;
+  overlay: (orgId: string) => Promise<ModelOverlay | undefined>;
+  providers: ProviderRegistry;
+  gate: CustomerGate;
+  prompts: PromptResolver;
+  cache: ResponseCache;
+  tokenizer: Tokenizer;
+  writer: { offer(span: SpanRecord): boolean };
+  log: Logger;
+  now: () => number;
+  clock: () => number;
+  random: Random;
+  fetch: typeof fetch;
+  sleep: Sleep;
+}
+
+export interface ProxyInput {
+  principal: Principal;
+  body: Record<string, unknown>;
+  header: GatewayParams | null;
+  signal?: AbortSignal;
+}
+
+export interface ProxyResult {
+  body: Record<string, unknown>;
+  headers: Record<string, string>;
+}
+
+export const OVERHEAD_HEADER = 'x-switchyard-overhead-ms';
+export const CACHE_HEADER = 'x-switchyard-cache';
+
+export class ChatService {
+  readonly engine: RoutingEngine;
+
+  constructor(readonly deps: ChatDeps) {
+    this.engine = new RoutingEngine({
+      adapter: (id) => deps.providers.get(id),
+      fetch: deps.fetch,
+      sleep: deps.sleep,
+      clock: deps.clock,
+      attemptTimeoutMs: deps.config.routing.attempt_timeout_ms,
+    });
+  }
+
+  prepare(input: ProxyInput, kind: 'chat' | 'embedding'): Promise<Prepared> {
+    const d = this.deps;
+    return prepare(
+      {
+        prompts: d.prompts,
+        overlay: d.overlay,
+        clock: d.clock,
+        now: d.now,
+        timeoutMs: d.config.routing.timeout_ms,
+        defaultCacheTtlS: d.config.cache.default_ttl_s,
+        planContext: (overlay) => ({
+          registry: d.models,
+          ...(overlay ? { overlay } : {}),
+          providers: d.config.providers,
+          groups: d.config.load_balance_groups,
+          random: d.random,
+          keyless: keylessProvider,
+        }),
+      },
+      { principal: input.principal, body: input.body, header: input.header, clientSignal: input.signal, kind },
+    );
+  }
+
+  /** Customer limits before any upstream call; a refusal is logged as a span too. */
+  async admit(c: Prepared, messages: ChatMessage[] | null): Promise<Admission | null> {
+    if (!c.customerId) return null;
+    const info = c.plan.find((a) => a.info)?.info ?? null;
+    const estimatedCost = info ? await this.estimateCost(c, info, messages) : 0;
+    try {
+      return await this.deps.gate.admit({
+        orgId: c.principal.orgId,
+        environment: c.principal.environment,
+        customer: c.params.customer_params ?? { customer_identifier: c.customerId },
+        estimatedCost,
+        now: this.deps.now(),
+      });
+    } catch (err) {
+      this.logFailure(c, err, null);
+      throw err;
+    }
+  }
+
+  private async estimateCost(c: Prepared, info: ModelInfo, messages: ChatMessage[] | null): Promise<number> {
+    const prompt = messages ? await this.deps.tokenizer.countMessageTokens(messages, info.upstream_model) : 0;
+    const u = c.upstream;
+    const maxOut = Number(u.max_completion_tokens ?? u.max_tokens ?? 0) || 0;
+    return computeCost({ prompt_tokens: prompt, completion_tokens: maxOut }, info);
+  }
+
+  /** Tokens of a completion: the provider's usage, else counted with the tokenizer. */
+  async tokensOf(c: Prepared, response: ChatResponse, info: ModelInfo | null): Promise<TokenCounts> {
+    const reported = countsFromUsage(response.usage);
+    if (reported) return reported;
+    const model = info?.upstream_model ?? response.model;
+    const messages = (c.upstream.messages as ChatMessage[] | undefined) ?? [];
+    return {
+      ...NO_TOKENS,
+      prompt_tokens: await this.deps.tokenizer.countMessageTokens(messages, model),
+      completion_tokens: await this.deps.tokenizer.countTextTokens(completionText(response), model),
+    };
+  }
+
+  costOf(tokens: TokenCounts, info: ModelInfo | null, warnings: string[]): number {
+    if (!info) return 0;
+    if (info.input_cost === null || info.output_cost === null) {
+      warnings.push(`no price known for ${info.model_name}; cost recorded as 0`);
+    }
+    return computeCost(tokens, info);
+  }
+
+  overheadMs(c: Prepared, upstreamMs: number, retryWaitMs: number): number {
+    return Math.max(0, this.deps.clock() - c.t0 - upstreamMs - retryWaitMs);
+  }
+
+  /** The span facts common to every outcome. */
+  facts(c: Prepared, over: Partial<CallFacts>): CallFacts {
+    const endedAt = this.deps.now();
+    const last = c.plan[0];
+    return {
+      orgId: c.principal.orgId,
+      environment: c.principal.environment,
+      apiKeyId: c.principal.keyId,
+      logType: c.kind,
+      params: c.params,
+      request: c.upstream,
+      input: c.kind === 'chat' ? c.upstream.messages : c.upstream.input,
+      output: null,
+      model: last?.model ?? c.params.model ?? null,
+      provider: last?.provider || null,
+      tokens: NO_TOKENS,
+      cost: 0,
+      statusCode: 200,
+      errorMessage: '',
+      startedAt: c.startedAt,
+      endedAt,
+      latency: (this.deps.clock() - c.t0) / 1000,
+      ttft: null,
+      stream: c.stream,
+      cached: false,
+      customerId: c.customerId,
+      attempts: [],
+      warnings: [],
+      limitInfo: null,
+      prompt: c.prompt ? { id: c.prompt.prompt_id, version: c.prompt.version, variables: c.prompt.variables } : null,
+      overhead: 0,
+      ...over,
+    };
+  }
+
+  offer(span: SpanRecord): void {
+    if (!this.deps.writer.offer(span)) this.deps.log.warn('span writer queue full; span dropped', { unique_id: span.unique_id });
+  }
+
+  /** Logs a failed call; `err` may be an EngineFailure (with attempts) or any error. */
+  logFailure(c: Prepared, err: unknown, limitInfo: Record<string, unknown> | null, over: Partial<CallFacts> = {}): GatewayError {
+    const failure = err instanceof EngineFailure ? err : null;
+    const gErr = failure ? failure.error : err instanceof GatewayError ? err : new InternalError();
+    if (!(err instanceof GatewayError) && !failure) this.deps.log.error('proxy call failed', { error: String(err) });
+    const f = this.facts(c, {
+      statusCode: gErr.status,
+      errorMessage: gErr.message,
+      attempts: failure?.attempts ?? [],
+      warnings: failure?.warnings ?? [],
+      limitInfo,
+      overhead: this.overheadMs(c, failure?.upstreamMs ?? 0, failure?.retryWaitMs ?? 0) / 1000,
+      ...(failure?.last ? { model: failure.last.model, provider: failure.last.provider || null } : {}),
+      ...over,
+    });
+    this.offer(buildSpan(f));
+    return gErr;
+  }
+
+  /** A cache hit: costs nothing, logged as cached unless `omit_log`. */
+  hitFacts(c: Prepared, entry: CacheEntry, tokens: TokenCounts, output: unknown): CallFacts {
+    return this.facts(c, {
+      model: entry.model,
+      provider: entry.provider,
+      tokens,
+      cached: true,
+      output,
+      overhead: this.overheadMs(c, 0, 0) / 1000,
+    });
+  }
+
+  headers(c: Prepared, overheadMs: number, cache: 'HIT' | 'MISS' | null): Record<string, string> {
+    const h: Record<string, string> = { [OVERHEAD_HEADER]: overheadMs.toFixed(3) };
+    if (cache) h[CACHE_HEADER] = cache;
+    return h;
+  }
+
+  /** POST /chat/completions without streaming. */
+  async chat(input: ProxyInput): Promise<ProxyResult> {
+    const c = await this.prepare(input, 'chat');
+    try {
+      if (c.cacheKey) {
+        const hit = this.deps.cache.get(c.cacheKey);
+        if (hit?.body.kind === 'chat') {
+          const response = hit.body.response;
+          const f = this.hitFacts(c, hit, countsFromUsage(response.usage) ?? NO_TOKENS, response.choices[0]?.message ?? null);
+          if (!c.params.cache_options?.omit_log) this.offer(buildSpan(f));
+          return { body: this.decorate(c, { ...response }, f), headers: this.headers(c, f.overhead * 1000, 'HIT') };
+        }
+      }
+      const messages = c.upstream.messages as ChatMessage[];
+      const admission = await this.admit(c, messages);
+      let r: EngineResult<ChatResponse>;
+      try {
+        r = await this.engine.run({ plan: c.plan, retry: c.retry, signal: c.signal }, (adapter, ctx) =>
+          adapter.complete({ ...c.upstream, model: ctx.model } as ChatRequest, ctx),
+        );
+      } catch (err) {
+        admission?.release();
+        throw this.logFailure(c, err, admission?.limitInfo ?? null);
+      }
+      const info = r.attempt.info;
+      const tokens = await this.tokensOf(c, r.value, info);
+      const warnings = [...r.warnings];
+      const cost = this.costOf(tokens, info, warnings);
+      admission?.settle(cost);
+      const overhead = this.overheadMs(c, r.upstreamMs, r.retryWaitMs);
+      const f = this.facts(c, {
+        model: r.attempt.model,
+        provider: r.attempt.provider,
+        tokens,
+        cost,
+        output: r.value.choices[0]?.message ?? null,
+        attempts: r.attempts,
+        warnings,
+        limitInfo: admission?.limitInfo ?? null,
+        overhead: overhead / 1000,
+      });
+      this.offer(buildSpan(f));
+      if (c.cacheKey) {
+        this.deps.cache.set(
+          c.cacheKey,
+          { body: { kind: 'chat', response: r.value }, model: r.attempt.model, provider: r.attempt.provider, storedAt: this.deps.now() },
+          c.cacheTtlMs,
+        );
+      }
+      return { body: this.decorate(c, r.value, f), headers: this.headers(c, overhead, c.cacheKey ? 'MISS' : null) };
+    } finally {
+      c.done();
+    }
+  }
+
+  /** Adds what the gateway's parameters ask for to a response body. */
+  decorate(c: Prepared, body: ChatResponse | EmbeddingResponse, f: CallFacts): Record<string, unknown> {
+    const out = body as Record<string, unknown>;
+    if (c.params.request_breakdown) out.request_breakdown = requestBreakdown(f);
+    if (c.prompt && c.params.prompt?.echo !== false) out.prompt_message = c.prompt.prompt_message;
+    return out;
+  }
+
+  /** POST /embeddings. */
+  async embed(input: ProxyInput): Promise<ProxyResult> {
+    const c = await this.prepare(input, 'embedding');
+    try {
+      if (c.cacheKey) {
+        const hit = this.deps.cache.get(c.cacheKey);
+        if (hit?.body.kind === 'embedding') {
+          const u = hit.body.response.usage;
+          const f = this.hitFacts(c, hit, { ...NO_TOKENS, prompt_tokens: u.prompt_tokens }, null);
+          if (!c.params.cache_options?.omit_log) this.offer(buildSpan(f));
+          return { body: this.decorate(c, { ...hit.body.response }, f), headers: this.headers(c, f.overhead * 1000, 'HIT') };
+        }
+      }
+      const admission = await this.admit(c, null);
+      let r: EngineResult<EmbeddingResponse>;
+      try {
+        r = await this.engine.run({ plan: c.plan, retry: c.retry, signal: c.signal }, (adapter, ctx, attempt) => {
+          if (!adapter.embed) {
+            throw new ProviderUnavailableError(`Provider '${attempt.provider}' does not support embeddings`);
+          }
+          return adapter.embed({ ...c.upstream, model: ctx.model } as EmbeddingRequest, ctx);
+        });
+      } catch (err) {
+        admission?.release();
+        throw this.logFailure(c, err, admission?.limitInfo ?? null);
+      }
+      const tokens = { ...NO_TOKENS, prompt_tokens: r.value.usage.prompt_tokens };
+      const warnings = [...r.warnings];
+      const cost = this.costOf(tokens, r.attempt.info, warnings);
+      admission?.settle(cost);
+      const overhead = this.overheadMs(c, r.upstreamMs, r.retryWaitMs);
+      const first = r.value.data[0]?.embedding;
+      const f = this.facts(c, {
+        model: r.attempt.model,
+        provider: r.attempt.provider,
+        tokens,
+        cost,
+        output: { vectors: r.value.data.length, dimensions: Array.isArray(first) ? first.length : null },
+        attempts: r.attempts,
+        warnings,
+        limitInfo: admission?.limitInfo ?? null,
+        overhead: overhead / 1000,
+      });
+      this.offer(buildSpan(f));
+      if (c.cacheKey) {
+        this.deps.cache.set(
+          c.cacheKey,
+          { body: { kind: 'embedding', response: r.value }, model: r.attempt.model, provider: r.attempt.provider, storedAt: this.deps.now() },
+          c.cacheTtlMs,
+        );
+      }
+      return { body: this.decorate(c, r.value, f), headers: this.headers(c, overhead, c.cacheKey ? 'MISS' : null) };
+    } finally {
+      c.done();
+    }
+  }
+}
