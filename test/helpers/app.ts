@@ -1,11 +1,11 @@
 /** A fresh app over a fresh in-memory database, plus request helpers. */
-import { createApp } from '../../src/app.ts';
+import { type AppDeps, createApp } from '../../src/app.ts';
 import { type Config, ConfigSchema } from '../../src/config.ts';
 import { silentLogger } from '../../src/lib/log.ts';
 import { SlidingWindowLimiter } from '../../src/lib/rate-limit.ts';
 import { KeyService, type NewKey } from '../../src/modules/keys/service.ts';
 import { openSqliteStore } from '../../src/store/sqlite/index.ts';
-import type { Environment, Store } from '../../src/store/types.ts';
+import type { Environment, SpanRecord, Store } from '../../src/store/types.ts';
 import { SpanWriter } from '../../src/store/writer.ts';
 import { Value } from '@sinclair/typebox/value';
 
@@ -22,6 +22,10 @@ export interface TestApp {
   /** Creates an organization (if new) and a key in it. */
   key(org: string, env?: Environment, spec?: Partial<NewKey>): Promise<string>;
   call(method: string, path: string, opts?: CallOptions): Promise<Response>;
+  /** Starts a real server on 127.0.0.1 port 0; returns its base URL. Stopped by close(). */
+  listen(): string;
+  /** Spans offered to the writer, in order, once at least `atLeast` (default 1) are there (waits up to 5 s). */
+  spans(atLeast?: number): Promise<SpanRecord[]>;
   close(): Promise<void>;
 }
 
@@ -33,14 +37,21 @@ export interface CallOptions {
   headers?: Record<string, string>;
 }
 
-export async function makeTestApp(over: Partial<Config> = {}): Promise<TestApp> {
+export async function makeTestApp(over: Partial<Config> = {}, deps: Partial<AppDeps> = {}): Promise<TestApp> {
   const config = testConfig(over);
   const store = openSqliteStore({ path: ':memory:' });
   const clock = { now: Date.parse('2026-06-15T12:00:00Z') };
   const now = () => clock.now;
   const keys = new KeyService(store, new SlidingWindowLimiter(), now);
   const writer = new SpanWriter(store.spans, { maxQueue: 10_000, batchSize: 500, onError: () => {} });
-  const app = createApp({ config, store, keys, writer, log: silentLogger, now, version: 'test' });
+  const app = createApp({ config, store, keys, writer, log: silentLogger, now, version: 'test', ...deps });
+  let server: ReturnType<typeof Bun.serve> | null = null;
+  const offered: SpanRecord[] = [];
+  const offer = writer.offer.bind(writer);
+  writer.offer = (span) => {
+    offered.push(span);
+    return offer(span);
+  };
   return {
     app,
     store,
@@ -62,7 +73,18 @@ export async function makeTestApp(over: Partial<Config> = {}): Promise<TestApp> 
       if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
       return app.handle(new Request(`http://localhost${path}`, { method, headers, body }));
     },
+    listen() {
+      server ??= Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: app.fetch, idleTimeout: 30 });
+      return `http://127.0.0.1:${server.port}`;
+    },
+    async spans(atLeast = 1) {
+      // Streamed spans are written in the stream's finally, after the last byte has gone out.
+      for (let i = 0; i < 500 && offered.length < atLeast; i++) await Bun.sleep(10);
+      await writer.flush();
+      return offered;
+    },
     async close() {
+      await server?.stop(true);
       await writer.flush();
       await store.close();
     },

@@ -43,6 +43,8 @@ export class FakeAdapter implements ProviderAdapter {
   private readonly scripts = new Map<string, Outcome[]>();
   /** Per-chunk delay when streaming (ms). */
   chunkDelayMs = 0;
+  /** Like the real adapters, report usage at the end of every stream; off = a server that reports none. */
+  streamUsage = true;
 
   constructor(readonly id: string) {}
 
@@ -140,7 +142,7 @@ export class FakeAdapter implements ProviderAdapter {
     }
     yield { ...base, choices: [{ index: 0, delta: {}, finish_reason: toolCall ? 'tool_calls' : 'stop' }] };
     const usage = 'ok' in o && o.ok && o.usage !== undefined ? o.usage : this.usage(req, text);
-    if (usage && req.stream_options?.include_usage) yield { ...base, choices: [], usage };
+    if (usage && this.streamUsage) yield { ...base, choices: [], usage };
   }
 
   async embed(req: EmbeddingRequest, ctx: CallContext): Promise<EmbeddingResponse> {
