@@ -75,4 +75,5 @@ export const PromptParam = T.Object(
   },
   Strict,
 );
-export type PromptParam = Static<typeof PromptParam>;
+/** The validated parameter; override_params keeps the extra keys the schema lets through. */
+export type PromptParam = Omit<Static<typeof PromptParam>, 'override_params'> & { override_params?: OverrideParams };
