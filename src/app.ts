@@ -11,6 +11,8 @@ import { errorResponse, isProxyPath, toGatewayError } from './http/errors.ts';
 import type { Logger } from './lib/log.ts';
 import { keyRoutes } from './modules/keys/index.ts';
 import type { KeyService } from './modules/keys/service.ts';
+import { promptRoutes } from './modules/prompts/index.ts';
+import { PromptService } from './modules/prompts/service.ts';
 import type { Store } from './store/types.ts';
 import type { SpanWriter } from './store/writer.ts';
 import docsHtml from './web/docs.html' with { type: 'text' };
@@ -36,7 +38,7 @@ export interface AppDeps {
 
 /** Fresh instances of every feature module; called once per mount point. */
 function featureModules(deps: AppDeps) {
-  return [keyRoutes(deps.keys, deps.now)];
+  return [keyRoutes(deps.keys, deps.now), promptRoutes(deps.keys, new PromptService(deps.store.prompts, deps.now))];
 }
 
 export function createApp(deps: AppDeps) {
