@@ -10,7 +10,8 @@ import { PayloadTooLargeError } from './errors.ts';
 import { errorResponse, isProxyPath, toGatewayError } from './http/errors.ts';
 import type { Logger } from './lib/log.ts';
 import { chatRoutes } from './modules/chat/index.ts';
-import { noPrompts, type PromptResolver } from './modules/chat/prompt.ts';
+import type { PromptResolver } from './modules/chat/prompt.ts';
+import { PromptResolver as PromptResolverImpl } from './modules/prompts/resolver.ts';
 import { ChatService } from './modules/chat/service.ts';
 import { type CustomerGate, openGate } from './modules/customers/gate.ts';
 import { keyRoutes } from './modules/keys/index.ts';
@@ -21,6 +22,8 @@ import { providersFromConfig } from './routing/adapters.ts';
 import { MemoryResponseCache, type ResponseCache } from './routing/cache.ts';
 import { realSleep, type Sleep } from './routing/retry.ts';
 import type { KeyService } from './modules/keys/service.ts';
+import { promptRoutes } from './modules/prompts/index.ts';
+import { PromptService } from './modules/prompts/service.ts';
 import type { Store } from './store/types.ts';
 import type { SpanWriter } from './store/writer.ts';
 import docsHtml from './web/docs.html' with { type: 'text' };
@@ -59,6 +62,7 @@ export interface AppDeps {
 /** Services shared by both mount points (/ and /api). */
 interface Services {
   chat: ChatService;
+  prompts: PromptService;
 }
 
 function buildServices(deps: AppDeps): Services {
@@ -70,7 +74,7 @@ function buildServices(deps: AppDeps): Services {
     overlay: async () => undefined,
     providers: deps.providers ?? providersFromConfig(config),
     gate: deps.gate ?? openGate,
-    prompts: deps.prompts ?? noPrompts,
+    prompts: deps.prompts ?? new PromptResolverImpl(deps.store.prompts),
     cache: deps.cache ?? new MemoryResponseCache({ maxBytes: config.cache.max_bytes, now: deps.now }),
     tokenizer: deps.tokenizer ?? new Tokenizer(),
     writer: deps.writer,
@@ -81,12 +85,12 @@ function buildServices(deps: AppDeps): Services {
     fetch: deps.fetch ?? fetch,
     sleep: deps.sleep ?? realSleep,
   });
-  return { chat };
+  return { chat, prompts: new PromptService(deps.store.prompts, deps.now) };
 }
 
 /** Fresh instances of every feature module; called once per mount point. */
 function featureModules(deps: AppDeps, s: Services) {
-  return [keyRoutes(deps.keys, deps.now), chatRoutes(deps.keys, s.chat)];
+  return [keyRoutes(deps.keys, deps.now), chatRoutes(deps.keys, s.chat), promptRoutes(deps.keys, s.prompts)];
 }
 
 export function createApp(deps: AppDeps) {

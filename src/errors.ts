@@ -79,6 +79,23 @@ export class ImmutableFieldError extends GatewayError {
   }
 }
 
+/** A prompt version that has been deployed is frozen: spans that used it must keep meaning what they said. */
+export class ImmutableVersionError extends GatewayError {
+  readonly status = 400;
+  constructor(
+    promptId: string,
+    version: number,
+    readonly fields: string[],
+  ) {
+    super(
+      `Version ${version} of prompt ${promptId} has been deployed and cannot be edited (${fields.join(', ')}); create a new version and deploy it instead`,
+    );
+  }
+  override extraBody() {
+    return { error: 'Cannot update immutable field', fields: this.fields };
+  }
+}
+
 export class NotFoundError extends GatewayError {
   readonly status = 404;
   override readonly type = 'not_found_error';

@@ -7,6 +7,7 @@
  */
 import { type Static, Type as T } from '@sinclair/typebox';
 import { CustomerParams } from './customer.ts';
+import { PromptParam } from './prompt.ts';
 
 const Open = { additionalProperties: true } as const;
 const Closed = { additionalProperties: false } as const;
@@ -60,24 +61,6 @@ export const CacheOptions = T.Object(
   Open,
 );
 
-export const PromptParam = T.Object(
-  {
-    prompt_id: T.String({ minLength: 1 }),
-    version: T.Optional(T.Union([T.Integer({ minimum: 1 }), T.Literal('latest')])),
-    variables: T.Optional(T.Record(T.String(), T.Unknown())),
-    echo: T.Optional(T.Boolean()),
-    override: T.Optional(T.Boolean()),
-    override_params: T.Optional(T.Record(T.String(), T.Unknown())),
-    override_config: T.Optional(
-      T.Object(
-        { messages_override_mode: T.Optional(T.Union([T.Literal('append'), T.Literal('override')])) },
-        Open,
-      ),
-    ),
-  },
-  Open,
-);
-export type PromptParam = Static<typeof PromptParam>;
 
 const StringList = T.Array(T.String({ minLength: 1 }));
 

@@ -9,7 +9,7 @@ import type { ModelOverlay } from '../../pricing/registry.ts';
 import { cacheKey } from '../../routing/cache.ts';
 import { type PlanContext, type PlannedAttempt, planAttempts } from '../../routing/plan.ts';
 import { type RetryPolicy, retryPolicy } from '../../routing/retry.ts';
-import type { GatewayParams } from '../../schemas/gateway.ts';
+import type { Credentials, GatewayParams, WeightedModel } from '../../schemas/gateway.ts';
 import type { ChatMessage } from '../../schemas/openai.ts';
 import type { Principal } from '../keys/service.ts';
 import { splitRequest } from './params.ts';
@@ -40,7 +40,7 @@ export interface Prepared {
   customerId: string | null;
   cacheKey: string | null;
   cacheTtlMs: number;
-  prompt: ResolvedPrompt | null;
+  prompt: (ResolvedPrompt & { prompt_name?: string }) | null;
   signal: AbortSignal;
   /** Aborts the upstream call (client gone). */
   abort: (reason: Error) => void;
@@ -48,18 +48,27 @@ export interface Prepared {
   done: () => void;
 }
 
-function applyPrompt(
-  split: ReturnType<typeof splitRequest>,
-  resolved: ResolvedPrompt,
-): void {
+const CREDENTIAL_FIELDS = ['api_key', 'api_base', 'api_version', 'deployment'] as const;
+
+/** The version's parameters win over the request's own (docs/prompts.md); its routing fills what the request lacks. */
+function applyPrompt(split: ReturnType<typeof splitRequest>, resolved: ResolvedPrompt): void {
   for (const [k, v] of Object.entries(resolved.params)) {
-    if (k === 'model') split.params.model ??= typeof v === 'string' ? v : undefined;
-    else split.upstream[k] = v;
+    if (v === undefined || v === null) continue;
+    if (k === 'model') {
+      if (typeof v === 'string') split.params.model = v;
+    } else split.upstream[k] = v;
   }
   split.upstream.messages = resolved.messages;
   if (resolved.fallback_models && !split.params.fallback_models) split.params.fallback_models = resolved.fallback_models;
   if (resolved.load_balance_models && !split.params.loadbalance_models) {
-    split.params.loadbalance_models = resolved.load_balance_models;
+    split.params.loadbalance_models = resolved.load_balance_models.map((m): WeightedModel => {
+      const credentials: Credentials = {};
+      for (const f of CREDENTIAL_FIELDS) {
+        const v = m.credentials?.[f];
+        if (typeof v === 'string') credentials[f] = v;
+      }
+      return { model: m.model, weight: m.weight, ...(m.credentials ? { credentials } : {}) };
+    });
   }
 }
 
@@ -77,10 +86,14 @@ export async function prepare(
   const startedAt = deps.now();
   const split = splitRequest(input.body, input.header);
   const { params } = split;
-  let prompt: ResolvedPrompt | null = null;
+  let prompt: Prepared['prompt'] = null;
   if (params.prompt) {
     if (input.kind !== 'chat') throw ValidationError.field('prompt', 'prompt templates apply to chat completions only');
-    prompt = await deps.prompts.resolve(input.principal.orgId, params.prompt);
+    prompt = await deps.prompts.resolve(
+      input.principal.orgId,
+      params.prompt,
+      (split.upstream.messages as ChatMessage[] | undefined) ?? [],
+    );
     applyPrompt(split, prompt);
   }
   if (input.kind === 'chat') {

@@ -175,7 +175,14 @@ export class ChatService {
       attempts: [],
       warnings: [],
       limitInfo: null,
-      prompt: c.prompt ? { id: c.prompt.prompt_id, version: c.prompt.version, variables: c.prompt.variables } : null,
+      prompt: c.prompt
+        ? {
+            id: c.prompt.prompt_id,
+            version: c.prompt.version,
+            variables: c.prompt.variables,
+            ...(c.prompt.prompt_name ? { name: c.prompt.prompt_name } : {}),
+          }
+        : null,
       overhead: 0,
       ...over,
     };
@@ -281,7 +288,7 @@ export class ChatService {
   decorate(c: Prepared, body: ChatResponse | EmbeddingResponse, f: CallFacts): Record<string, unknown> {
     const out = body as Record<string, unknown>;
     if (c.params.request_breakdown) out.request_breakdown = requestBreakdown(f);
-    if (c.prompt && c.params.prompt?.echo !== false) out.prompt_message = c.prompt.prompt_message;
+    if (c.prompt?.prompt_message) out.prompt_message = c.prompt.prompt_message;
     return out;
   }
 

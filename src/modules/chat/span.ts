@@ -39,7 +39,7 @@ export interface CallFacts {
   attempts: AttemptRecord[];
   warnings: string[];
   limitInfo: Record<string, unknown> | null;
-  prompt: { id: string; version: number; variables: Record<string, unknown> } | null;
+  prompt: { id: string; version: number; variables: Record<string, unknown>; name?: string } | null;
   /** Gateway time in seconds, upstream excluded. */
   overhead: number;
 }
@@ -60,7 +60,8 @@ export function buildSpan(f: CallFacts): SpanRecord {
   if (p.customer_params) extra.customer_params = p.customer_params;
   if (p.disable_log) extra.disable_log = true;
   if (p.request_breakdown) extra.request_breakdown = true;
-  if (f.prompt) extra.prompt_variables = noLog ? undefined : f.prompt.variables;
+  if (f.prompt?.name) extra.prompt_name = f.prompt.name;
+  if (f.prompt && !noLog) extra.prompt_variables = f.prompt.variables;
   if (!noLog) {
     const r = f.request;
     if (r.tools !== undefined) extra.tools = r.tools;

@@ -8,6 +8,7 @@ import { migrations } from './migrations/index.ts';
 import * as schema from './schema.ts';
 import { SqliteKeyStore } from './keys.ts';
 import { SqliteOrgStore } from './orgs.ts';
+import { SqlitePromptStore } from './prompts.ts';
 import { SqliteSpanStore } from './spans.ts';
 
 export type SqliteDb = ReturnType<typeof drizzle<typeof schema>>;
@@ -36,6 +37,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store {
     orgs: new SqliteOrgStore(db),
     keys: new SqliteKeyStore(db),
     spans: new SqliteSpanStore(db, client),
+    prompts: new SqlitePromptStore(db),
     async ping() {
       if (closed) return false;
       try {

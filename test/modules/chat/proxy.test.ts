@@ -153,11 +153,34 @@ describe('logging parameters', () => {
     expect(a!.cost).toBe(computeCost({ prompt_tokens: 2, completion_tokens: 3 }, MOCK_PRICES));
   });
 
-  test('prompt templates answer a clear 400 until the prompts module is wired', async () => {
+  test('prompt templates: the deployed version is rendered, its parameters win, echo returns prompt_message', async () => {
     g = await gateway();
-    const r = await post({ prompt: { prompt_id: 'p1' } });
-    expect(r.status).toBe(400);
-    expect((await json(r)).error.message).toContain('prompt templates are not available');
+    const created = await json(await g.t.call('POST', '/api/prompts/', { key: g.key, body: { name: 'greet' } }));
+    const id = created.prompt_id as string;
+    const v = await g.t.call('POST', `/api/prompts/${id}/versions/`, {
+      key: g.key,
+      body: { messages: [{ role: 'user', content: 'Hi {{name}}' }], model: 'mock/echo', temperature: 0.2, fallback_models: ['mock/backup'], deploy: true },
+    });
+    expect(v.status).toBe(201);
+    g.fakes.mock.script('echo', { ok: false, status: 400 });
+    const r = await post({ prompt: { prompt_id: id, variables: { name: 'Ada' } }, temperature: 1.5 });
+    expect(r.status).toBe(200);
+    const body = await json(r);
+    // The version's fallback answered after the scripted failure.
+    expect(body.choices[0].message.content).toBe('backup: Hi Ada');
+    expect(body.prompt_message).toEqual([{ role: 'user', content: 'Hi Ada' }]);
+    const sent = g.fakes.mock.calls[0]!.req as Record<string, unknown>;
+    expect(sent.temperature).toBe(0.2);
+    expect(sent).not.toHaveProperty('prompt');
+    const [s] = await g.t.spans();
+    expect([s!.prompt_id, s!.prompt_version]).toEqual([id, 1]);
+    expect(s!.extra.prompt_variables).toEqual({ name: 'Ada' });
+  });
+
+  test('an unknown prompt is a 404', async () => {
+    g = await gateway();
+    const r = await post({ prompt: { prompt_id: 'nope' } });
+    expect(r.status).toBe(404);
   });
 
   test('bad gateway parameters are a 422 naming the field', async () => {
