@@ -15,6 +15,8 @@ import { PromptResolver as PromptResolverImpl } from './modules/prompts/resolver
 import { ChatService } from './modules/chat/service.ts';
 import { type CustomerGate, openGate } from './modules/customers/gate.ts';
 import { keyRoutes } from './modules/keys/index.ts';
+import { modelRoutes, publicModelRoutes } from './modules/models/index.ts';
+import { ModelsService } from './modules/models/service.ts';
 import { ModelRegistry } from './pricing/registry.ts';
 import { Tokenizer } from './pricing/tokenizer.ts';
 import type { ProviderRegistry } from './providers/registry.ts';
@@ -62,16 +64,19 @@ export interface AppDeps {
 /** Services shared by both mount points (/ and /api). */
 interface Services {
   chat: ChatService;
+  models: ModelsService;
+  registry: ModelRegistry;
   prompts: PromptService;
 }
 
 function buildServices(deps: AppDeps): Services {
   const { config } = deps;
   const models = deps.models ?? new ModelRegistry({ configModels: config.models });
+  const modelsService = new ModelsService(deps.store.models, models, deps.now);
   const chat = new ChatService({
     config,
     models,
-    overlay: async () => undefined,
+    overlay: (orgId) => modelsService.overlay(orgId),
     providers: deps.providers ?? providersFromConfig(config),
     gate: deps.gate ?? openGate,
     prompts: deps.prompts ?? new PromptResolverImpl(deps.store.prompts),
@@ -85,12 +90,19 @@ function buildServices(deps: AppDeps): Services {
     fetch: deps.fetch ?? fetch,
     sleep: deps.sleep ?? realSleep,
   });
-  return { chat, prompts: new PromptService(deps.store.prompts, deps.now) };
+  return { chat, models: modelsService, registry: models, prompts: new PromptService(deps.store.prompts, deps.now) };
 }
 
 /** Fresh instances of every feature module; called once per mount point. */
 function featureModules(deps: AppDeps, s: Services) {
-  return [keyRoutes(deps.keys, deps.now), chatRoutes(deps.keys, s.chat), promptRoutes(deps.keys, s.prompts)];
+  return [
+    keyRoutes(deps.keys, deps.now),
+    chatRoutes(deps.keys, s.chat),
+    promptRoutes(deps.keys, s.prompts),
+    // /models/public before the authenticated /models/* routes.
+    publicModelRoutes(s.registry),
+    modelRoutes(deps.keys, s.models),
+  ];
 }
 
 export function createApp(deps: AppDeps) {

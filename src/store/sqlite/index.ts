@@ -8,6 +8,7 @@ import { migrations } from './migrations/index.ts';
 import * as schema from './schema.ts';
 import { SqliteKeyStore } from './keys.ts';
 import { SqliteOrgStore } from './orgs.ts';
+import { SqliteModelStore } from './models.ts';
 import { SqlitePromptStore } from './prompts.ts';
 import { SqliteSpanStore } from './spans.ts';
 
@@ -38,6 +39,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store {
     keys: new SqliteKeyStore(db),
     spans: new SqliteSpanStore(db, client),
     prompts: new SqlitePromptStore(db),
+    models: new SqliteModelStore(db),
     async ping() {
       if (closed) return false;
       try {
