@@ -5,6 +5,7 @@
  */
 import type { Server } from 'bun';
 import { createApp } from './app.ts';
+import { Tokenizer } from './pricing/tokenizer.ts';
 import { banner, bootstrap } from './bootstrap.ts';
 import { type Config, databasePath } from './config.ts';
 import type { Logger } from './lib/log.ts';
@@ -43,7 +44,8 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
     batchSize: config.writer.batch_size,
     onError: (err, span) => log.error('span not stored', { unique_id: span.unique_id, error: String(err) }),
   });
-  const app = createApp({ config, store, keys, writer, log, now, version: VERSION });
+  const tokenizer = new Tokenizer();
+  const app = createApp({ config, store, keys, writer, log, now, version: VERSION, tokenizer });
   let server: Server<undefined>;
   try {
     server = Bun.serve({
@@ -58,6 +60,8 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
     await store.close();
     throw err;
   }
+  // Loading the encodings takes ~250 ms; do it now, off the first request's path.
+  tokenizer.warm().catch((err: unknown) => log.warn('tokenizer warm-up failed', { error: String(err) }));
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${server.port}`;
   (opts.print ?? ((t) => process.stdout.write(t)))(banner(url, devKey, config.mock_provider));
 
