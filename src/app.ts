@@ -10,6 +10,10 @@ import { PayloadTooLargeError } from './errors.ts';
 import { errorResponse, isProxyPath, toGatewayError } from './http/errors.ts';
 import type { Logger } from './lib/log.ts';
 import { keyRoutes } from './modules/keys/index.ts';
+import { logRoutes } from './modules/logs/index.ts';
+import { LogService } from './modules/logs/service.ts';
+import { traceRoutes } from './modules/traces/index.ts';
+import type { ModelRegistry } from './pricing/registry.ts';
 import type { KeyService } from './modules/keys/service.ts';
 import type { Store } from './store/types.ts';
 import type { SpanWriter } from './store/writer.ts';
@@ -26,16 +30,28 @@ export interface AppDeps {
   log: Logger;
   now: () => number;
   version: string;
+  /** Prices for ingested spans that carry no cost. */
+  models: ModelRegistry;
 }
 
 /** Fresh instances of every feature module; called once per mount point. */
-function featureModules(deps: AppDeps) {
-  return [keyRoutes(deps.keys, deps.now)];
+function featureModules(deps: AppDeps, logs: LogService) {
+  return [
+    keyRoutes(deps.keys, deps.now),
+    logRoutes(logs, deps.keys, deps.now),
+    traceRoutes(deps.store, deps.keys, deps.now),
+  ];
 }
 
 export function createApp(deps: AppDeps) {
   const limit = Math.floor(deps.config.body_limit_mb * 1024 * 1024);
   const startedAt = deps.now();
+  const logs = new LogService({
+    store: deps.store,
+    writer: deps.writer,
+    now: deps.now,
+    prices: (model) => deps.models.resolve(model),
+  });
   // normalize: false makes `additionalProperties: false` reject unknown fields
   // (422 naming them) instead of silently dropping them.
   const app = new Elysia({ normalize: false })
@@ -83,9 +99,9 @@ export function createApp(deps: AppDeps) {
     .get('/docs', () => new Response(docsPage, { headers: { 'content-type': 'text/html; charset=utf-8' } }), {
       detail: { hide: true },
     });
-  for (const m of featureModules(deps)) app.use(m);
+  for (const m of featureModules(deps, logs)) app.use(m);
   app.group('/api', (api) => {
-    for (const m of featureModules(deps)) api.use(m);
+    for (const m of featureModules(deps, logs)) api.use(m);
     return api;
   });
   return app;

@@ -35,7 +35,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store {
   return {
     orgs: new SqliteOrgStore(db),
     keys: new SqliteKeyStore(db),
-    spans: new SqliteSpanStore(db, client),
+    spans: new SqliteSpanStore(client),
     async ping() {
       if (closed) return false;
       try {
