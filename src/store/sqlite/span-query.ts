@@ -132,7 +132,8 @@ function compileOne(cat: FieldCatalog, c: FilterCondition): Compiled {
   const f = resolveField(cat, c.field);
   const asText = f.kind === 'text' || f.kind === 'json' ? f.expr : `CAST(${f.expr} AS TEXT)`;
   const p = f.params;
-  const values = c.values.map((v) => coerce(c.field, f.kind, v));
+  // isnull takes a boolean whatever the field's kind.
+  const values = c.operator === 'isnull' ? [] : c.values.map((v) => coerce(c.field, f.kind, v));
   const one = (): SqlValue => {
     if (values.length !== 1) fail(c.field, `operator '${c.operator}' takes exactly one value`);
     return values[0] as SqlValue;
