@@ -37,12 +37,24 @@ function exportRequestType(): MessageType {
 
 const ExportTraceServiceRequest = exportRequestType();
 
+// The generated code resolves its types through protobufjs's shared
+// `roots.default` at call time. Another copy of generated OTLP code loaded in
+// the same process (e.g. a newer otlp-transformer used by an exporter) may
+// replace `roots.default.opentelemetry` with a namespace lacking traces, so
+// ours is put back before each use (synchronous, so no interleaving).
+const ownNamespace = dig(generated, ['opentelemetry']);
+function ensureOwnNamespace(): void {
+  const shared = (protobuf.roots as unknown as Record<string, Obj | undefined>).default;
+  if (shared && shared.opentelemetry !== ownNamespace) shared.opentelemetry = ownNamespace;
+}
+
 function base64ToHex(v: unknown): unknown {
   return typeof v === 'string' ? Buffer.from(v, 'base64').toString('hex') : v;
 }
 
 /** Decodes a protobuf ExportTraceServiceRequest into the OTLP/JSON shape. */
 export function decodeOtlpProtobuf(bytes: Uint8Array): Obj {
+  ensureOwnNamespace();
   let msg: unknown;
   try {
     msg = ExportTraceServiceRequest.decode(bytes);
