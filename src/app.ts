@@ -10,6 +10,10 @@ import { PayloadTooLargeError } from './errors.ts';
 import { errorResponse, isProxyPath, toGatewayError } from './http/errors.ts';
 import type { Logger } from './lib/log.ts';
 import { keyRoutes } from './modules/keys/index.ts';
+import { logRoutes } from './modules/logs/index.ts';
+import { LogService } from './modules/logs/service.ts';
+import { traceRoutes } from './modules/traces/index.ts';
+import type { ModelRegistry } from './pricing/registry.ts';
 import type { KeyService } from './modules/keys/service.ts';
 import { promptRoutes } from './modules/prompts/index.ts';
 import { PromptService } from './modules/prompts/service.ts';
@@ -34,16 +38,38 @@ export interface AppDeps {
   log: Logger;
   now: () => number;
   version: string;
+  /** Prices for ingested spans that carry no cost. */
+  models: ModelRegistry;
+}
+
+/** Services shared by both mount points of the feature modules. */
+interface Services {
+  logs: LogService;
+  prompts: PromptService;
 }
 
 /** Fresh instances of every feature module; called once per mount point. */
-function featureModules(deps: AppDeps) {
-  return [keyRoutes(deps.keys, deps.now), promptRoutes(deps.keys, new PromptService(deps.store.prompts, deps.now))];
+function featureModules(deps: AppDeps, services: Services) {
+  return [
+    keyRoutes(deps.keys, deps.now),
+    logRoutes(services.logs, deps.keys, deps.now),
+    traceRoutes(deps.store, deps.keys, deps.now),
+    promptRoutes(deps.keys, services.prompts),
+  ];
 }
 
 export function createApp(deps: AppDeps) {
   const limit = Math.floor(deps.config.body_limit_mb * 1024 * 1024);
   const startedAt = deps.now();
+  const services: Services = {
+    logs: new LogService({
+      store: deps.store,
+      writer: deps.writer,
+      now: deps.now,
+      prices: (model) => deps.models.resolve(model),
+    }),
+    prompts: new PromptService(deps.store.prompts, deps.now),
+  };
   // normalize: false makes `additionalProperties: false` reject unknown fields
   // (422 naming them) instead of silently dropping them.
   const app = new Elysia({ normalize: false })
@@ -90,9 +116,9 @@ export function createApp(deps: AppDeps) {
     )
     .get('/docs', docsPage, { detail: { hide: true } })
     .get('/', indexPage, { detail: { hide: true } });
-  for (const m of featureModules(deps)) app.use(m);
+  for (const m of featureModules(deps, services)) app.use(m);
   app.group('/api', (api) => {
-    for (const m of featureModules(deps)) api.use(m);
+    for (const m of featureModules(deps, services)) api.use(m);
     return api;
   });
   return app;

@@ -4,6 +4,7 @@ import { type Config, ConfigSchema } from '../../src/config.ts';
 import { silentLogger } from '../../src/lib/log.ts';
 import { SlidingWindowLimiter } from '../../src/lib/rate-limit.ts';
 import { KeyService, type NewKey } from '../../src/modules/keys/service.ts';
+import { ModelRegistry } from '../../src/pricing/registry.ts';
 import { openSqliteStore } from '../../src/store/sqlite/index.ts';
 import type { Environment, Store } from '../../src/store/types.ts';
 import { SpanWriter } from '../../src/store/writer.ts';
@@ -40,7 +41,7 @@ export async function makeTestApp(over: Partial<Config> = {}): Promise<TestApp> 
   const now = () => clock.now;
   const keys = new KeyService(store, new SlidingWindowLimiter(), now);
   const writer = new SpanWriter(store.spans, { maxQueue: 10_000, batchSize: 500, onError: () => {} });
-  const app = createApp({ config, store, keys, writer, log: silentLogger, now, version: 'test' });
+  const app = createApp({ config, store, keys, writer, log: silentLogger, now, version: 'test', models: new ModelRegistry() });
   return {
     app,
     store,

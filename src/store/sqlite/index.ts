@@ -36,7 +36,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store {
   return {
     orgs: new SqliteOrgStore(db),
     keys: new SqliteKeyStore(db),
-    spans: new SqliteSpanStore(db, client),
+    spans: new SqliteSpanStore(client),
     prompts: new SqlitePromptStore(db),
     async ping() {
       if (closed) return false;
