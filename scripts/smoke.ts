@@ -56,6 +56,17 @@ const keys = await fetch(`${base}/api/temporary-keys/`, { headers: auth });
 if (keys.status !== 200) fail(`GET /api/temporary-keys/ answered ${keys.status}`);
 const anon = await fetch(`${base}/api/temporary-keys/`);
 if (anon.status !== 401) fail(`an unauthenticated call answered ${anon.status}, expected 401`);
+// OTLP protobuf decoding must work inside the binary (protobufjs + long are bundled there).
+// A hand-made ExportTraceServiceRequest: one span, trace id 0102..10, span id 0102..08, name "x".
+const otlp = Buffer.from('CiwSKhIoChABAgMEBQYHCAkKCwwNDg8QEggBAgMEBQYHCCoBeDkVzYU9/pyXFw==', 'base64');
+const exported = await fetch(`${base}/api/v1/traces`, {
+  method: 'POST',
+  headers: { ...auth, 'content-type': 'application/x-protobuf' },
+  body: otlp,
+});
+if (exported.status !== 200) fail(`POST /api/v1/traces (protobuf) answered ${exported.status}: ${await exported.text()}`);
+const traced = await fetch(`${base}/api/traces/0102030405060708090a0b0c0d0e0f10/`, { headers: auth });
+if (traced.status !== 200) fail(`the OTLP span's trace was not found (${traced.status})`);
 await Bun.sleep(500);
 const idleRss = rssMb(proc.pid);
 

@@ -17,12 +17,15 @@ import { type CustomerGate, openGate } from './modules/customers/gate.ts';
 import { keyRoutes } from './modules/keys/index.ts';
 import { modelRoutes, publicModelRoutes } from './modules/models/index.ts';
 import { ModelsService } from './modules/models/service.ts';
-import { ModelRegistry } from './pricing/registry.ts';
+import type { ModelRegistry } from './pricing/registry.ts';
 import { Tokenizer } from './pricing/tokenizer.ts';
 import type { ProviderRegistry } from './providers/registry.ts';
 import { providersFromConfig } from './routing/adapters.ts';
 import { MemoryResponseCache, type ResponseCache } from './routing/cache.ts';
 import { realSleep, type Sleep } from './routing/retry.ts';
+import { logRoutes } from './modules/logs/index.ts';
+import { LogService } from './modules/logs/service.ts';
+import { traceRoutes } from './modules/traces/index.ts';
 import type { KeyService } from './modules/keys/service.ts';
 import { promptRoutes } from './modules/prompts/index.ts';
 import { PromptService } from './modules/prompts/service.ts';
@@ -47,8 +50,9 @@ export interface AppDeps {
   log: Logger;
   now: () => number;
   version: string;
+  /** The model registry: routing, prices, /models/public, and prices of ingested spans with no cost. */
+  models: ModelRegistry;
   /** The rest have production defaults built per app; tests inject their own. */
-  models?: ModelRegistry;
   providers?: ProviderRegistry;
   gate?: CustomerGate;
   prompts?: PromptResolver;
@@ -65,13 +69,12 @@ export interface AppDeps {
 interface Services {
   chat: ChatService;
   models: ModelsService;
-  registry: ModelRegistry;
+  logs: LogService;
   prompts: PromptService;
 }
 
 function buildServices(deps: AppDeps): Services {
-  const { config } = deps;
-  const models = deps.models ?? new ModelRegistry({ configModels: config.models });
+  const { config, models } = deps;
   const modelsService = new ModelsService(deps.store.models, models, deps.now);
   const chat = new ChatService({
     config,
@@ -90,7 +93,13 @@ function buildServices(deps: AppDeps): Services {
     fetch: deps.fetch ?? fetch,
     sleep: deps.sleep ?? realSleep,
   });
-  return { chat, models: modelsService, registry: models, prompts: new PromptService(deps.store.prompts, deps.now) };
+  const logs = new LogService({
+    store: deps.store,
+    writer: deps.writer,
+    now: deps.now,
+    prices: (model) => models.resolve(model),
+  });
+  return { chat, models: modelsService, logs, prompts: new PromptService(deps.store.prompts, deps.now) };
 }
 
 /** Fresh instances of every feature module; called once per mount point. */
@@ -98,9 +107,11 @@ function featureModules(deps: AppDeps, s: Services) {
   return [
     keyRoutes(deps.keys, deps.now),
     chatRoutes(deps.keys, s.chat),
+    logRoutes(s.logs, deps.keys, deps.now),
+    traceRoutes(deps.store, deps.keys, deps.now),
     promptRoutes(deps.keys, s.prompts),
     // /models/public before the authenticated /models/* routes.
-    publicModelRoutes(s.registry),
+    publicModelRoutes(deps.models),
     modelRoutes(deps.keys, s.models),
   ];
 }

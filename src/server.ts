@@ -11,6 +11,7 @@ import { type Config, databasePath } from './config.ts';
 import type { Logger } from './lib/log.ts';
 import { SlidingWindowLimiter } from './lib/rate-limit.ts';
 import { KeyService } from './modules/keys/service.ts';
+import { ModelRegistry } from './pricing/registry.ts';
 import { openSqliteStore } from './store/sqlite/index.ts';
 import type { Store } from './store/types.ts';
 import { SpanWriter } from './store/writer.ts';
@@ -45,7 +46,8 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
     onError: (err, span) => log.error('span not stored', { unique_id: span.unique_id, error: String(err) }),
   });
   const tokenizer = new Tokenizer();
-  const app = createApp({ config, store, keys, writer, log, now, version: VERSION, tokenizer });
+  const models = new ModelRegistry({ configModels: config.models });
+  const app = createApp({ config, store, keys, writer, log, now, version: VERSION, models, tokenizer });
   let server: Server<undefined>;
   try {
     server = Bun.serve({

@@ -124,11 +124,156 @@ export interface KeyStore {
   recordUse(id: string, at: number): Promise<number>;
 }
 
+/** Log types that are calls to a model; traces count them as `llm_call_count`. */
+export const LLM_LOG_TYPES = [
+  'text', 'chat', 'completion', 'response', 'embedding', 'transcription', 'speech', 'generation',
+] as const;
+
+/** Span fields that filters (and query-string shortcuts) may name, besides `metadata__KEY`. */
+export const SPAN_FILTER_FIELDS = [
+  'id', 'unique_id', 'environment', 'api_key_id', 'log_type', 'model', 'provider_id', 'status', 'status_code',
+  'error_message', 'start_time', 'timestamp', 'latency', 'time_to_first_token', 'tokens_per_second', 'prompt_tokens',
+  'completion_tokens', 'total_request_tokens', 'cached_tokens', 'cache_creation_tokens', 'reasoning_tokens', 'cost',
+  'customer_identifier', 'custom_identifier', 'thread_identifier', 'trace_unique_id', 'span_unique_id',
+  'span_parent_id', 'span_name', 'span_workflow_name', 'prompt_id', 'prompt_version', 'stream', 'cached',
+  'positive_feedback', 'input', 'output',
+] as const;
+export type SpanFilterField = (typeof SPAN_FILTER_FIELDS)[number];
+
+/** Filter operators of the reference's list endpoints; `""` is equality. */
+export const FILTER_OPERATORS = [
+  '', 'iexact', 'lt', 'lte', 'gt', 'gte', 'contains', 'icontains', 'startswith', 'endswith', 'in', 'not', 'isnull',
+] as const;
+export type FilterOperator = (typeof FILTER_OPERATORS)[number];
+
+export type FilterValue = string | number | boolean | null;
+
+/**
+ * One condition of a store-agnostic filter. `field` is a span field name or
+ * `metadata__KEY`; values are already narrowed (times as epoch ms). Several
+ * values mean "any of them" except for `not` (none of them).
+ */
+export interface FilterCondition {
+  field: string;
+  operator: FilterOperator;
+  values: FilterValue[];
+}
+
+export interface SortSpec {
+  field: string;
+  descending: boolean;
+}
+
+export interface SpanQuery {
+  scope: Scope;
+  /** Inclusive epoch-ms window on `timestamp`. */
+  from: number;
+  to: number;
+  filters: FilterCondition[];
+  sort: SortSpec;
+  /** 1-based. */
+  page: number;
+  pageSize: number;
+}
+
+export interface SpanPage {
+  count: number;
+  spans: StoredSpan[];
+}
+
+export interface SpanSummary {
+  number_of_requests: number;
+  total_cost: number;
+  total_tokens: number;
+  total_prompt_tokens: number;
+  total_completion_tokens: number;
+  avg_latency: number | null;
+  avg_ttft: number | null;
+  avg_tps: number | null;
+  error_count: number;
+}
+
+/** What PATCH may change on a span. `metadata` is merged into the stored object. */
+export interface SpanPatch {
+  metadata?: Record<string, unknown>;
+  custom_identifier?: string | null;
+  note?: string | null;
+  positive_feedback?: boolean | null;
+}
+
+/** Aggregates of one trace, computed from its spans. */
+export interface TraceSummary {
+  trace_unique_id: string;
+  environment: Environment;
+  /** Epoch ms: earliest span start and latest span end. */
+  start_time: number;
+  end_time: number;
+  span_count: number;
+  llm_call_count: number;
+  error_count: number;
+  total_prompt_tokens: number;
+  total_completion_tokens: number;
+  total_tokens: number;
+  total_cost: number;
+  customer_identifier: string | null;
+  /** Workflow name of the root span (or of any span). */
+  name: string | null;
+  /** The root span's input/output/metadata. */
+  input: string | null;
+  output: string | null;
+  metadata: Record<string, unknown> | null;
+}
+
+export interface TraceQuery {
+  scope: Scope;
+  from: number;
+  to: number;
+  /** Fields of TraceSummary (plus `duration`, `total_tokens`...), same operators as spans. */
+  filters: FilterCondition[];
+  sort: SortSpec;
+  page: number;
+  pageSize: number;
+}
+
+export interface ThreadSummary {
+  thread_identifier: string;
+  environment: Environment;
+  customer_identifier: string | null;
+  log_count: number;
+  start_time: number;
+  end_time: number;
+  total_cost: number;
+  total_tokens: number;
+}
+
+export interface ThreadQuery {
+  scope: Scope;
+  from: number;
+  to: number;
+  /** Only thread_identifier and customer_identifier. */
+  filters: FilterCondition[];
+  page: number;
+  pageSize: number;
+}
+
 export interface SpanStore {
   /** Inserts a batch in one transaction, with everything derived from spans (key spend, usage buckets). */
   insertBatch(spans: SpanRecord[]): Promise<void>;
   get(orgId: string, uniqueId: string): Promise<StoredSpan | null>;
   count(scope: Scope): Promise<number>;
+  /** Throws ValidationError for an unknown field or a value that does not fit it. */
+  list(q: SpanQuery): Promise<SpanPage>;
+  summary(q: Omit<SpanQuery, 'sort' | 'page' | 'pageSize'>): Promise<SpanSummary>;
+  /** Null when no such span in the organization. */
+  update(orgId: string, uniqueId: string, patch: SpanPatch): Promise<StoredSpan | null>;
+  delete(orgId: string, uniqueId: string): Promise<boolean>;
+  listTraces(q: TraceQuery): Promise<{ count: number; traces: TraceSummary[] }>;
+  /** Every span of a trace within the scope, ordered by start_time then id. */
+  traceSpans(scope: Scope, traceId: string): Promise<StoredSpan[]>;
+  deleteTrace(scope: Scope, traceId: string): Promise<number>;
+  listThreads(q: ThreadQuery): Promise<{ count: number; threads: ThreadSummary[] }>;
+  /** Every span of a thread within the scope, oldest first. */
+  threadSpans(scope: Scope, threadId: string): Promise<StoredSpan[]>;
 }
 
 export interface PromptRecord {

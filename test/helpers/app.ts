@@ -4,6 +4,7 @@ import { type Config, ConfigSchema } from '../../src/config.ts';
 import { silentLogger } from '../../src/lib/log.ts';
 import { SlidingWindowLimiter } from '../../src/lib/rate-limit.ts';
 import { KeyService, type NewKey } from '../../src/modules/keys/service.ts';
+import { ModelRegistry } from '../../src/pricing/registry.ts';
 import { openSqliteStore } from '../../src/store/sqlite/index.ts';
 import type { Environment, SpanRecord, Store } from '../../src/store/types.ts';
 import { SpanWriter } from '../../src/store/writer.ts';
@@ -44,7 +45,7 @@ export async function makeTestApp(over: Partial<Config> = {}, deps: Partial<AppD
   const now = () => clock.now;
   const keys = new KeyService(store, new SlidingWindowLimiter(), now);
   const writer = new SpanWriter(store.spans, { maxQueue: 10_000, batchSize: 500, onError: () => {} });
-  const app = createApp({ config, store, keys, writer, log: silentLogger, now, version: 'test', ...deps });
+  const app = createApp({ config, store, keys, writer, log: silentLogger, now, version: 'test', models: new ModelRegistry({ configModels: config.models }), ...deps });
   let server: ReturnType<typeof Bun.serve> | null = null;
   const offered: SpanRecord[] = [];
   const offer = writer.offer.bind(writer);

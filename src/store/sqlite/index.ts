@@ -37,7 +37,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store {
   return {
     orgs: new SqliteOrgStore(db),
     keys: new SqliteKeyStore(db),
-    spans: new SqliteSpanStore(db, client),
+    spans: new SqliteSpanStore(client),
     prompts: new SqlitePromptStore(db),
     models: new SqliteModelStore(db),
     async ping() {

@@ -39,3 +39,21 @@ function parseObject(text: string | null): Record<string, unknown> | null {
 export function rowToSpan(r: SpanRow): StoredSpan {
   return { ...r, metadata: parseObject(r.metadata), extra: parseObject(r.extra) ?? {} };
 }
+
+/** A `spans` row as bun:sqlite returns it from raw SQL: booleans are 0/1 integers. */
+export type RawSpanRow = Omit<SpanRow, 'stream' | 'cached' | 'positive_feedback'> & {
+  stream: number;
+  cached: number;
+  positive_feedback: number | null;
+};
+
+export function rawRowToSpan(r: RawSpanRow): StoredSpan {
+  return {
+    ...r,
+    stream: r.stream === 1,
+    cached: r.cached === 1,
+    positive_feedback: r.positive_feedback === null ? null : r.positive_feedback === 1,
+    metadata: parseObject(r.metadata),
+    extra: parseObject(r.extra) ?? {},
+  };
+}

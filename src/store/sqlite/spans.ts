@@ -1,25 +1,37 @@
 import type { Database, Statement } from 'bun:sqlite';
-import { and, count, eq, inArray } from 'drizzle-orm';
-import type { Scope, SpanRecord, SpanStore, StoredSpan } from '../types.ts';
-import type { SqliteDb } from './index.ts';
-import { spans } from './schema.ts';
-import { rowToSpan, SPAN_COLUMNS, spanToParams, type SqlValue } from './span-rows.ts';
+import type {
+  Scope,
+  SpanPage,
+  SpanPatch,
+  SpanQuery,
+  SpanRecord,
+  SpanStore,
+  SpanSummary,
+  StoredSpan,
+  ThreadQuery,
+  ThreadSummary,
+  TraceQuery,
+  TraceSummary,
+} from '../types.ts';
+import { compileFilters, compileSort, scopeWhere, SPAN_FIELDS, type Compiled } from './span-query.ts';
+import { rawRowToSpan, type RawSpanRow, SPAN_COLUMNS, spanToParams, type SqlValue } from './span-rows.ts';
+import { SqliteTraceQueries } from './span-traces.ts';
 
 export class SqliteSpanStore implements SpanStore {
   // The write path is the hottest code in the store: one prepared statement,
   // reused for every span of every batch, beats building SQL per insert.
   private readonly insertStmt: Statement;
   private readonly spendStmt: Statement;
+  private readonly getStmt: Statement<RawSpanRow, [string, string]>;
   private readonly insertMany: (batch: SpanRecord[]) => void;
+  private readonly traces: SqliteTraceQueries;
 
-  constructor(
-    private readonly db: SqliteDb,
-    client: Database,
-  ) {
+  constructor(private readonly client: Database) {
     const cols = SPAN_COLUMNS.join(', ');
     const marks = SPAN_COLUMNS.map(() => '?').join(', ');
     this.insertStmt = client.prepare(`INSERT INTO spans (${cols}) VALUES (${marks})`);
     this.spendStmt = client.prepare('UPDATE api_keys SET spent = spent + ? WHERE id = ?');
+    this.getStmt = client.prepare('SELECT * FROM spans WHERE unique_id = ? AND org_id = ?');
     this.insertMany = client.transaction((batch: SpanRecord[]) => {
       const spend = new Map<string, number>();
       for (const s of batch) {
@@ -28,6 +40,7 @@ export class SqliteSpanStore implements SpanStore {
       }
       for (const [keyId, cost] of spend) this.spendStmt.run(cost, keyId);
     });
+    this.traces = new SqliteTraceQueries(client);
   }
 
   async insertBatch(batch: SpanRecord[]): Promise<void> {
@@ -35,21 +48,123 @@ export class SqliteSpanStore implements SpanStore {
   }
 
   async get(orgId: string, uniqueId: string): Promise<StoredSpan | null> {
-    const row = this.db
-      .select()
-      .from(spans)
-      .where(and(eq(spans.org_id, orgId), eq(spans.unique_id, uniqueId)))
-      .get();
-    return row ? rowToSpan(row) : null;
+    const row = this.getStmt.get(uniqueId, orgId);
+    return row ? rawRowToSpan(row) : null;
   }
 
   async count(scope: Scope): Promise<number> {
-    return (
-      this.db
-        .select({ n: count() })
-        .from(spans)
-        .where(and(eq(spans.org_id, scope.orgId), inArray(spans.environment, scope.environments)))
-        .get()?.n ?? 0
-    );
+    const w = scopeWhere(scope);
+    return this.client.query<{ n: number }, SqlValue[]>(`SELECT count(*) AS n FROM spans WHERE ${w.sql}`).get(...w.params)
+      ?.n ?? 0;
+  }
+
+  private where(q: Pick<SpanQuery, 'scope' | 'from' | 'to' | 'filters'>): Compiled {
+    const s = scopeWhere(q.scope);
+    const f = compileFilters(SPAN_FIELDS, q.filters);
+    return {
+      sql: `${s.sql} AND timestamp >= ? AND timestamp <= ? AND ${f.sql}`,
+      params: [...s.params, q.from, q.to, ...f.params],
+    };
+  }
+
+  async list(q: SpanQuery): Promise<SpanPage> {
+    const w = this.where(q);
+    const order = compileSort(SPAN_FIELDS, q.sort, 'id');
+    const rows = this.client
+      .query<RawSpanRow, SqlValue[]>(`SELECT * FROM spans WHERE ${w.sql} ORDER BY ${order} LIMIT ? OFFSET ?`)
+      .all(...w.params, q.pageSize, (q.page - 1) * q.pageSize);
+    const count =
+      this.client.query<{ n: number }, SqlValue[]>(`SELECT count(*) AS n FROM spans WHERE ${w.sql}`).get(...w.params)
+        ?.n ?? 0;
+    return { count, spans: rows.map(rawRowToSpan) };
+  }
+
+  async summary(q: Omit<SpanQuery, 'sort' | 'page' | 'pageSize'>): Promise<SpanSummary> {
+    const w = this.where(q);
+    const row = this.client
+      .query<Record<keyof SpanSummary, number | null>, SqlValue[]>(
+        `SELECT count(*) AS number_of_requests, total(cost) AS total_cost,
+                total(total_request_tokens) AS total_tokens, total(prompt_tokens) AS total_prompt_tokens,
+                total(completion_tokens) AS total_completion_tokens, avg(latency) AS avg_latency,
+                avg(time_to_first_token) AS avg_ttft, avg(tokens_per_second) AS avg_tps,
+                total(status = 'error') AS error_count
+         FROM spans WHERE ${w.sql}`,
+      )
+      .get(...w.params);
+    return {
+      number_of_requests: row?.number_of_requests ?? 0,
+      total_cost: row?.total_cost ?? 0,
+      total_tokens: row?.total_tokens ?? 0,
+      total_prompt_tokens: row?.total_prompt_tokens ?? 0,
+      total_completion_tokens: row?.total_completion_tokens ?? 0,
+      avg_latency: row?.avg_latency ?? null,
+      avg_ttft: row?.avg_ttft ?? null,
+      avg_tps: row?.avg_tps ?? null,
+      error_count: row?.error_count ?? 0,
+    };
+  }
+
+  async update(orgId: string, uniqueId: string, patch: SpanPatch): Promise<StoredSpan | null> {
+    const apply = this.client.transaction((): StoredSpan | null => {
+      const row = this.getStmt.get(uniqueId, orgId);
+      if (!row) return null;
+      const span = rawRowToSpan(row);
+      const metadata = patch.metadata ? { ...(span.metadata ?? {}), ...patch.metadata } : span.metadata;
+      const extra = { ...span.extra };
+      if (patch.note !== undefined) extra.note = patch.note;
+      const custom = patch.custom_identifier !== undefined ? patch.custom_identifier : span.custom_identifier;
+      const feedback = patch.positive_feedback !== undefined ? patch.positive_feedback : span.positive_feedback;
+      this.client
+        .query(
+          'UPDATE spans SET metadata = ?, extra = ?, custom_identifier = ?, positive_feedback = ? WHERE id = ?',
+        )
+        .run(
+          metadata === null ? null : JSON.stringify(metadata),
+          JSON.stringify(extra),
+          custom,
+          feedback === null ? null : feedback ? 1 : 0,
+          span.id,
+        );
+      return { ...span, metadata, extra, custom_identifier: custom, positive_feedback: feedback };
+    });
+    return apply();
+  }
+
+  async delete(orgId: string, uniqueId: string): Promise<boolean> {
+    return this.client.query('DELETE FROM spans WHERE unique_id = ? AND org_id = ?').run(uniqueId, orgId).changes > 0;
+  }
+
+  listTraces(q: TraceQuery): Promise<{ count: number; traces: TraceSummary[] }> {
+    return Promise.resolve(this.traces.list(q));
+  }
+
+  async traceSpans(scope: Scope, traceId: string): Promise<StoredSpan[]> {
+    const w = scopeWhere(scope);
+    return this.client
+      .query<RawSpanRow, SqlValue[]>(
+        `SELECT * FROM spans WHERE ${w.sql} AND trace_unique_id = ? ORDER BY start_time, id`,
+      )
+      .all(...w.params, traceId)
+      .map(rawRowToSpan);
+  }
+
+  async deleteTrace(scope: Scope, traceId: string): Promise<number> {
+    const w = scopeWhere(scope);
+    return this.client.query(`DELETE FROM spans WHERE ${w.sql} AND trace_unique_id = ?`).run(...w.params, traceId)
+      .changes;
+  }
+
+  listThreads(q: ThreadQuery): Promise<{ count: number; threads: ThreadSummary[] }> {
+    return Promise.resolve(this.traces.threads(q));
+  }
+
+  async threadSpans(scope: Scope, threadId: string): Promise<StoredSpan[]> {
+    const w = scopeWhere(scope);
+    return this.client
+      .query<RawSpanRow, SqlValue[]>(
+        `SELECT * FROM spans WHERE ${w.sql} AND thread_identifier = ? ORDER BY timestamp, id`,
+      )
+      .all(...w.params, threadId)
+      .map(rawRowToSpan);
   }
 }

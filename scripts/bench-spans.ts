@@ -1,0 +1,143 @@
+/**
+ * Span store benchmark. Query latencies run against a database filled by
+ * scripts/seed-spans.ts (store.list + the list view, as the endpoint does);
+ * ingest rates go through the real HTTP endpoints of a server on 127.0.0.1
+ * over a fresh database. Prints markdown tables.
+ * Usage: bun scripts/bench-spans.ts --db /tmp/bench.db [--org org_bench] [--now 2026-06-15T12:00:00Z]
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createApp } from '../src/app.ts';
+import { ConfigSchema, type Config } from '../src/config.ts';
+import { silentLogger } from '../src/lib/log.ts';
+import { SlidingWindowLimiter } from '../src/lib/rate-limit.ts';
+import { KeyService } from '../src/modules/keys/service.ts';
+import { logView } from '../src/modules/logs/view.ts';
+import { ModelRegistry } from '../src/pricing/registry.ts';
+import { openSqliteStore } from '../src/store/sqlite/index.ts';
+import type { SpanQuery } from '../src/store/types.ts';
+import { SpanWriter } from '../src/store/writer.ts';
+import { Value } from '@sinclair/typebox/value';
+
+const { values } = parseArgs({
+  options: {
+    db: { type: 'string', default: '/tmp/bench.db' },
+    org: { type: 'string', default: 'org_bench' },
+    now: { type: 'string', default: '2026-06-15T12:00:00Z' },
+    runs: { type: 'string', default: '50' },
+  },
+});
+const now = Date.parse(values.now as string);
+const runs = Number(values.runs);
+const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] as number;
+
+async function time(fn: () => Promise<unknown>): Promise<number[]> {
+  for (let i = 0; i < 3; i++) await fn();
+  const out: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    await fn();
+    out.push(performance.now() - t);
+  }
+  return out;
+}
+
+const store = openSqliteStore({ path: values.db as string });
+const scope = { orgId: values.org as string, environments: ['prod' as const] };
+const total = await store.spans.count(scope);
+const filters: SpanQuery['filters'] = [
+  { field: 'model', operator: '', values: ['gpt-4o'] },
+  { field: 'metadata__tier', operator: '', values: ['pro'] },
+];
+const q = (hours: number, sort: string, f = filters): SpanQuery => ({
+  scope, from: now - hours * 3_600_000, to: now, filters: f,
+  sort: { field: sort.replace('-', ''), descending: sort.startsWith('-') }, page: 1, pageSize: 100,
+});
+const ids = (await store.spans.list(q(24, '-id', []))).spans.map((s) => s.unique_id);
+const rows: [string, number[], number][] = [];
+for (const [name, query] of [
+  ['list 1 h, model + metadata__tier, -cost', q(1, '-cost')],
+  ['list 24 h, model + metadata__tier, -cost', q(24, '-cost')],
+  ['list 24 h, model + metadata__tier, -id', q(24, '-id')],
+  ['list 7 d (all), model + metadata__tier, -timestamp', q(24 * 7, '-timestamp')],
+  ['list 7 d (all), model + metadata__tier, -cost', q(24 * 7, '-cost')],
+] as const) {
+  let matched = 0;
+  rows.push([name, await time(async () => {
+    const page = await store.spans.list(query);
+    matched = page.count;
+    JSON.stringify(page.spans.map(logView));
+  }), matched]);
+}
+let k = 0;
+rows.push(['get by unique_id', await time(async () => store.spans.get(scope.orgId, ids[k++ % ids.length] as string)), 1]);
+await store.close();
+
+console.log(`spans stored: ${total.toLocaleString()}\n`);
+console.log('| query | matches | p50 ms | p95 ms | p99 ms |');
+console.log('| --- | ---: | ---: | ---: | ---: |');
+for (const [name, xs, m] of rows) {
+  console.log(`| ${name} | ${m.toLocaleString()} | ${pct(xs, 50).toFixed(2)} | ${pct(xs, 95).toFixed(2)} | ${pct(xs, 99).toFixed(2)} |`);
+}
+
+// Ingest over HTTP into a fresh database.
+const dir = mkdtempSync(join(tmpdir(), 'switchyard-bench-'));
+const istore = openSqliteStore({ path: join(dir, 'ingest.db') });
+const config = { ...(Value.Default(ConfigSchema, {}) as Config) };
+const keys = new KeyService(istore, new SlidingWindowLimiter());
+const org = await istore.orgs.create('bench');
+const { key } = await keys.create(org.id, { name: 'bench', environment: 'prod' });
+const writer = new SpanWriter(istore.spans, { maxQueue: 200_000, batchSize: 2000, onError: () => {} });
+const app = createApp({ config, store: istore, keys, writer, log: silentLogger, now: Date.now, version: 'bench', models: new ModelRegistry() });
+const server = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: app.fetch });
+const base = `http://127.0.0.1:${server.port}`;
+const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+const body = (i: number) => ({
+  model: 'gpt-4o-mini', input: '[{"role":"user","content":"Hello"}]', output: '{"role":"assistant","content":"Hi"}',
+  usage: { prompt_tokens: 10, completion_tokens: 8 }, customer_identifier: `c${i % 100}`, latency: 1.2,
+  metadata: { tier: 'pro', n: i },
+});
+
+async function single(n: number, concurrency: number): Promise<number> {
+  let next = 0;
+  const t = performance.now();
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (next < n) {
+      const i = next++;
+      const r = await fetch(`${base}/api/request-logs/create/`, { method: 'POST', headers, body: JSON.stringify(body(i)) });
+      if (r.status !== 201) throw new Error(`single ingest answered ${r.status}`);
+    }
+  }));
+  return n / ((performance.now() - t) / 1000);
+}
+
+async function batch(batches: number, size: number, concurrency: number): Promise<number> {
+  const payload = JSON.stringify({ logs: Array.from({ length: size }, (_, i) => body(i)) });
+  let next = 0;
+  const t = performance.now();
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (next++ < batches) {
+      const r = await fetch(`${base}/api/request-logs/batch/create`, { method: 'POST', headers, body: payload });
+      if (r.status !== 200) throw new Error(`batch ingest answered ${r.status}`);
+    }
+  }));
+  return (batches * size) / ((performance.now() - t) / 1000);
+}
+
+await single(2000, 64);
+const singleRate = await single(30_000, 64);
+await batch(5, 5000, 2);
+const batchRate = await batch(40, 5000, 2);
+const batchRate1k = await batch(200, 1000, 4);
+await server.stop(true);
+await writer.flush();
+await istore.close();
+rmSync(dir, { recursive: true, force: true });
+
+console.log('\n| ingest over HTTP (block=true, committed before the answer) | spans/s |');
+console.log('| --- | ---: |');
+console.log(`| POST /api/request-logs/create/, one span per request, 64 concurrent clients | ${Math.round(singleRate).toLocaleString()} |`);
+console.log(`| POST /api/request-logs/batch/create, 5,000 spans per request, 2 concurrent | ${Math.round(batchRate).toLocaleString()} |`);
+console.log(`| POST /api/request-logs/batch/create, 1,000 spans per request, 4 concurrent | ${Math.round(batchRate1k).toLocaleString()} |`);
