@@ -9,6 +9,9 @@ import type { Config } from './config.ts';
 import { PayloadTooLargeError } from './errors.ts';
 import { errorResponse, isProxyPath, toGatewayError } from './http/errors.ts';
 import type { Logger } from './lib/log.ts';
+import { customerRoutes } from './modules/customers/index.ts';
+import type { CustomerGate } from './modules/customers/gate.ts';
+import type { CustomerService } from './modules/customers/service.ts';
 import { keyRoutes } from './modules/keys/index.ts';
 import type { KeyService } from './modules/keys/service.ts';
 import type { Store } from './store/types.ts';
@@ -22,6 +25,9 @@ export interface AppDeps {
   config: Config;
   store: Store;
   keys: KeyService;
+  customers: CustomerService;
+  /** Customer rate limits and budgets, checked by the proxy before any upstream call. */
+  gate: CustomerGate;
   writer: SpanWriter;
   log: Logger;
   now: () => number;
@@ -30,7 +36,7 @@ export interface AppDeps {
 
 /** Fresh instances of every feature module; called once per mount point. */
 function featureModules(deps: AppDeps) {
-  return [keyRoutes(deps.keys, deps.now)];
+  return [keyRoutes(deps.keys, deps.now), customerRoutes(deps.keys, deps.customers)];
 }
 
 export function createApp(deps: AppDeps) {

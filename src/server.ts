@@ -9,6 +9,9 @@ import { banner, bootstrap } from './bootstrap.ts';
 import { type Config, databasePath } from './config.ts';
 import type { Logger } from './lib/log.ts';
 import { SlidingWindowLimiter } from './lib/rate-limit.ts';
+import { BudgetGate } from './modules/customers/budget-gate.ts';
+import { MemoryLedger } from './modules/customers/reservations.ts';
+import { CustomerService } from './modules/customers/service.ts';
 import { KeyService } from './modules/keys/service.ts';
 import { openSqliteStore } from './store/sqlite/index.ts';
 import type { Store } from './store/types.ts';
@@ -43,7 +46,9 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
     batchSize: config.writer.batch_size,
     onError: (err, span) => log.error('span not stored', { unique_id: span.unique_id, error: String(err) }),
   });
-  const app = createApp({ config, store, keys, writer, log, now, version: VERSION });
+  const gate = new BudgetGate(store, new SlidingWindowLimiter(), new MemoryLedger(), log);
+  const customers = new CustomerService(store, now, gate);
+  const app = createApp({ config, store, keys, customers, gate, writer, log, now, version: VERSION });
   let server: Server<undefined>;
   try {
     server = Bun.serve({

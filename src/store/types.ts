@@ -4,6 +4,8 @@
  * comes later, so every method is async even where SQLite is not.
  */
 
+import type { CustomerStore } from './customer-types.ts';
+
 export type Environment = 'prod' | 'test';
 
 export interface Organization {
@@ -133,6 +135,7 @@ export interface Store {
   readonly orgs: OrgStore;
   readonly keys: KeyStore;
   readonly spans: SpanStore;
+  readonly customers: CustomerStore;
   /** True when the database answers. */
   ping(): Promise<boolean>;
   close(): Promise<void>;

@@ -4,6 +4,9 @@ import { type Config, ConfigSchema } from '../../src/config.ts';
 import { silentLogger } from '../../src/lib/log.ts';
 import { SlidingWindowLimiter } from '../../src/lib/rate-limit.ts';
 import { KeyService, type NewKey } from '../../src/modules/keys/service.ts';
+import { BudgetGate } from '../../src/modules/customers/budget-gate.ts';
+import { MemoryLedger } from '../../src/modules/customers/reservations.ts';
+import { CustomerService } from '../../src/modules/customers/service.ts';
 import { openSqliteStore } from '../../src/store/sqlite/index.ts';
 import type { Environment, Store } from '../../src/store/types.ts';
 import { SpanWriter } from '../../src/store/writer.ts';
@@ -18,6 +21,7 @@ export interface TestApp {
   store: Store;
   keys: KeyService;
   writer: SpanWriter;
+  gate: BudgetGate;
   clock: { now: number };
   /** Creates an organization (if new) and a key in it. */
   key(org: string, env?: Environment, spec?: Partial<NewKey>): Promise<string>;
@@ -40,12 +44,15 @@ export async function makeTestApp(over: Partial<Config> = {}): Promise<TestApp> 
   const now = () => clock.now;
   const keys = new KeyService(store, new SlidingWindowLimiter(), now);
   const writer = new SpanWriter(store.spans, { maxQueue: 10_000, batchSize: 500, onError: () => {} });
-  const app = createApp({ config, store, keys, writer, log: silentLogger, now, version: 'test' });
+  const gate = new BudgetGate(store, new SlidingWindowLimiter(), new MemoryLedger(), silentLogger);
+  const customers = new CustomerService(store, now, gate);
+  const app = createApp({ config, store, keys, customers, gate, writer, log: silentLogger, now, version: 'test' });
   return {
     app,
     store,
     keys,
     writer,
+    gate,
     clock,
     async key(orgName, env = 'prod', spec = {}) {
       const org = (await store.orgs.getByName(orgName)) ?? (await store.orgs.create(orgName));

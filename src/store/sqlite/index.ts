@@ -9,6 +9,8 @@ import * as schema from './schema.ts';
 import { SqliteKeyStore } from './keys.ts';
 import { SqliteOrgStore } from './orgs.ts';
 import { SqliteSpanStore } from './spans.ts';
+import { SqliteCustomerStore } from './customers.ts';
+import { CustomerUsageWriter } from './customer-usage.ts';
 
 export type SqliteDb = ReturnType<typeof drizzle<typeof schema>>;
 
@@ -32,10 +34,12 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store {
   const db = drizzle({ client, schema });
   const ping = client.query<{ ok: number }, []>('SELECT 1 AS ok');
   let closed = false;
+  const usage = new CustomerUsageWriter(client);
   return {
     orgs: new SqliteOrgStore(db),
     keys: new SqliteKeyStore(db),
-    spans: new SqliteSpanStore(db, client),
+    spans: new SqliteSpanStore(db, client, (batch) => usage.apply(batch)),
+    customers: new SqliteCustomerStore(client, usage),
     async ping() {
       if (closed) return false;
       try {

@@ -15,6 +15,8 @@ export class SqliteSpanStore implements SpanStore {
   constructor(
     private readonly db: SqliteDb,
     client: Database,
+    /** Writes derived from spans in the same transaction (customers and their usage buckets). */
+    private readonly derived: (batch: SpanRecord[]) => void = () => {},
   ) {
     const cols = SPAN_COLUMNS.join(', ');
     const marks = SPAN_COLUMNS.map(() => '?').join(', ');
@@ -27,6 +29,7 @@ export class SqliteSpanStore implements SpanStore {
         if (s.api_key_id && s.cost > 0) spend.set(s.api_key_id, (spend.get(s.api_key_id) ?? 0) + s.cost);
       }
       for (const [keyId, cost] of spend) this.spendStmt.run(cost, keyId);
+      this.derived(batch);
     });
   }
 

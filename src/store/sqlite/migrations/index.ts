@@ -3,10 +3,14 @@
  * `npm run db:generate` writes a new SQL file; add it to this list in order.
  */
 import init from './0000_init.sql' with { type: 'text' };
+import customers from './0001_customers.sql' with { type: 'text' };
 
 export interface Migration {
   name: string;
   sql: string;
 }
 
-export const migrations: Migration[] = [{ name: '0000_init', sql: init }];
+export const migrations: Migration[] = [
+  { name: '0000_init', sql: init },
+  { name: '0001_customers', sql: customers },
+];
