@@ -46,7 +46,7 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
     batchSize: config.writer.batch_size,
     onError: (err, span) => log.error('span not stored', { unique_id: span.unique_id, error: String(err) }),
   });
-  const gate = new BudgetGate(store, new SlidingWindowLimiter(), new MemoryLedger(), log);
+  const gate = new BudgetGate(store, new SlidingWindowLimiter(), new MemoryLedger(), log, now);
   const customers = new CustomerService(store, now, gate);
   const app = createApp({ config, store, keys, customers, gate, writer, log, now, version: VERSION });
   let server: Server<undefined>;

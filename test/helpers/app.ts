@@ -44,7 +44,7 @@ export async function makeTestApp(over: Partial<Config> = {}): Promise<TestApp> 
   const now = () => clock.now;
   const keys = new KeyService(store, new SlidingWindowLimiter(), now);
   const writer = new SpanWriter(store.spans, { maxQueue: 10_000, batchSize: 500, onError: () => {} });
-  const gate = new BudgetGate(store, new SlidingWindowLimiter(), new MemoryLedger(), silentLogger);
+  const gate = new BudgetGate(store, new SlidingWindowLimiter(), new MemoryLedger(), silentLogger, now);
   const customers = new CustomerService(store, now, gate);
   const app = createApp({ config, store, keys, customers, gate, writer, log: silentLogger, now, version: 'test' });
   return {

@@ -50,6 +50,7 @@ export class BudgetGate implements CustomerGate {
     private readonly limiter: RateLimiter,
     private readonly ledger: ReservationLedger,
     private readonly log: Logger,
+    private readonly now: () => number = Date.now,
   ) {
     store.customers.onUsage((events) => this.follow(events));
   }
@@ -117,7 +118,7 @@ export class BudgetGate implements CustomerGate {
         if (!open) return;
         open = false;
         const billed = applyMarkup(Math.max(0, actualCost), markup);
-        if (billed > 0) this.ledger.settle(key, id, billed, Date.now());
+        if (billed > 0) this.ledger.settle(key, id, billed, this.now());
         else this.ledger.drop(key, id);
       },
       release: () => {
