@@ -75,6 +75,7 @@ export class CustomerUsageWriter {
   private readonly addModel: Statement;
   private readonly addActivity: Statement;
   private readonly addOrg: Statement;
+  private readonly addMonth: Statement;
 
   constructor(client: Database) {
     this.select = client.prepare(
@@ -114,11 +115,23 @@ export class CustomerUsageWriter {
     this.addActivity = client.prepare(
       'INSERT OR IGNORE INTO customer_activity (org_id, environment, bucket, customer_id) VALUES (?, ?, ?, ?)',
     );
+    this.addMonth = client.prepare(
+      `INSERT INTO customer_months (org_id, environment, month, customer_id, first_bucket, last_bucket)
+       VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (org_id, environment, month, customer_id) DO UPDATE SET
+         first_bucket = min(first_bucket, excluded.first_bucket), last_bucket = max(last_bucket, excluded.last_bucket)`,
+    );
     this.addOrg = client.prepare(
       `INSERT INTO org_usage (org_id, environment, bucket, requests, billed) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (org_id, environment, bucket) DO UPDATE SET
          requests = requests + excluded.requests, billed = billed + excluded.billed`,
     );
+  }
+
+  /** UTC year * 12 + month of an instant. */
+  static monthOf(ms: number): number {
+    const d = new Date(ms);
+    return d.getUTCFullYear() * 12 + d.getUTCMonth();
   }
 
   onUsage(listener: (events: UsageEvent[]) => void): void {
@@ -202,6 +215,7 @@ export class CustomerUsageWriter {
           o.billed += billed;
         } else orgs.set(ok, { org: s.org_id, env: s.environment, bucket, requests: 1, billed });
         this.addActivity.run(s.org_id, s.environment, bucket, id);
+        this.addMonth.run(s.org_id, s.environment, CustomerUsageWriter.monthOf(s.timestamp), id, bucket, bucket);
         if (this.addDay.run(id, Math.floor(s.timestamp / DAY_MS)).changes > 0) t.days++;
         firstSeen = Math.min(firstSeen, s.timestamp);
         lastActive = Math.max(lastActive, s.timestamp);

@@ -18,7 +18,7 @@ import type {
 import type { Environment, Scope } from '../types.ts';
 import { rowToCustomer, type CustomerRow } from './customer-rows.ts';
 import { mergeAttributes } from '../customer-attrs.ts';
-import type { CustomerUsageWriter } from './customer-usage.ts';
+import { CustomerUsageWriter } from './customer-usage.ts';
 import { filterSql, SORT_COLUMNS } from './customer-filters.ts';
 
 type Param = string | number | null;
@@ -116,6 +116,9 @@ export class SqliteCustomerStore implements CustomerStore {
       this.client
         .prepare('DELETE FROM customer_activity WHERE org_id = ? AND environment = ? AND customer_id = ?')
         .run(orgId, env, row.id);
+      this.client
+        .prepare('DELETE FROM customer_months WHERE org_id = ? AND environment = ? AND customer_id = ?')
+        .run(orgId, env, row.id);
       for (const table of ['customer_usage', 'customer_model_usage', 'customer_days']) {
         this.client.prepare(`DELETE FROM ${table} WHERE customer_id = ?`).run(row.id);
       }
@@ -201,12 +204,26 @@ export class SqliteCustomerStore implements CustomerStore {
        AND first_seen >= ? AND first_seen < ?`,
       [...base, plo, phi],
     );
-    const active = (r: Range) =>
+    const activeInDay = (r: Range) =>
       one(
         `SELECT count(DISTINCT customer_id) AS n FROM customer_activity
          WHERE org_id = ? AND environment IN (${envs}) AND bucket >= ? AND bucket < ?`,
         [...base, ...bucketRange(r)],
       );
+    // A local month overlaps at most two UTC months and covers the end of the first and the
+    // start of the second: active in the range = last bucket >= a in the first, or first bucket < b
+    // in the second (both, when they are the same month).
+    const activeInMonth = (r: Range) => {
+      const [a, b] = bucketRange(r);
+      const m1 = CustomerUsageWriter.monthOf(r.start);
+      const m2 = CustomerUsageWriter.monthOf(r.end - 1);
+      return one(
+        `SELECT count(DISTINCT customer_id) AS n FROM customer_months
+         WHERE org_id = ? AND environment IN (${envs})
+           AND ((month = ? AND last_bucket >= ? AND first_bucket < ?) OR (month = ? AND month <> ? AND first_bucket < ?))`,
+        [...base, m1, a, b, m2, m1, b],
+      );
+    };
     const orgSum = (col: 'requests' | 'billed', r: Range) =>
       one(
         `SELECT sum(${col}) AS n FROM org_usage WHERE org_id = ? AND environment IN (${envs})
@@ -216,8 +233,8 @@ export class SqliteCustomerStore implements CustomerStore {
     return {
       total_users: total,
       new_users: fresh,
-      monthly_active_users: active(month),
-      daily_active_users: active(day),
+      monthly_active_users: activeInMonth(month),
+      daily_active_users: activeInDay(day),
       daily_requests: orgSum('requests', day),
       monthly_cost: orgSum('billed', month),
     };

@@ -96,6 +96,26 @@ export const customerActivity = sqliteTable(
   (t) => [primaryKey({ columns: [t.org_id, t.environment, t.bucket, t.customer_id] })],
 );
 
+/**
+ * First and last bucket of each customer's activity in each UTC month: counts
+ * the active customers of any local month exactly from about one row per
+ * active customer (a local month overlaps at most two UTC months, covering
+ * the end of one and the start of the next).
+ */
+export const customerMonths = sqliteTable(
+  'customer_months',
+  {
+    org_id: text('org_id').notNull(),
+    environment: text('environment').notNull(),
+    /** UTC year * 12 + month (0-11). */
+    month: integer('month').notNull(),
+    customer_id: integer('customer_id').notNull(),
+    first_bucket: integer('first_bucket').notNull(),
+    last_bucket: integer('last_bucket').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.org_id, t.environment, t.month, t.customer_id] })],
+);
+
 export const customerDays = sqliteTable(
   'customer_days',
   {

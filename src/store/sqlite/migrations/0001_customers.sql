@@ -21,6 +21,16 @@ CREATE TABLE `customer_model_usage` (
 	PRIMARY KEY(`customer_id`, `bucket`, `model`)
 ) WITHOUT ROWID;
 --> statement-breakpoint
+CREATE TABLE `customer_months` (
+	`org_id` text NOT NULL,
+	`environment` text NOT NULL,
+	`month` integer NOT NULL,
+	`customer_id` integer NOT NULL,
+	`first_bucket` integer NOT NULL,
+	`last_bucket` integer NOT NULL,
+	PRIMARY KEY(`org_id`, `environment`, `month`, `customer_id`)
+) WITHOUT ROWID;
+--> statement-breakpoint
 CREATE TABLE `customer_usage` (
 	`customer_id` integer NOT NULL,
 	`bucket` integer NOT NULL,
