@@ -10,15 +10,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createApp } from '../src/app.ts';
+import { buildAppDeps } from '../src/wiring.ts';
 import { ConfigSchema, type Config } from '../src/config.ts';
 import { silentLogger } from '../src/lib/log.ts';
-import { SlidingWindowLimiter } from '../src/lib/rate-limit.ts';
-import { KeyService } from '../src/modules/keys/service.ts';
 import { logView } from '../src/modules/logs/view.ts';
-import { ModelRegistry } from '../src/pricing/registry.ts';
 import { openSqliteStore } from '../src/store/sqlite/index.ts';
 import type { SpanQuery } from '../src/store/types.ts';
-import { SpanWriter } from '../src/store/writer.ts';
 import { Value } from '@sinclair/typebox/value';
 
 const { values } = parseArgs({
@@ -86,11 +83,12 @@ for (const [name, xs, m] of rows) {
 const dir = mkdtempSync(join(tmpdir(), 'switchyard-bench-'));
 const istore = openSqliteStore({ path: join(dir, 'ingest.db') });
 const config = { ...(Value.Default(ConfigSchema, {}) as Config) };
-const keys = new KeyService(istore, new SlidingWindowLimiter());
+config.writer.max_queue = 200_000;
+const deps = buildAppDeps(config, istore, { log: silentLogger, now: Date.now, version: 'bench' });
+const { keys, writer } = deps;
 const org = await istore.orgs.create('bench');
 const { key } = await keys.create(org.id, { name: 'bench', environment: 'prod' });
-const writer = new SpanWriter(istore.spans, { maxQueue: 200_000, batchSize: 2000, onError: () => {} });
-const app = createApp({ config, store: istore, keys, writer, log: silentLogger, now: Date.now, version: 'bench', models: new ModelRegistry() });
+const app = createApp(deps);
 const server = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: app.fetch });
 const base = `http://127.0.0.1:${server.port}`;
 const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };

@@ -13,7 +13,9 @@ import { chatRoutes } from './modules/chat/index.ts';
 import type { PromptResolver } from './modules/chat/prompt.ts';
 import { PromptResolver as PromptResolverImpl } from './modules/prompts/resolver.ts';
 import { ChatService } from './modules/chat/service.ts';
-import { type CustomerGate, openGate } from './modules/customers/gate.ts';
+import { customerRoutes } from './modules/customers/index.ts';
+import type { CustomerGate } from './modules/customers/gate.ts';
+import type { CustomerService } from './modules/customers/service.ts';
 import { keyRoutes } from './modules/keys/index.ts';
 import { modelRoutes, publicModelRoutes } from './modules/models/index.ts';
 import { ModelsService } from './modules/models/service.ts';
@@ -46,6 +48,9 @@ export interface AppDeps {
   config: Config;
   store: Store;
   keys: KeyService;
+  customers: CustomerService;
+  /** Customer rate limits and budgets, checked by the proxy before any upstream call. */
+  gate: CustomerGate;
   writer: SpanWriter;
   log: Logger;
   now: () => number;
@@ -54,7 +59,6 @@ export interface AppDeps {
   models: ModelRegistry;
   /** The rest have production defaults built per app; tests inject their own. */
   providers?: ProviderRegistry;
-  gate?: CustomerGate;
   prompts?: PromptResolver;
   cache?: ResponseCache;
   tokenizer?: Tokenizer;
@@ -81,7 +85,7 @@ function buildServices(deps: AppDeps): Services {
     models,
     overlay: (orgId) => modelsService.overlay(orgId),
     providers: deps.providers ?? providersFromConfig(config),
-    gate: deps.gate ?? openGate,
+    gate: deps.gate,
     prompts: deps.prompts ?? new PromptResolverImpl(deps.store.prompts),
     cache: deps.cache ?? new MemoryResponseCache({ maxBytes: config.cache.max_bytes, now: deps.now }),
     tokenizer: deps.tokenizer ?? new Tokenizer(),
@@ -113,6 +117,7 @@ function featureModules(deps: AppDeps, s: Services) {
     // /models/public before the authenticated /models/* routes.
     publicModelRoutes(deps.models),
     modelRoutes(deps.keys, s.models),
+    customerRoutes(deps.keys, deps.customers),
   ];
 }
 

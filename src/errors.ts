@@ -127,11 +127,15 @@ export class BudgetExceededError extends GatewayError {
     readonly budget: 'period_budget' | 'total_budget' | 'spending_limit',
     readonly limit: number,
     readonly used: number,
+    /** More fields of the body (customer_identifier, period_start, period_end, ...). */
+    readonly details: Record<string, unknown> = {},
+    /** The customer gate's check, for the refused call's span (`limit_info`). */
+    readonly limitInfo: Record<string, unknown> | null = null,
   ) {
     super(`Customer ${budget} of ${limit} USD is exhausted: ${used} USD used`);
   }
   override extraBody() {
-    return { budget: this.budget, limit: this.limit, used: this.used };
+    return { budget: this.budget, limit: this.limit, used: this.used, ...this.details };
   }
 }
 
@@ -139,7 +143,11 @@ export class RateLimitError extends GatewayError {
   readonly status = 429;
   override readonly type = 'rate_limit_error';
   override readonly code = 'rate_limit_exceeded';
-  constructor(readonly retryAfterSeconds: number) {
+  constructor(
+    readonly retryAfterSeconds: number,
+    /** The customer gate's check, for the refused call's span (`limit_info`). */
+    readonly limitInfo: Record<string, unknown> | null = null,
+  ) {
     super('Rate limit exceeded');
   }
   override extraBody() {

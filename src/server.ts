@@ -5,17 +5,14 @@
  */
 import type { Server } from 'bun';
 import { createApp } from './app.ts';
-import { Tokenizer } from './pricing/tokenizer.ts';
 import { banner, bootstrap } from './bootstrap.ts';
 import { type Config, databasePath } from './config.ts';
 import type { Logger } from './lib/log.ts';
-import { SlidingWindowLimiter } from './lib/rate-limit.ts';
-import { KeyService } from './modules/keys/service.ts';
-import { ModelRegistry } from './pricing/registry.ts';
 import { openSqliteStore } from './store/sqlite/index.ts';
 import type { Store } from './store/types.ts';
 import { SpanWriter } from './store/writer.ts';
 import { VERSION } from './version.ts';
+import { buildAppDeps } from './wiring.ts';
 
 export interface RunningServer {
   url: string;
@@ -38,16 +35,10 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
   const { log } = opts;
   const now = opts.now ?? Date.now;
   const store = openSqliteStore({ path: databasePath(config) });
-  const keys = new KeyService(store, new SlidingWindowLimiter(), now);
-  const { devKey } = await bootstrap(store, keys, config, log);
-  const writer = new SpanWriter(store.spans, {
-    maxQueue: config.writer.max_queue,
-    batchSize: config.writer.batch_size,
-    onError: (err, span) => log.error('span not stored', { unique_id: span.unique_id, error: String(err) }),
-  });
-  const tokenizer = new Tokenizer();
-  const models = new ModelRegistry({ configModels: config.models });
-  const app = createApp({ config, store, keys, writer, log, now, version: VERSION, models, tokenizer });
+  const deps = buildAppDeps(config, store, { log, now, version: VERSION });
+  const { writer, tokenizer } = deps;
+  const { devKey } = await bootstrap(store, deps.keys, config, log);
+  const app = createApp(deps);
   let server: Server<undefined>;
   try {
     server = Bun.serve({

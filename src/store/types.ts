@@ -6,6 +6,8 @@
 import type { ChatMessage, ResponseFormat, Tool, ToolChoice } from '../schemas/openai.ts';
 import type { LoadBalanceModel } from '../schemas/prompt.ts';
 
+import type { CustomerStore } from './customer-types.ts';
+
 export type Environment = 'prod' | 'test';
 
 export interface Organization {
@@ -402,6 +404,7 @@ export interface Store {
   readonly keys: KeyStore;
   readonly spans: SpanStore;
   readonly prompts: PromptStore;
+  readonly customers: CustomerStore;
   /** True when the database answers. */
   ping(): Promise<boolean>;
   close(): Promise<void>;

@@ -2,10 +2,10 @@
 import { type AppDeps, createApp } from '../../src/app.ts';
 import { type Config, ConfigSchema } from '../../src/config.ts';
 import { silentLogger } from '../../src/lib/log.ts';
-import { SlidingWindowLimiter } from '../../src/lib/rate-limit.ts';
 import { KeyService, type NewKey } from '../../src/modules/keys/service.ts';
-import { ModelRegistry } from '../../src/pricing/registry.ts';
 import { openSqliteStore } from '../../src/store/sqlite/index.ts';
+import { buildAppDeps } from '../../src/wiring.ts';
+import type { BudgetGate } from '../../src/modules/customers/budget-gate.ts';
 import type { Environment, SpanRecord, Store } from '../../src/store/types.ts';
 import { SpanWriter } from '../../src/store/writer.ts';
 import { Value } from '@sinclair/typebox/value';
@@ -19,6 +19,7 @@ export interface TestApp {
   store: Store;
   keys: KeyService;
   writer: SpanWriter;
+  gate: BudgetGate;
   clock: { now: number };
   /** Creates an organization (if new) and a key in it. */
   key(org: string, env?: Environment, spec?: Partial<NewKey>): Promise<string>;
@@ -43,9 +44,9 @@ export async function makeTestApp(over: Partial<Config> = {}, deps: Partial<AppD
   const store = openSqliteStore({ path: ':memory:' });
   const clock = { now: Date.parse('2026-06-15T12:00:00Z') };
   const now = () => clock.now;
-  const keys = new KeyService(store, new SlidingWindowLimiter(), now);
-  const writer = new SpanWriter(store.spans, { maxQueue: 10_000, batchSize: 500, onError: () => {} });
-  const app = createApp({ config, store, keys, writer, log: silentLogger, now, version: 'test', models: new ModelRegistry({ configModels: config.models }), ...deps });
+  const core = buildAppDeps(config, store, { log: silentLogger, now, version: 'test' });
+  const { keys, writer, gate } = core;
+  const app = createApp({ ...core, ...deps });
   let server: ReturnType<typeof Bun.serve> | null = null;
   const offered: SpanRecord[] = [];
   const offer = writer.offer.bind(writer);
@@ -58,6 +59,7 @@ export async function makeTestApp(over: Partial<Config> = {}, deps: Partial<AppD
     store,
     keys,
     writer,
+    gate,
     clock,
     async key(orgName, env = 'prod', spec = {}) {
       const org = (await store.orgs.getByName(orgName)) ?? (await store.orgs.create(orgName));

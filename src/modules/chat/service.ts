@@ -4,7 +4,7 @@
  * lives in stream.ts on top of the same pieces.
  */
 import type { Config } from '../../config.ts';
-import { GatewayError, InternalError, ProviderUnavailableError } from '../../errors.ts';
+import { BudgetExceededError, GatewayError, InternalError, ProviderUnavailableError, RateLimitError } from '../../errors.ts';
 import type { Logger } from '../../lib/log.ts';
 import { computeCost } from '../../pricing/cost.ts';
 import type { ModelInfo } from '../../pricing/model.ts';
@@ -19,6 +19,7 @@ import type { Random } from '../../routing/weighted.ts';
 import type { GatewayParams } from '../../schemas/gateway.ts';
 import type { ChatMessage, ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse } from '../../schemas/openai.ts';
 import type { SpanRecord } from '../../store/types.ts';
+import { estimateCost } from '../customers/estimate.ts';
 import type { Admission, CustomerGate } from '../customers/gate.ts';
 import type { Principal } from '../keys/service.ts';
 import { type Prepared, prepare } from './prepare.ts';
@@ -109,16 +110,17 @@ export class ChatService {
         now: this.deps.now(),
       });
     } catch (err) {
-      this.logFailure(c, err, null);
+      // The refusal's own check outcome goes on its span.
+      const limitInfo = err instanceof RateLimitError || err instanceof BudgetExceededError ? err.limitInfo : null;
+      this.logFailure(c, err, limitInfo);
       throw err;
     }
   }
 
-  private async estimateCost(c: Prepared, info: ModelInfo, messages: ChatMessage[] | null): Promise<number> {
-    const prompt = messages ? await this.deps.tokenizer.countMessageTokens(messages, info.upstream_model) : 0;
+  private estimateCost(c: Prepared, info: ModelInfo, messages: ChatMessage[] | null): Promise<number> {
     const u = c.upstream;
-    const maxOut = Number(u.max_completion_tokens ?? u.max_tokens ?? 0) || 0;
-    return computeCost({ prompt_tokens: prompt, completion_tokens: maxOut }, info);
+    const maxOut = u.max_completion_tokens ?? u.max_tokens;
+    return estimateCost(messages ?? [], typeof maxOut === 'number' ? maxOut : null, info, this.deps.tokenizer);
   }
 
   /** Tokens of a completion: the provider's usage, else counted with the tokenizer. */
@@ -223,7 +225,7 @@ export class ChatService {
     });
   }
 
-  headers(c: Prepared, overheadMs: number, cache: 'HIT' | 'MISS' | null): Record<string, string> {
+  headers(overheadMs: number, cache: 'HIT' | 'MISS' | null): Record<string, string> {
     const h: Record<string, string> = { [OVERHEAD_HEADER]: overheadMs.toFixed(3) };
     if (cache) h[CACHE_HEADER] = cache;
     return h;
@@ -239,7 +241,7 @@ export class ChatService {
           const response = hit.body.response;
           const f = this.hitFacts(c, hit, countsFromUsage(response.usage) ?? NO_TOKENS, response.choices[0]?.message ?? null);
           if (!c.params.cache_options?.omit_log) this.offer(buildSpan(f));
-          return { body: this.decorate(c, { ...response }, f), headers: this.headers(c, f.overhead * 1000, 'HIT') };
+          return { body: this.decorate(c, { ...response }, f), headers: this.headers(f.overhead * 1000, 'HIT') };
         }
       }
       const messages = c.upstream.messages as ChatMessage[];
@@ -278,7 +280,7 @@ export class ChatService {
           c.cacheTtlMs,
         );
       }
-      return { body: this.decorate(c, r.value, f), headers: this.headers(c, overhead, c.cacheKey ? 'MISS' : null) };
+      return { body: this.decorate(c, r.value, f), headers: this.headers(overhead, c.cacheKey ? 'MISS' : null) };
     } finally {
       c.done();
     }
@@ -302,7 +304,7 @@ export class ChatService {
           const u = hit.body.response.usage;
           const f = this.hitFacts(c, hit, { ...NO_TOKENS, prompt_tokens: u.prompt_tokens }, null);
           if (!c.params.cache_options?.omit_log) this.offer(buildSpan(f));
-          return { body: this.decorate(c, { ...hit.body.response }, f), headers: this.headers(c, f.overhead * 1000, 'HIT') };
+          return { body: this.decorate(c, { ...hit.body.response }, f), headers: this.headers(f.overhead * 1000, 'HIT') };
         }
       }
       const admission = await this.admit(c, null);
@@ -343,7 +345,7 @@ export class ChatService {
           c.cacheTtlMs,
         );
       }
-      return { body: this.decorate(c, r.value, f), headers: this.headers(c, overhead, c.cacheKey ? 'MISS' : null) };
+      return { body: this.decorate(c, r.value, f), headers: this.headers(overhead, c.cacheKey ? 'MISS' : null) };
     } finally {
       c.done();
     }

@@ -106,7 +106,7 @@ export async function streamChat(svc: ChatService, input: ProxyInput): Promise<S
     const gen = pump(svc, c, opening, admission, includeUsage, keepaliveMs);
     return {
       stream: toReadable(gen, () => c.abort(new ClientClosedError())),
-      headers: { ...svc.headers(c, overheadSoFar, c.cacheKey ? 'MISS' : null), ...SSE_HEADERS },
+      headers: { ...svc.headers(overheadSoFar, c.cacheKey ? 'MISS' : null), ...SSE_HEADERS },
     };
   } catch (err) {
     c.done();
@@ -267,6 +267,6 @@ function replay(svc: ChatService, c: Prepared, hit: CacheEntry, includeUsage: bo
   c.done();
   return {
     stream: new Response(text).body as ReadableStream<Uint8Array>,
-    headers: { ...svc.headers(c, f.overhead * 1000, 'HIT'), ...SSE_HEADERS },
+    headers: { ...svc.headers(f.overhead * 1000, 'HIT'), ...SSE_HEADERS },
   };
 }

@@ -11,6 +11,8 @@ import { SqliteOrgStore } from './orgs.ts';
 import { SqliteModelStore } from './models.ts';
 import { SqlitePromptStore } from './prompts.ts';
 import { SqliteSpanStore } from './spans.ts';
+import { SqliteCustomerStore } from './customers.ts';
+import { CustomerUsageWriter } from './customer-usage.ts';
 
 export type SqliteDb = ReturnType<typeof drizzle<typeof schema>>;
 
@@ -34,10 +36,12 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store {
   const db = drizzle({ client, schema });
   const ping = client.query<{ ok: number }, []>('SELECT 1 AS ok');
   let closed = false;
+  const usage = new CustomerUsageWriter(client);
   return {
     orgs: new SqliteOrgStore(db),
     keys: new SqliteKeyStore(db),
-    spans: new SqliteSpanStore(client),
+    spans: new SqliteSpanStore(client, (batch) => usage.apply(batch)),
+    customers: new SqliteCustomerStore(client, usage),
     prompts: new SqlitePromptStore(db),
     models: new SqliteModelStore(db),
     async ping() {

@@ -26,7 +26,11 @@ export class SqliteSpanStore implements SpanStore {
   private readonly insertMany: (batch: SpanRecord[]) => void;
   private readonly traces: SqliteTraceQueries;
 
-  constructor(private readonly client: Database) {
+  constructor(
+    private readonly client: Database,
+    /** Writes derived from spans in the same transaction (customers and their usage buckets). */
+    private readonly derived: (batch: SpanRecord[]) => void = () => {},
+  ) {
     const cols = SPAN_COLUMNS.join(', ');
     const marks = SPAN_COLUMNS.map(() => '?').join(', ');
     this.insertStmt = client.prepare(`INSERT INTO spans (${cols}) VALUES (${marks})`);
@@ -39,6 +43,7 @@ export class SqliteSpanStore implements SpanStore {
         if (s.api_key_id && s.cost > 0) spend.set(s.api_key_id, (spend.get(s.api_key_id) ?? 0) + s.cost);
       }
       for (const [keyId, cost] of spend) this.spendStmt.run(cost, keyId);
+      this.derived(batch);
     });
     this.traces = new SqliteTraceQueries(client);
   }

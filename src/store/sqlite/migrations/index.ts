@@ -5,6 +5,7 @@
 import init from './0000_init.sql' with { type: 'text' };
 import prompts from './0001_prompts.sql' with { type: 'text' };
 import models from './0002_models.sql' with { type: 'text' };
+import customers from './0003_customers.sql' with { type: 'text' };
 
 export interface Migration {
   name: string;
@@ -15,4 +16,5 @@ export const migrations: Migration[] = [
   { name: '0000_init', sql: init },
   { name: '0001_prompts', sql: prompts },
   { name: '0002_models', sql: models },
+  { name: '0003_customers', sql: customers },
 ];
