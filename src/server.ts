@@ -36,7 +36,7 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
   const now = opts.now ?? Date.now;
   const store = openSqliteStore({ path: databasePath(config) });
   const deps = buildAppDeps(config, store, { log, now, version: VERSION });
-  const { writer, tokenizer } = deps;
+  const { writer } = deps;
   const { devKey } = await bootstrap(store, deps.keys, config, log);
   const app = createApp(deps);
   let server: Server<undefined>;
@@ -54,7 +54,6 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
     throw err;
   }
   // Loading the encodings takes ~250 ms; do it now, off the first request's path.
-  tokenizer.warm().catch((err: unknown) => log.warn('tokenizer warm-up failed', { error: String(err) }));
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${server.port}`;
   (opts.print ?? ((t) => process.stdout.write(t)))(banner(url, devKey, config.mock_provider));
 

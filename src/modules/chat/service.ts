@@ -100,13 +100,12 @@ export class ChatService {
   async admit(c: Prepared, messages: ChatMessage[] | null): Promise<Admission | null> {
     if (!c.customerId) return null;
     const info = c.plan.find((a) => a.info)?.info ?? null;
-    const estimatedCost = info ? await this.estimateCost(c, info, messages) : 0;
     try {
       return await this.deps.gate.admit({
         orgId: c.principal.orgId,
         environment: c.principal.environment,
         customer: c.params.customer_params ?? { customer_identifier: c.customerId },
-        estimatedCost,
+        estimateCost: () => (info ? this.estimateCost(c, info, messages) : Promise.resolve(0)),
         now: this.deps.now(),
       });
     } catch (err) {

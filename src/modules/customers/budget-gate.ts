@@ -83,10 +83,11 @@ export class BudgetGate implements CustomerGate {
 
     const window = budgetWindow(c, now);
     await this.load(key, c, window, now);
+    const estimated = await req.estimateCost();
     // From here on nothing awaits: check and reserve are one atomic step.
     const committed = this.committed.get(key) as Committed;
     const held = this.ledger.held(key, now);
-    const estimate = applyMarkup(Math.max(0, req.estimatedCost), c.markup_percentage);
+    const estimate = applyMarkup(Math.max(0, estimated), c.markup_percentage);
     Object.assign(info, {
       estimated_cost: estimate,
       markup_percentage: c.markup_percentage,

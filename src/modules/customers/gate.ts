@@ -11,8 +11,12 @@ export interface AdmitRequest {
   orgId: string;
   environment: Environment;
   customer: CustomerParams;
-  /** USD, before markup: prompt tokens counted, completion estimated from max_tokens. */
-  estimatedCost: number;
+  /**
+   * The call's estimated cost in USD, before markup: prompt tokens counted,
+   * completion taken from max_tokens. Called only when a budget applies, so
+   * calls of customers without budgets never load the tokenizer.
+   */
+  estimateCost: () => Promise<number>;
   now: number;
 }
 

@@ -236,7 +236,7 @@ describe('routing through HTTP', () => {
     const seen: { estimated: number; settled: number | null } = { estimated: -1, settled: null };
     const gate: CustomerGate = {
       async admit(req) {
-        seen.estimated = req.estimatedCost;
+        seen.estimated = await req.estimateCost();
         return { limitInfo: { period_budget: { remaining: 1 } }, settle: (c) => (seen.settled = c), release() {} };
       },
     };

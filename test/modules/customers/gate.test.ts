@@ -25,7 +25,7 @@ beforeEach(async () => {
 afterEach(() => t.close());
 
 function req(customer: CustomerParams, estimatedCost: number, now = NOW): AdmitRequest {
-  return { orgId, environment: 'prod', customer, estimatedCost, now };
+  return { orgId, environment: 'prod', customer, estimateCost: async () => estimatedCost, now };
 }
 
 /** Committed usage: spans of `cost` USD at the given instants. */
