@@ -41,7 +41,7 @@ export function buildAppDeps(config: Config, store: Store, { log, now, version }
     log,
     now,
     version,
-    models: new ModelRegistry({ configModels: config.models }),
+    models: new ModelRegistry({ configModels: config.models, configProviders: Object.keys(config.providers) }),
     tokenizer: new Tokenizer(),
   };
 }

@@ -23,7 +23,8 @@ export const PROVIDER_IDS = [
 export type ProviderId = (typeof PROVIDER_IDS)[number];
 
 export interface ProviderDef {
-  id: ProviderId;
+  /** A built-in ProviderId, or the id of a provider declared in the config file. */
+  id: string;
   name: string;
   /**
    * genai-prices provider ids whose models price this provider, first match

@@ -54,6 +54,12 @@ export interface ModelRegistryOptions {
   configModels?: readonly CustomModel[];
   /** Entries of the name-resolution LRU; default 10,000. */
   cacheSize?: number;
+  /**
+   * Provider ids declared in the config file beyond the built-in ones (e.g. a
+   * self-hosted OpenAI-compatible server). Their models have no catalogue
+   * prices: config or custom models give them, else they cost 0.
+   */
+  configProviders?: readonly string[];
 }
 
 /** One organization's custom models, prepared once (see `ModelRegistry.overlay`). */
@@ -71,12 +77,17 @@ const MISS = Symbol('miss');
 const DATED = /(-)(20\d{2})(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])(?=-|:|$)/g;
 
 export class ModelRegistry {
+  private readonly providers: Map<string, ProviderDef>;
   private readonly tables: ReadonlyMap<string, PriceTable>;
   private readonly config: ReadonlyMap<string, ModelInfo>;
   private readonly cache: LRUCache<string, ModelInfo | typeof MISS>;
   private publicList: PublicModel[] | null = null;
 
   constructor(options: ModelRegistryOptions = {}) {
+    this.providers = new Map(PROVIDERS);
+    for (const id of options.configProviders ?? []) {
+      if (!this.providers.has(id)) this.providers.set(id, { id, name: id, catalogs: [] });
+    }
     this.tables = loadCatalog(catalogIds(), options.now ?? new Date());
     this.cache = new LRUCache({ max: options.cacheSize ?? 10_000 });
     this.config = this.overlay(options.configModels ?? [], 'config').models;
@@ -108,7 +119,7 @@ export class ModelRegistry {
   overlay(models: readonly CustomModel[], source: 'custom' | 'config' = 'custom'): ModelOverlay {
     const map = new Map<string, ModelInfo>();
     for (const m of models) {
-      const def = PROVIDERS.get(m.provider_id);
+      const def = this.providers.get(m.provider_id);
       if (!def) {
         throw ValidationError.field('provider_id', `Unknown provider '${m.provider_id}' for model '${m.model_name}'`);
       }
@@ -143,7 +154,7 @@ export class ModelRegistry {
   private resolveBuiltIn(name: string): ModelInfo | null {
     const slash = name.indexOf('/');
     if (slash > 0) {
-      const def = PROVIDERS.get(name.slice(0, slash).toLowerCase());
+      const def = this.providers.get(name.slice(0, slash).toLowerCase());
       const upstream = name.slice(slash + 1);
       if (def) return upstream.trim() ? { ...this.priceModel(def, upstream), model_name: name } : null;
     }

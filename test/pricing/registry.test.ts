@@ -246,3 +246,23 @@ describe('GET /api/models/public list', () => {
     expect(listed[0]?.input_cost).toBe(9);
   });
 });
+
+describe('providers declared in the config file', () => {
+  const reg = new ModelRegistry({
+    configProviders: ['inhouse'],
+    configModels: [{ model_name: 'house-model', provider_id: 'inhouse', input_cost: 3, output_cost: 4 }],
+  });
+
+  test('config models may name them, with their own prices', () => {
+    expect(reg.resolve('house-model')).toMatchObject({ provider_id: 'inhouse', upstream_model: 'house-model', input_cost: 3, output_cost: 4 });
+  });
+
+  test('provider/model resolves to them, unpriced', () => {
+    expect(reg.resolve('inhouse/llama-3-8b')).toMatchObject({ provider_id: 'inhouse', upstream_model: 'llama-3-8b', input_cost: null, price_source: 'unknown' });
+  });
+
+  test('custom models may name them; an undeclared provider is still a 422', () => {
+    expect(reg.overlay([{ model_name: 'x', provider_id: 'inhouse', input_cost: 1, output_cost: 1 }]).models.get('x')?.provider_id).toBe('inhouse');
+    expect(() => reg.overlay([{ model_name: 'y', provider_id: 'elsewhere', input_cost: 1, output_cost: 1 }])).toThrow(ValidationError);
+  });
+});
