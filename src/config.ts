@@ -96,6 +96,8 @@ export const ConfigSchema = T.Object(
       {
         max_queue: T.Integer({ minimum: 1, default: 100_000 }),
         batch_size: T.Integer({ minimum: 1, default: 2_000 }),
+        /** How long spans wait to share one transaction. */
+        flush_interval_ms: T.Integer({ minimum: 0, maximum: 1000, default: 10 }),
       },
       { default: {}, additionalProperties: false },
     ),

@@ -28,6 +28,7 @@ export function buildAppDeps(config: Config, store: Store, { log, now, version }
   const writer = new SpanWriter(store.spans, {
     maxQueue: config.writer.max_queue,
     batchSize: config.writer.batch_size,
+    flushIntervalMs: config.writer.flush_interval_ms,
     onError: (err, span) => log.error('span not stored', { unique_id: span.unique_id, error: String(err) }),
   });
   const gate = new BudgetGate(store, new SlidingWindowLimiter(), new MemoryLedger(), log, now);
