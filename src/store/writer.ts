@@ -44,6 +44,8 @@ export class SpanWriter {
   private draining: Promise<void> | null = null;
   /** Ends the wait of a scheduled drain early (a full batch, or a flush). */
   private wake: (() => void) | null = null;
+  /** Some queued span has a caller awaiting its commit. */
+  private urgent = false;
   private readonly counters = { written: 0, failed: 0, refused: 0, batches: 0 };
 
   constructor(
@@ -83,6 +85,8 @@ export class SpanWriter {
           this.queue.push({ span, resolve, reject });
         }),
     );
+    // A caller is waiting for its commit: don't make it wait out the interval.
+    this.urgent = true;
     this.schedule();
     return Promise.all(done).then(() => undefined);
   }
@@ -98,10 +102,10 @@ export class SpanWriter {
 
   private schedule(): void {
     if (this.draining) {
-      if (this.size >= this.opts.batchSize) this.wake?.();
+      if (this.urgent || this.size >= this.opts.batchSize) this.wake?.();
       return;
     }
-    const wait = this.size >= this.opts.batchSize ? 0 : (this.opts.flushIntervalMs ?? 0);
+    const wait = this.urgent || this.size >= this.opts.batchSize ? 0 : (this.opts.flushIntervalMs ?? 0);
     this.draining = new Promise<void>((resolve) => {
       const timer = wait > 0 ? setTimeout(resolve, wait) : setImmediate(resolve);
       this.wake = () => {
@@ -111,6 +115,7 @@ export class SpanWriter {
       };
     }).then(() => {
       this.wake = null;
+      this.urgent = false;
       return this.drain();
     });
   }
