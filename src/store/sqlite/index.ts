@@ -29,6 +29,9 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store {
   client.run('PRAGMA busy_timeout = 5000');
   client.run('PRAGMA temp_store = MEMORY');
   client.run('PRAGMA cache_size = -65536');
+  // Reads through a memory map skip a copy and a syscall per page: wide list
+  // windows run about twice as fast (docs/benchmarks.md). Address space only.
+  if (opts.path !== ':memory:') client.run('PRAGMA mmap_size = 1073741824');
   applyMigrations(client, migrations);
   const db = drizzle({ client, schema });
   const ping = client.query<{ ok: number }, []>('SELECT 1 AS ok');

@@ -17,6 +17,15 @@ import { compileFilters, compileSort, scopeWhere, SPAN_FIELDS, type Compiled } f
 import { rawRowToSpan, type RawSpanRow, SPAN_COLUMNS, spanToParams, type SqlValue } from './span-rows.ts';
 import { SqliteTraceQueries } from './span-traces.ts';
 
+/** `count` is exact up to this many matches; beyond it the list reports a lower bound. */
+export const COUNT_CAP = 10_000;
+
+/** Sort fields with an index on (org_id, environment, field); the row id breaks ties inside it. */
+const SORT_INDEXES: Partial<Record<string, string>> = {
+  timestamp: 'spans_org_env_time',
+  cost: 'spans_org_env_cost',
+};
+
 export class SqliteSpanStore implements SpanStore {
   // The write path is the hottest code in the store: one prepared statement,
   // reused for every span of every batch, beats building SQL per insert.
@@ -69,14 +78,65 @@ export class SqliteSpanStore implements SpanStore {
 
   async list(q: SpanQuery): Promise<SpanPage> {
     const w = this.where(q);
-    const order = compileSort(SPAN_FIELDS, q.sort, 'id');
+    const offset = (q.page - 1) * q.pageSize;
+    // Counting stops after COUNT_CAP matches: an exact count of a wide window with
+    // a filter no index covers reads every row of the window (7 days: 250+ ms).
+    const counted = this.countUpTo(w, COUNT_CAP + 1);
+    const countExact = counted <= COUNT_CAP;
     const rows = this.client
-      .query<RawSpanRow, SqlValue[]>(`SELECT * FROM spans WHERE ${w.sql} ORDER BY ${order} LIMIT ? OFFSET ?`)
-      .all(...w.params, q.pageSize, (q.page - 1) * q.pageSize);
-    const count =
-      this.client.query<{ n: number }, SqlValue[]>(`SELECT count(*) AS n FROM spans WHERE ${w.sql}`).get(...w.params)
-        ?.n ?? 0;
-    return { count, spans: rows.map(rawRowToSpan) };
+      .query<RawSpanRow, SqlValue[]>(`SELECT * FROM spans ${this.plan(q, w.sql, countExact)} LIMIT ? OFFSET ?`)
+      .all(...w.params, q.pageSize + 1, offset);
+    const hasMore = rows.length > q.pageSize;
+    if (hasMore) rows.pop();
+    const count = countExact ? counted : Math.max(COUNT_CAP + 1, offset + rows.length + (hasMore ? 1 : 0));
+    return { count, countExact, hasMore, spans: rows.map(rawRowToSpan) };
+  }
+
+  private countUpTo(w: Compiled, limit: number): number {
+    return (
+      this.client
+        .query<{ n: number }, SqlValue[]>(`SELECT count(*) AS n FROM (SELECT 1 FROM spans WHERE ${w.sql} LIMIT ?)`)
+        .get(...w.params, limit)?.n ?? 0
+    );
+  }
+
+  /** EXPLAIN QUERY PLAN of the count and the page query of `list`, for scripts/bench-spans.ts. */
+  explainList(q: SpanQuery): string[] {
+    const w = this.where(q);
+    const fewMatches = this.countUpTo(w, COUNT_CAP + 1) <= COUNT_CAP;
+    const plan = (sql: string, params: SqlValue[]) =>
+      this.client
+        .query<{ detail: string }, SqlValue[]>(`EXPLAIN QUERY PLAN ${sql}`)
+        .all(...params)
+        .map((r) => r.detail)
+        .join(' | ');
+    return [
+      plan(`SELECT count(*) AS n FROM (SELECT 1 FROM spans WHERE ${w.sql} LIMIT ?)`, [...w.params, COUNT_CAP + 1]),
+      plan(`SELECT * FROM spans ${this.plan(q, w.sql, fewMatches)} LIMIT ? OFFSET ?`, [...w.params, 1, 0]),
+    ];
+  }
+
+  /**
+   * WHERE and ORDER BY of a list page, with the access path chosen here rather
+   * than by SQLite's planner, which tends to walk a sort index even for a narrow
+   * window. Few matches (an exact count): read them through the filters' best
+   * index and sort them (the sort terms get a unary + so no sort index is used).
+   * Many matches: walk the sort's own index and stop after one page, since about
+   * one row in (rows / matches) qualifies.
+   */
+  private plan(q: SpanQuery, w: string, fewMatches: boolean): string {
+    const dir = q.sort.descending ? 'DESC' : 'ASC';
+    const byId = `id ${dir}`;
+    const sortIndex = q.scope.environments.length === 1 ? SORT_INDEXES[q.sort.field] : undefined;
+    if (!fewMatches && q.sort.field === 'id') return `NOT INDEXED WHERE ${w} ORDER BY ${byId}`;
+    if (!fewMatches && sortIndex) {
+      return `INDEXED BY ${sortIndex} WHERE ${w} ORDER BY ${compileSort(SPAN_FIELDS, q.sort, 'id')}`;
+    }
+    const order = compileSort(SPAN_FIELDS, q.sort, 'id')
+      .split(', ')
+      .map((term) => `+${term}`)
+      .join(', ');
+    return `WHERE ${w} ORDER BY ${order}`;
   }
 
   async summary(q: Omit<SpanQuery, 'sort' | 'page' | 'pageSize'>): Promise<SpanSummary> {

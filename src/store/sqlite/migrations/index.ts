@@ -4,6 +4,7 @@
  */
 import init from './0000_init.sql' with { type: 'text' };
 import prompts from './0001_prompts.sql' with { type: 'text' };
+import spanIndexes from './0002_span_indexes.sql' with { type: 'text' };
 
 export interface Migration {
   name: string;
@@ -13,4 +14,5 @@ export interface Migration {
 export const migrations: Migration[] = [
   { name: '0000_init', sql: init },
   { name: '0001_prompts', sql: prompts },
+  { name: '0002_span_indexes', sql: spanIndexes },
 ];
