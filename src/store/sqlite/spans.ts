@@ -32,7 +32,7 @@ export class SqliteSpanStore implements SpanStore {
   private readonly insertStmt: Statement;
   private readonly spendStmt: Statement;
   private readonly getStmt: Statement<RawSpanRow, [string, string]>;
-  private readonly insertMany: (batch: SpanRecord[]) => void;
+  private readonly insertMany: (batch: SpanRecord[], rows: SqlValue[][]) => void;
   private readonly traces: SqliteTraceQueries;
 
   constructor(private readonly client: Database) {
@@ -41,19 +41,26 @@ export class SqliteSpanStore implements SpanStore {
     this.insertStmt = client.prepare(`INSERT INTO spans (${cols}) VALUES (${marks})`);
     this.spendStmt = client.prepare('UPDATE api_keys SET spent = spent + ? WHERE id = ?');
     this.getStmt = client.prepare('SELECT * FROM spans WHERE unique_id = ? AND org_id = ?');
-    this.insertMany = client.transaction((batch: SpanRecord[]) => {
-      const spend = new Map<string, number>();
-      for (const s of batch) {
-        this.insertStmt.run(...(spanToParams(s) as SqlValue[]));
-        if (s.api_key_id && s.cost > 0) spend.set(s.api_key_id, (spend.get(s.api_key_id) ?? 0) + s.cost);
-      }
-      for (const [keyId, cost] of spend) this.spendStmt.run(cost, keyId);
+    // The transaction only binds and steps: rows are serialized before it (see insertBatch).
+    // Whatever else derives from a batch (key spend, usage buckets) belongs in here too.
+    this.insertMany = client.transaction((batch: SpanRecord[], rows: SqlValue[][]) => {
+      for (const row of rows) this.insertStmt.run(...row);
+      this.addKeySpend(batch);
     });
     this.traces = new SqliteTraceQueries(client);
   }
 
   async insertBatch(batch: SpanRecord[]): Promise<void> {
-    if (batch.length > 0) this.insertMany(batch);
+    if (batch.length > 0) this.insertMany(batch, batch.map(spanToParams));
+  }
+
+  /** One UPDATE per key of the batch, not per span. */
+  private addKeySpend(batch: SpanRecord[]): void {
+    const spend = new Map<string, number>();
+    for (const s of batch) {
+      if (s.api_key_id && s.cost > 0) spend.set(s.api_key_id, (spend.get(s.api_key_id) ?? 0) + s.cost);
+    }
+    for (const [keyId, cost] of spend) this.spendStmt.run(cost, keyId);
   }
 
   async get(orgId: string, uniqueId: string): Promise<StoredSpan | null> {
