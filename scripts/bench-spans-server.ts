@@ -3,7 +3,8 @@
  * load generator does not share the server's event loop: a server on
  * 127.0.0.1 over a fresh database, with one organization and key. Prints
  * `{"port", "key"}` as one JSON line, then serves until stdin closes.
- * Run it under `bun --cpu-prof` to profile ingest.
+ * Run it under `bun --cpu-prof` to profile ingest; BENCH_WRITER_BATCH overrides
+ * the writer batch size (default: the config default, 2,000).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,7 +28,7 @@ const { key } = await keys.create(org.id, { name: 'bench', environment: 'prod' }
 // The server's own defaults (src/server.ts reads them from config).
 const writer = new SpanWriter(store.spans, {
   maxQueue: config.writer.max_queue,
-  batchSize: config.writer.batch_size,
+  batchSize: Number(process.env.BENCH_WRITER_BATCH ?? config.writer.batch_size),
   onError: () => {},
 });
 const app = createApp({ config, store, keys, writer, log: silentLogger, now: Date.now, version: 'bench', models: new ModelRegistry() });

@@ -91,7 +91,7 @@ export class SqliteSpanStore implements SpanStore {
     const counted = this.countUpTo(w, COUNT_CAP + 1);
     const countExact = counted <= COUNT_CAP;
     const rows = this.client
-      .query<RawSpanRow, SqlValue[]>(`SELECT * FROM spans ${this.plan(q, w.sql, countExact)} LIMIT ? OFFSET ?`)
+      .query<RawSpanRow, SqlValue[]>(this.plan(q, w.sql, countExact))
       .all(...w.params, q.pageSize + 1, offset);
     const hasMore = rows.length > q.pageSize;
     if (hasMore) rows.pop();
@@ -119,7 +119,7 @@ export class SqliteSpanStore implements SpanStore {
         .join(' | ');
     return [
       plan(`SELECT count(*) AS n FROM (SELECT 1 FROM spans WHERE ${w.sql} LIMIT ?)`, [...w.params, COUNT_CAP + 1]),
-      plan(`SELECT * FROM spans ${this.plan(q, w.sql, fewMatches)} LIMIT ? OFFSET ?`, [...w.params, 1, 0]),
+      plan(this.plan(q, w.sql, fewMatches), [...w.params, 1, 0]),
     ];
   }
 
@@ -132,19 +132,19 @@ export class SqliteSpanStore implements SpanStore {
    * one row in (rows / matches) qualifies.
    */
   private plan(q: SpanQuery, w: string, fewMatches: boolean): string {
-    const dir = q.sort.descending ? 'DESC' : 'ASC';
-    const byId = `id ${dir}`;
+    const order = compileSort(SPAN_FIELDS, q.sort, 'id');
     const sortIndex = q.scope.environments.length === 1 ? SORT_INDEXES[q.sort.field] : undefined;
-    if (!fewMatches && q.sort.field === 'id') return `NOT INDEXED WHERE ${w} ORDER BY ${byId}`;
+    if (!fewMatches && q.sort.field === 'id') return `SELECT * FROM spans NOT INDEXED WHERE ${w} ORDER BY ${order} LIMIT ? OFFSET ?`;
     if (!fewMatches && sortIndex) {
-      return `INDEXED BY ${sortIndex} WHERE ${w} ORDER BY ${compileSort(SPAN_FIELDS, q.sort, 'id')}`;
+      return `SELECT * FROM spans INDEXED BY ${sortIndex} WHERE ${w} ORDER BY ${order} LIMIT ? OFFSET ?`;
     }
-    const order = compileSort(SPAN_FIELDS, q.sort, 'id')
-      .split(', ')
-      .map((term) => `+${term}`)
-      .join(', ');
-    return `WHERE ${w} ORDER BY ${order}`;
+    // Only ids go through the sorter (whole rows made a 14k-match sort 50% slower), then
+    // the page's rows are read by id. A time sort may use the window's index order as is.
+    const sortTerms = q.sort.field === 'timestamp' ? order : order.split(', ').map((term) => `+${term}`).join(', ');
+    return `SELECT * FROM spans WHERE id IN (SELECT id FROM spans WHERE ${w} ORDER BY ${sortTerms} LIMIT ? OFFSET ?)
+            ORDER BY ${order}`;
   }
+
 
   async summary(q: Omit<SpanQuery, 'sort' | 'page' | 'pageSize'>): Promise<SpanSummary> {
     const w = this.where(q);
