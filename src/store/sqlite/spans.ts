@@ -90,6 +90,8 @@ export class SqliteSpanStore implements SpanStore {
     // a filter no index covers reads every row of the window (7 days: 250+ ms).
     const counted = this.countUpTo(w, COUNT_CAP + 1);
     const countExact = counted <= COUNT_CAP;
+    // A page past the last match needs no second pass over the window.
+    if (countExact && offset >= counted) return { count: counted, countExact, hasMore: false, spans: [] };
     const rows = this.client
       .query<RawSpanRow, SqlValue[]>(this.plan(q, w.sql, countExact))
       .all(...w.params, q.pageSize + 1, offset);

@@ -46,6 +46,11 @@ describe('list beyond the exact-count cap', () => {
     const r = await list('page_size=10', { model: { operator: '', value: ['a'] }, metadata__tier: { operator: '', value: ['pro'] } });
     expect(r.count).toBe(spans.filter((s) => s.model === 'a' && s.metadata?.tier === 'pro').length);
     expect(r.count_exact).toBeUndefined();
+    const past = await list('page_size=10&page=1000', { model: { operator: '', value: ['a'] } });
+    expect(past.count).toBe(N / 2);
+    expect(past.results).toEqual([]);
+    expect(past.next).toBeNull();
+    expect(past.previous).toContain(`page=${N / 2 / 10}`);
   });
 
   test('over the cap: count is a lower bound flagged count_exact=false, next still works', async () => {
