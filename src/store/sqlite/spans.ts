@@ -97,7 +97,10 @@ export class SqliteSpanStore implements SpanStore {
       .all(...w.params, q.pageSize + 1, offset);
     const hasMore = rows.length > q.pageSize;
     if (hasMore) rows.pop();
-    const count = countExact ? counted : Math.max(COUNT_CAP + 1, offset + rows.length + (hasMore ? 1 : 0));
+    // Past the cap, a lower bound: the rows up to this page's end (+1 if more follow); a page
+    // beyond the last match only proves more than COUNT_CAP.
+    const seen = rows.length > 0 ? offset + rows.length + (hasMore ? 1 : 0) : 0;
+    const count = countExact ? counted : Math.max(COUNT_CAP + 1, seen);
     return { count, countExact, hasMore, spans: rows.map(rawRowToSpan) };
   }
 

@@ -86,6 +86,10 @@ describe('list beyond the exact-count cap', () => {
     expect(last.results.length).toBe(100);
     expect(last.count).toBe(N);
     expect(ids(last)).toEqual(expected(() => true, (s) => s.cost, true).slice(N - 100));
+    const beyond = await list(`page_size=100&page=${N / 100 + 50}&sort_by=-cost`);
+    expect(beyond.results).toEqual([]);
+    expect(beyond.next).toBeNull();
+    expect(beyond.count).toBe(10_001);
     const before = await list(`page_size=100&page=${N / 100 - 1}&sort_by=-cost`);
     expect(before.next).toContain(`page=${N / 100}`);
   });
