@@ -2,21 +2,17 @@
  * Span store benchmark. Query latencies run against a database filled by
  * scripts/seed-spans.ts (store.list + the list view, as the endpoint does);
  * ingest rates go through the real HTTP endpoints of a server on 127.0.0.1
- * over a fresh database. Prints markdown tables.
+ * over a fresh database, in a child process. Prints markdown tables and the
+ * query plans.
  * Usage: bun scripts/bench-spans.ts --db /tmp/bench.db [--org org_bench] [--now 2026-06-15T12:00:00Z]
+ *        [--runs 50] [--no-queries] [--no-ingest] [--prof DIR]
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createApp } from '../src/app.ts';
-import { buildAppDeps } from '../src/wiring.ts';
-import { ConfigSchema, type Config } from '../src/config.ts';
-import { silentLogger } from '../src/lib/log.ts';
 import { logView } from '../src/modules/logs/view.ts';
 import { openSqliteStore } from '../src/store/sqlite/index.ts';
+import { SqliteSpanStore } from '../src/store/sqlite/spans.ts';
 import type { SpanQuery } from '../src/store/types.ts';
-import { Value } from '@sinclair/typebox/value';
 
 const { values } = parseArgs({
   options: {
@@ -24,6 +20,10 @@ const { values } = parseArgs({
     org: { type: 'string', default: 'org_bench' },
     now: { type: 'string', default: '2026-06-15T12:00:00Z' },
     runs: { type: 'string', default: '50' },
+    /** A directory: the ingest server runs under `bun --cpu-prof` and writes its profile there. */
+    prof: { type: 'string' },
+    'no-queries': { type: 'boolean', default: false },
+    'no-ingest': { type: 'boolean', default: false },
   },
 });
 const now = Date.parse(values.now as string);
@@ -41,56 +41,71 @@ async function time(fn: () => Promise<unknown>): Promise<number[]> {
   return out;
 }
 
-const store = openSqliteStore({ path: values.db as string });
-const scope = { orgId: values.org as string, environments: ['prod' as const] };
-const total = await store.spans.count(scope);
-const filters: SpanQuery['filters'] = [
-  { field: 'model', operator: '', values: ['gpt-4o'] },
-  { field: 'metadata__tier', operator: '', values: ['pro'] },
-];
-const q = (hours: number, sort: string, f = filters): SpanQuery => ({
-  scope, from: now - hours * 3_600_000, to: now, filters: f,
-  sort: { field: sort.replace('-', ''), descending: sort.startsWith('-') }, page: 1, pageSize: 100,
+async function queries(): Promise<void> {
+  const store = openSqliteStore({ path: values.db as string });
+  const scope = { orgId: values.org as string, environments: ['prod' as const] };
+  const total = await store.spans.count(scope);
+  const filters: SpanQuery['filters'] = [
+    { field: 'model', operator: '', values: ['gpt-4o'] },
+    { field: 'metadata__tier', operator: '', values: ['pro'] },
+  ];
+  const q = (hours: number, sort: string, f = filters): SpanQuery => ({
+    scope, from: now - hours * 3_600_000, to: now, filters: f,
+    sort: { field: sort.replace('-', ''), descending: sort.startsWith('-') }, page: 1, pageSize: 100,
+  });
+  const ids = (await store.spans.list(q(24, '-id', []))).spans.map((s) => s.unique_id);
+  const rows: [string, number[], string][] = [];
+  const plans: [string, string[]][] = [];
+  for (const [name, query] of [
+    ['list 1 h, model + metadata__tier, -cost', q(1, '-cost')],
+    ['list 24 h, model + metadata__tier, -cost', q(24, '-cost')],
+    ['list 24 h, model + metadata__tier, -id', q(24, '-id')],
+    ['list 24 h, model + metadata__tier, -timestamp', q(24, '-timestamp')],
+    ['list 7 d (all), model + metadata__tier, -timestamp', q(24 * 7, '-timestamp')],
+    ['list 7 d (all), model + metadata__tier, -cost', q(24 * 7, '-cost')],
+    ['list 7 d (all), model + metadata__tier, -id', q(24 * 7, '-id')],
+    // No index covers a metadata key: a value that matches nothing reads every row of the window.
+    ['list 24 h, metadata__tier = none (0 matches), -timestamp', q(24, '-timestamp', [{ field: 'metadata__tier', operator: '', values: ['none'] }])],
+    ['list 7 d (all), metadata__tier = none (0 matches), -timestamp', q(24 * 7, '-timestamp', [{ field: 'metadata__tier', operator: '', values: ['none'] }])],
+    ['list 7 d (all), no filter, -cost', q(24 * 7, '-cost', [])],
+  ] as const) {
+    let matched = '';
+    rows.push([name, await time(async () => {
+      const page = await store.spans.list(query);
+      matched = page.countExact ? page.count.toLocaleString() : `> ${(page.count - 1).toLocaleString()}`;
+      JSON.stringify(page.spans.map(logView));
+    }), matched]);
+    if (store.spans instanceof SqliteSpanStore) plans.push([name, store.spans.explainList(query)]);
+  }
+  let k = 0;
+  rows.push(['get by unique_id', await time(async () => store.spans.get(scope.orgId, ids[k++ % ids.length] as string)), '1']);
+  await store.close();
+
+  console.log(`spans stored: ${total.toLocaleString()}\n`);
+  console.log('| query | matches | p50 ms | p95 ms | p99 ms |');
+  console.log('| --- | ---: | ---: | ---: | ---: |');
+  for (const [name, xs, m] of rows) {
+    console.log(`| ${name} | ${m} | ${pct(xs, 50).toFixed(2)} | ${pct(xs, 95).toFixed(2)} | ${pct(xs, 99).toFixed(2)} |`);
+  }
+  console.log('\nQuery plans (EXPLAIN QUERY PLAN; the count query, then the page query):\n');
+  for (const [name, lines] of plans) console.log(`- ${name}\n${lines.map((l) => `  - \`${l}\``).join('\n')}`);
+}
+
+async function ingest(): Promise<void> {
+// Ingest over HTTP into a fresh database, served by a child process
+// (scripts/bench-spans-server.ts) so the load generator has its own event loop.
+const child = Bun.spawn([process.execPath, ...(values.prof ? ['--cpu-prof', `--cpu-prof-dir=${values.prof}`] : []), join(import.meta.dir, 'bench-spans-server.ts')], {
+  stdin: 'pipe', stdout: 'pipe', stderr: 'inherit',
 });
-const ids = (await store.spans.list(q(24, '-id', []))).spans.map((s) => s.unique_id);
-const rows: [string, number[], number][] = [];
-for (const [name, query] of [
-  ['list 1 h, model + metadata__tier, -cost', q(1, '-cost')],
-  ['list 24 h, model + metadata__tier, -cost', q(24, '-cost')],
-  ['list 24 h, model + metadata__tier, -id', q(24, '-id')],
-  ['list 7 d (all), model + metadata__tier, -timestamp', q(24 * 7, '-timestamp')],
-  ['list 7 d (all), model + metadata__tier, -cost', q(24 * 7, '-cost')],
-] as const) {
-  let matched = 0;
-  rows.push([name, await time(async () => {
-    const page = await store.spans.list(query);
-    matched = page.count;
-    JSON.stringify(page.spans.map(logView));
-  }), matched]);
+const reader = child.stdout.getReader();
+let hello = '';
+while (!hello.includes('\n')) {
+  const { value, done } = await reader.read();
+  if (done) throw new Error('bench server exited before listening');
+  hello += new TextDecoder().decode(value);
 }
-let k = 0;
-rows.push(['get by unique_id', await time(async () => store.spans.get(scope.orgId, ids[k++ % ids.length] as string)), 1]);
-await store.close();
-
-console.log(`spans stored: ${total.toLocaleString()}\n`);
-console.log('| query | matches | p50 ms | p95 ms | p99 ms |');
-console.log('| --- | ---: | ---: | ---: | ---: |');
-for (const [name, xs, m] of rows) {
-  console.log(`| ${name} | ${m.toLocaleString()} | ${pct(xs, 50).toFixed(2)} | ${pct(xs, 95).toFixed(2)} | ${pct(xs, 99).toFixed(2)} |`);
-}
-
-// Ingest over HTTP into a fresh database.
-const dir = mkdtempSync(join(tmpdir(), 'switchyard-bench-'));
-const istore = openSqliteStore({ path: join(dir, 'ingest.db') });
-const config = { ...(Value.Default(ConfigSchema, {}) as Config) };
-config.writer.max_queue = 200_000;
-const deps = buildAppDeps(config, istore, { log: silentLogger, now: Date.now, version: 'bench' });
-const { keys, writer } = deps;
-const org = await istore.orgs.create('bench');
-const { key } = await keys.create(org.id, { name: 'bench', environment: 'prod' });
-const app = createApp(deps);
-const server = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: app.fetch });
-const base = `http://127.0.0.1:${server.port}`;
+const { port, key } = JSON.parse(hello) as { port: number; key: string };
+const base = `http://127.0.0.1:${port}`;
 const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
 const body = (i: number) => ({
   model: 'gpt-4o-mini', input: '[{"role":"user","content":"Hello"}]', output: '{"role":"assistant","content":"Hi"}',
@@ -129,13 +144,15 @@ const singleRate = await single(30_000, 64);
 await batch(5, 5000, 2);
 const batchRate = await batch(40, 5000, 2);
 const batchRate1k = await batch(200, 1000, 4);
-await server.stop(true);
-await writer.flush();
-await istore.close();
-rmSync(dir, { recursive: true, force: true });
+child.stdin.end();
+await child.exited;
 
 console.log('\n| ingest over HTTP (block=true, committed before the answer) | spans/s |');
 console.log('| --- | ---: |');
 console.log(`| POST /api/request-logs/create/, one span per request, 64 concurrent clients | ${Math.round(singleRate).toLocaleString()} |`);
 console.log(`| POST /api/request-logs/batch/create, 5,000 spans per request, 2 concurrent | ${Math.round(batchRate).toLocaleString()} |`);
 console.log(`| POST /api/request-logs/batch/create, 1,000 spans per request, 4 concurrent | ${Math.round(batchRate1k).toLocaleString()} |`);
+}
+
+if (!values['no-queries']) await queries();
+if (!values['no-ingest']) await ingest();

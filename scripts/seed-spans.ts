@@ -4,6 +4,7 @@
  * Usage: bun scripts/seed-spans.ts --db PATH [--count 1000000] [--days 7] [--org ORG_ID]
  */
 import { parseArgs } from 'node:util';
+import { timeOrderedId } from '../src/lib/ids.ts';
 import { openSqliteStore } from '../src/store/sqlite/index.ts';
 import type { SpanRecord } from '../src/store/types.ts';
 
@@ -31,7 +32,8 @@ function make(i: number): SpanRecord {
   const completion = 1 + Math.floor(rnd() * 500);
   const latency = 0.2 + rnd() * 5;
   return {
-    unique_id: `bench_${i.toString(36)}_${Math.floor(rnd() * 1e9).toString(36)}`,
+    // The server's id scheme (time-ordered), so the unique_id index looks like production's.
+    unique_id: timeOrderedId('log', ts),
     org_id: values.org as string, environment: 'prod', api_key_id: null, log_type: 'chat',
     model: MODELS[i % MODELS.length] as string, provider_id: 'openai', status: rnd() < 0.03 ? 'error' : 'success',
     status_code: 200, error_message: '', start_time: ts - Math.round(latency * 1000), timestamp: ts, latency,

@@ -179,7 +179,11 @@ export interface SpanQuery {
 }
 
 export interface SpanPage {
+  /** Exact when `countExact`; otherwise a lower bound: more than 10,000 rows match (the store stops counting there). */
   count: number;
+  countExact: boolean;
+  /** Whether a page follows this one (known without an exact count). */
+  hasMore: boolean;
   spans: StoredSpan[];
 }
 

@@ -24,10 +24,17 @@ export interface SpanWriterOptions {
   onError: (err: unknown, span: SpanRecord) => void;
 }
 
+/** The spans of one `write` call: settled once, when the last is committed or the first fails. */
+interface Waiter {
+  remaining: number;
+  settled: boolean;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
 interface Pending {
   span: SpanRecord;
-  resolve?: () => void;
-  reject?: (err: unknown) => void;
+  waiter?: Waiter;
 }
 
 export interface SpanWriterStats {
@@ -79,16 +86,15 @@ export class SpanWriter {
       this.counters.refused += spans.length;
       return Promise.reject(new QueueFullError());
     }
-    const done = spans.map(
-      (span) =>
-        new Promise<void>((resolve, reject) => {
-          this.queue.push({ span, resolve, reject });
-        }),
-    );
+    // One promise per call, not per span: a 5,000-span batch allocated 5,000.
+    const done = new Promise<void>((resolve, reject) => {
+      const waiter: Waiter = { remaining: spans.length, settled: false, resolve, reject };
+      for (const span of spans) this.queue.push({ span, waiter });
+    });
     // A caller is waiting for its commit: don't make it wait out the interval.
     this.urgent = true;
     this.schedule();
-    return Promise.all(done).then(() => undefined);
+    return done;
   }
 
   /** Resolves when everything queued so far is committed (or has failed). */
@@ -142,13 +148,22 @@ export class SpanWriter {
       await this.store.insertBatch(batch.map((p) => p.span));
       this.counters.batches++;
       this.counters.written += batch.length;
-      for (const p of batch) p.resolve?.();
+      for (const p of batch) {
+        const w = p.waiter;
+        if (w && --w.remaining === 0 && !w.settled) {
+          w.settled = true;
+          w.resolve();
+        }
+      }
     } catch (err) {
       if (batch.length === 1) {
         const [p] = batch as [Pending];
         this.counters.failed++;
         this.opts.onError(err, p.span);
-        p.reject?.(err);
+        if (p.waiter && !p.waiter.settled) {
+          p.waiter.settled = true;
+          p.waiter.reject(err);
+        }
         return;
       }
       // One bad span must not cost its neighbours: retry them one by one.

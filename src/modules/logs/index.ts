@@ -46,7 +46,9 @@ export function logRoutes(logs: LogService, keys: KeyService, now: () => number)
     const page = await logs.list(scopeFrom(principal, query), params);
     return {
       count: page.count,
-      ...pageLinks(url, params.page, params.pageSize, page.count),
+      // Past 10,000 matches the store stops counting; `count` is then a lower bound.
+      ...(page.countExact ? {} : { count_exact: false }),
+      ...pageLinks(url, params.page, params.pageSize, page.count, page.hasMore),
       results: page.spans.map(logView),
     };
   };

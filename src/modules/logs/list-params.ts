@@ -126,15 +126,18 @@ export function parseListParams(
   };
 }
 
-/** `next`/`previous` as absolute URLs of the same request with another page. */
-export function pageLinks(url: string, page: number, pageSize: number, count: number) {
+/**
+ * `next`/`previous` as absolute URLs of the same request with another page.
+ * `hasMore`, when the store knows it, decides `next` (the count may be a lower bound).
+ */
+export function pageLinks(url: string, page: number, pageSize: number, count: number, hasMore?: boolean) {
   const at = (p: number) => {
     const u = new URL(url);
     u.searchParams.set('page', String(p));
     return u.toString();
   };
   return {
-    next: page * pageSize < count ? at(page + 1) : null,
+    next: (hasMore ?? page * pageSize < count) ? at(page + 1) : null,
     previous: page > 1 ? at(Math.min(page - 1, Math.max(1, Math.ceil(count / pageSize)))) : null,
   };
 }

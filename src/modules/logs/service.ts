@@ -3,7 +3,7 @@
  * store. No HTTP here: routes hand in the caller and narrowed parameters.
  */
 import { ImmutableFieldError, NotFoundError, QueueFullError, ValidationError, type FieldErrors } from '../../errors.ts';
-import { newId } from '../../lib/ids.ts';
+import { timeOrderedId } from '../../lib/ids.ts';
 import type { CostPrices } from '../../pricing/cost.ts';
 import type { Scope, SpanPatch, SpanRecord, Store, StoredSpan } from '../../store/types.ts';
 import type { SpanWriter } from '../../store/writer.ts';
@@ -44,7 +44,8 @@ export class LogService {
       environment: p.environment,
       apiKeyId: p.keyId,
       now: this.deps.now,
-      newId: () => newId('log'),
+      // Time-ordered: the unique_id index then grows at its right edge.
+      newId: () => timeOrderedId('log', this.deps.now()),
       prices: this.deps.prices,
     };
   }

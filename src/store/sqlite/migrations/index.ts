@@ -6,6 +6,7 @@ import init from './0000_init.sql' with { type: 'text' };
 import prompts from './0001_prompts.sql' with { type: 'text' };
 import models from './0002_models.sql' with { type: 'text' };
 import customers from './0003_customers.sql' with { type: 'text' };
+import spanIndexes from './0004_span_indexes.sql' with { type: 'text' };
 
 export interface Migration {
   name: string;
@@ -17,4 +18,5 @@ export const migrations: Migration[] = [
   { name: '0001_prompts', sql: prompts },
   { name: '0002_models', sql: models },
   { name: '0003_customers', sql: customers },
+  { name: '0004_span_indexes', sql: spanIndexes },
 ];
