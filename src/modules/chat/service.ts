@@ -12,7 +12,7 @@ import type { ModelOverlay, ModelRegistry } from '../../pricing/registry.ts';
 import type { Tokenizer } from '../../pricing/tokenizer.ts';
 import type { ProviderRegistry } from '../../providers/registry.ts';
 import { keylessProvider } from '../../routing/adapters.ts';
-import type { CacheEntry, ResponseCache } from '../../routing/cache.ts';
+import type { CacheEntry, CachedBody, ResponseCache } from '../../routing/cache.ts';
 import { EngineFailure, type EngineResult, RoutingEngine } from '../../routing/engine.ts';
 import type { Sleep } from '../../routing/retry.ts';
 import type { Random } from '../../routing/weighted.ts';
@@ -254,35 +254,43 @@ export class ChatService {
         admission?.release();
         throw this.logFailure(c, err, admission?.limitInfo ?? null);
       }
-      const info = r.attempt.info;
-      const tokens = await this.tokensOf(c, r.value, info);
-      const warnings = [...r.warnings];
-      const cost = this.costOf(tokens, info, warnings);
-      admission?.settle(cost);
-      const overhead = this.overheadMs(c, r.upstreamMs, r.retryWaitMs);
-      const f = this.facts(c, {
-        model: r.attempt.model,
-        provider: r.attempt.provider,
-        tokens,
-        cost,
-        output: r.value.choices[0]?.message ?? null,
-        attempts: r.attempts,
-        warnings,
-        limitInfo: admission?.limitInfo ?? null,
-        overhead: overhead / 1000,
-      });
-      this.offer(buildSpan(f));
-      if (c.cacheKey) {
-        this.deps.cache.set(
-          c.cacheKey,
-          { body: { kind: 'chat', response: r.value }, model: r.attempt.model, provider: r.attempt.provider, storedAt: this.deps.now() },
-          c.cacheTtlMs,
-        );
-      }
-      return { body: this.decorate(c, r.value, f), headers: this.headers(overhead, c.cacheKey ? 'MISS' : null) };
+      const tokens = await this.tokensOf(c, r.value, r.attempt.info);
+      return this.answered(c, r, admission, tokens, r.value.choices[0]?.message ?? null, { kind: 'chat', response: r.value });
     } finally {
       c.done();
     }
+  }
+
+  /** A successful upstream answer: settle the budget, log the span, fill the cache, shape the response. */
+  private answered(
+    c: Prepared,
+    r: EngineResult<ChatResponse | EmbeddingResponse>,
+    admission: Admission | null,
+    tokens: TokenCounts,
+    output: unknown,
+    cached: CachedBody,
+  ): ProxyResult {
+    const warnings = [...r.warnings];
+    const cost = this.costOf(tokens, r.attempt.info, warnings);
+    admission?.settle(cost);
+    const overhead = this.overheadMs(c, r.upstreamMs, r.retryWaitMs);
+    const f = this.facts(c, {
+      model: r.attempt.model,
+      provider: r.attempt.provider,
+      tokens,
+      cost,
+      output,
+      attempts: r.attempts,
+      warnings,
+      limitInfo: admission?.limitInfo ?? null,
+      overhead: overhead / 1000,
+    });
+    this.offer(buildSpan(f));
+    if (c.cacheKey) {
+      const entry = { body: cached, model: r.attempt.model, provider: r.attempt.provider, storedAt: this.deps.now() };
+      this.deps.cache.set(c.cacheKey, entry, c.cacheTtlMs);
+    }
+    return { body: this.decorate(c, r.value, f), headers: this.headers(overhead, c.cacheKey ? 'MISS' : null) };
   }
 
   /** Adds what the gateway's parameters ask for to a response body. */
@@ -320,31 +328,9 @@ export class ChatService {
         throw this.logFailure(c, err, admission?.limitInfo ?? null);
       }
       const tokens = { ...NO_TOKENS, prompt_tokens: r.value.usage.prompt_tokens };
-      const warnings = [...r.warnings];
-      const cost = this.costOf(tokens, r.attempt.info, warnings);
-      admission?.settle(cost);
-      const overhead = this.overheadMs(c, r.upstreamMs, r.retryWaitMs);
       const first = r.value.data[0]?.embedding;
-      const f = this.facts(c, {
-        model: r.attempt.model,
-        provider: r.attempt.provider,
-        tokens,
-        cost,
-        output: { vectors: r.value.data.length, dimensions: Array.isArray(first) ? first.length : null },
-        attempts: r.attempts,
-        warnings,
-        limitInfo: admission?.limitInfo ?? null,
-        overhead: overhead / 1000,
-      });
-      this.offer(buildSpan(f));
-      if (c.cacheKey) {
-        this.deps.cache.set(
-          c.cacheKey,
-          { body: { kind: 'embedding', response: r.value }, model: r.attempt.model, provider: r.attempt.provider, storedAt: this.deps.now() },
-          c.cacheTtlMs,
-        );
-      }
-      return { body: this.decorate(c, r.value, f), headers: this.headers(overhead, c.cacheKey ? 'MISS' : null) };
+      const output = { vectors: r.value.data.length, dimensions: Array.isArray(first) ? first.length : null };
+      return this.answered(c, r, admission, tokens, output, { kind: 'embedding', response: r.value });
     } finally {
       c.done();
     }
