@@ -6,6 +6,7 @@
  * model is likely to answer at once. Aborts (client gone, total timeout) stop
  * everything without another try.
  */
+import { abortableSleep } from '../lib/sleep.ts';
 import pRetry, { AbortError } from 'p-retry';
 import { GatewayError, UpstreamError } from '../errors.ts';
 import type { RetryParams } from '../schemas/gateway.ts';
@@ -32,19 +33,7 @@ export function retryPolicy(p: RetryParams | undefined): RetryPolicy {
 /** Waits, or rejects with the signal's reason when it aborts first. Injectable for tests. */
 export type Sleep = (ms: number, signal: AbortSignal) => Promise<void>;
 
-export const realSleep: Sleep = (ms, signal) =>
-  new Promise<void>((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
+export const realSleep: Sleep = abortableSleep;
 
 export interface RetryOptions {
   policy: RetryPolicy;

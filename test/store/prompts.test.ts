@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSqliteStore } from '../../src/store/sqlite/index.ts';
-import type { NewPromptVersion } from '../../src/store/types.ts';
+import type { NewPromptVersion } from '../../src/store/prompt-types.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'switchyard-prompts-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -21,7 +21,7 @@
 import { ValidationError } from '../../errors.ts';
 import type { ChatMessage, ChatRequest } from '../../schemas/openai.ts';
 import type { LoadBalanceModel, MessagesOverrideMode, PromptParam } from '../../schemas/prompt.ts';
-import type { PromptVersionContent } from '../../store/types.ts';
+import type { PromptVersionContent } from '../../store/prompt-types.ts';
 import { renderMessages } from './template.ts';
 
 /** Upstream chat parameters besides `messages`; extras from override_params pass through. */

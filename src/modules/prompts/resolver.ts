@@ -6,7 +6,7 @@
 import { NotFoundError } from '../../errors.ts';
 import type { ChatMessage } from '../../schemas/openai.ts';
 import type { PromptParam } from '../../schemas/prompt.ts';
-import type { PromptRecord, PromptStore, PromptVersionRecord } from '../../store/types.ts';
+import type { PromptRecord, PromptStore, PromptVersionRecord } from '../../store/prompt-types.ts';
 import { type ResolvedPrompt, resolvePromptRequest } from './resolve.ts';
 
 export interface ResolvedPromptCall extends ResolvedPrompt {

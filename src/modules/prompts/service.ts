@@ -12,14 +12,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { BadRequestError, ImmutableVersionError, NotFoundError, ValidationError } from '../../errors.ts';
-import type {
-  NewPromptVersion,
-  PromptPatch,
-  PromptRecord,
-  PromptStore,
-  PromptVersionPatch,
-  PromptVersionRecord,
-} from '../../store/types.ts';
+import type { NewPromptVersion, PromptPatch, PromptRecord, PromptStore, PromptVersionPatch, PromptVersionRecord } from '../../store/prompt-types.ts';
 import type { VersionCreateBody, VersionPatchBody } from './model.ts';
 import { parseTemplate } from './template.ts';
 

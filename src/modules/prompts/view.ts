@@ -1,5 +1,5 @@
 /** Records to the wire shapes of `/prompts/` (times as ISO 8601). */
-import type { PromptRecord, PromptVersionRecord } from '../../store/types.ts';
+import type { PromptRecord, PromptVersionRecord } from '../../store/prompt-types.ts';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 

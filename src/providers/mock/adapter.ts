@@ -8,6 +8,7 @@
  * at `tokens_per_second` (0 = as fast as possible), scheduled from the start
  * time so timer jitter does not accumulate.
  */
+import { abortableSleep } from '../../lib/sleep.ts';
 import { UpstreamError } from '../../errors.ts';
 import type {
   ChatChunk,
@@ -95,7 +96,7 @@ export function createMockAdapter(options: MockOptions = {}): ProviderAdapter {
     if (errorRate > 0 && random() < errorRate) throw fail(ctx, errorStatus);
     if (behaviour === 'timeout') await never(ctx.signal);
     const wait = behaviour === 'slow' ? slowMs : delay;
-    if (wait > 0) await sleep(wait, ctx.signal);
+    if (wait > 0) await abortableSleep(wait, ctx.signal);
   }
 
   function answer(req: ChatRequest, ctx: CallContext): { content: string | null; toolCalls: ToolCall[]; usage: Usage } {
@@ -166,7 +167,7 @@ export function createMockAdapter(options: MockOptions = {}): ProviderAdapter {
         if (breaks && i === 2) throw fail(ctx, 0);
         if (gap > 0 && i > 0) {
           const due = start + ttft + i * gap - performance.now();
-          if (due > 0) await sleep(due, ctx.signal);
+          if (due > 0) await abortableSleep(due, ctx.signal);
         }
         if (ctx.signal.aborted) throw ctx.signal.reason;
         yield make(pieces[i] as ChatChunk['choices'][number]['delta'], null);
@@ -198,25 +199,6 @@ export function createMockAdapter(options: MockOptions = {}): ProviderAdapter {
       return { object: 'list', data, model: ctx.model, usage: { prompt_tokens: tokens, total_tokens: tokens } };
     },
   };
-}
-
-/** setTimeout that rejects with the signal's reason on abort and leaves no listener behind. */
-export function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 function never(signal: AbortSignal): Promise<never> {

@@ -14,7 +14,7 @@ import { Value } from '@sinclair/typebox/value';
 import { bucketOf, DAY_MS } from '../../lib/periods.ts';
 import { applyMarkup } from '../../pricing/cost.ts';
 import { CUSTOMER_IDENTIFIER_MAX, CustomerParams } from '../../schemas/customer.ts';
-import type { CustomerAttributes, CustomerRecord, UsageEvent } from '../customer-types.ts';
+import type { CustomerAttributes, CustomerRecord, UsageEvent, UsageSums } from '../customer-types.ts';
 import type { SpanRecord } from '../types.ts';
 import {
   ATTRIBUTE_COLUMNS,
@@ -24,20 +24,9 @@ import {
 } from './customer-rows.ts';
 import { blankCustomer, mergeAttributes } from '../customer-attrs.ts';
 
-interface BucketSums {
+interface BucketSums extends UsageSums {
   customer_id: number;
   bucket: number;
-  requests: number;
-  prompt_tokens: number;
-  completion_tokens: number;
-  cost: number;
-  billed: number;
-  cache_hits: number;
-  errors: number;
-  latency_sum: number;
-  latency_count: number;
-  ttft_sum: number;
-  ttft_count: number;
 }
 
 /** The customer a span belongs to and the attributes it carries, or null. */

@@ -14,6 +14,7 @@ import type {
   OrgFigures,
   PeriodUsage,
   UsageEvent,
+  UsageSums,
 } from '../customer-types.ts';
 import type { Environment, Scope } from '../types.ts';
 import { rowToCustomer, type CustomerRow } from './customer-rows.ts';
@@ -23,19 +24,8 @@ import { filterSql, SORT_COLUMNS } from './customer-filters.ts';
 
 type Param = string | number | null;
 
-interface SumsRow {
+interface SumsRow extends UsageSums {
   customer_id: number;
-  requests: number;
-  prompt_tokens: number;
-  completion_tokens: number;
-  cost: number;
-  billed: number;
-  cache_hits: number;
-  errors: number;
-  latency_sum: number;
-  latency_count: number;
-  ttft_sum: number;
-  ttft_count: number;
   active_days: number;
 }
 

@@ -7,7 +7,7 @@ import { type TSchema, type Static, Type as T } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { ChatMessage, ResponseFormat, Tool, ToolChoice } from '../../schemas/openai.ts';
 import { LoadBalanceModel, Stop } from '../../schemas/prompt.ts';
-import type { PromptVersionPatch, PromptVersionRecord } from '../types.ts';
+import type { PromptVersionPatch, PromptVersionRecord } from '../prompt-types.ts';
 import type { promptVersions } from './schema-prompts.ts';
 
 export type VersionRow = typeof promptVersions.$inferSelect;

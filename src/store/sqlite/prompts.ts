@@ -5,15 +5,7 @@
  * allocating a version number cannot both read the same `last_version`.
  */
 import { and, asc, desc, eq } from 'drizzle-orm';
-import type {
-  NewPromptVersion,
-  PromptPatch,
-  PromptRecord,
-  PromptStore,
-  PromptVersionPatch,
-  PromptVersionRecord,
-  VersionWrite,
-} from '../types.ts';
+import type { NewPromptVersion, PromptPatch, PromptRecord, PromptStore, PromptVersionPatch, PromptVersionRecord, VersionWrite } from '../prompt-types.ts';
 import type { SqliteDb } from './index.ts';
 import { patchToColumns, rowToVersion } from './prompt-rows.ts';
 import { prompts, promptVersions } from './schema-prompts.ts';
