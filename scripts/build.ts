@@ -10,7 +10,9 @@ const { values } = parseArgs({ options: { outfile: { type: 'string', default: 'd
 const outfile = values.outfile as string;
 const started = performance.now();
 const proc = Bun.spawnSync(
-  [process.execPath, 'build', '--compile', '--minify', '--sourcemap=inline', 'src/main.ts', '--outfile', outfile],
+  [process.execPath, 'build', '--compile', '--minify', '--sourcemap=inline', 'src/main.ts',
+    // The span write thread's entry (src/store/sqlite/span-thread-client.ts finds it here).
+    'src/store/sqlite/span-thread.ts', '--outfile', outfile],
   { stdout: 'inherit', stderr: 'inherit', cwd: `${import.meta.dir}/..` },
 );
 if (proc.exitCode !== 0) process.exit(proc.exitCode ?? 1);

@@ -98,6 +98,8 @@ export const ConfigSchema = T.Object(
         batch_size: T.Integer({ minimum: 1, default: 2_000 }),
         /** How long spans wait to share one transaction. */
         flush_interval_ms: T.Integer({ minimum: 0, maximum: 1000, default: 10 }),
+        /** Commit spans on their own thread and database connection, off the request path. */
+        thread: T.Boolean({ default: true }),
       },
       { default: {}, additionalProperties: false },
     ),

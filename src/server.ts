@@ -34,7 +34,7 @@ export interface StartOptions {
 export async function startServer(config: Config, opts: StartOptions): Promise<RunningServer> {
   const { log } = opts;
   const now = opts.now ?? Date.now;
-  const store = openSqliteStore({ path: databasePath(config) });
+  const store = openSqliteStore({ path: databasePath(config), writeThread: config.writer.thread });
   const deps = buildAppDeps(config, store, { log, now, version: VERSION });
   const { writer } = deps;
   const { devKey } = await bootstrap(store, deps.keys, config, log);

@@ -1,5 +1,9 @@
 import { afterEach, beforeEach, describe, expect, test } from 'bun:test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { QueueFullError } from '../../src/errors.ts';
+import type { UsageEvent } from '../../src/store/customer-types.ts';
 import { openSqliteStore } from '../../src/store/sqlite/index.ts';
 import type { Store } from '../../src/store/types.ts';
 import { SpanWriter } from '../../src/store/writer.ts';
@@ -7,18 +11,30 @@ import { span } from '../helpers/spans.ts';
 
 let store: Store;
 let failures: string[];
+let dir: string;
 const scope = { orgId: 'org_test', environments: ['prod' as const] };
-beforeEach(() => {
-  store = openSqliteStore({ path: ':memory:' });
-  failures = [];
+afterEach(async () => {
+  await store.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
 });
-afterEach(() => store.close());
+
+/** Both ways spans reach SQLite: on this connection, and on the write thread's own. */
+const modes = [
+  { name: 'in-thread', open: () => openSqliteStore({ path: ':memory:' }) },
+  { name: 'write thread', open: () => openSqliteStore({ path: join(dir, 'spans.db'), writeThread: true }) },
+];
 
 function writer(maxQueue = 1000, batchSize = 100) {
   return new SpanWriter(store.spans, { maxQueue, batchSize, onError: (_e, s) => failures.push(s.unique_id) });
 }
 
-describe('span writer', () => {
+describe.each(modes)('span writer ($name)', ({ open }) => {
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'switchyard-writer-'));
+    store = open();
+    failures = [];
+  });
+
   test('spans offered in one tick are committed together, in batches', async () => {
     const w = writer(1000, 100);
     for (let i = 0; i < 250; i++) expect(w.offer(span())).toBe(true);
@@ -72,7 +88,52 @@ describe('span writer', () => {
   });
 });
 
+describe('span write thread', () => {
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'switchyard-writer-'));
+    store = openSqliteStore({ path: join(dir, 'spans.db'), writeThread: true });
+    failures = [];
+  });
+
+  test('usage derived on the thread reaches listeners on this one, after the commit', async () => {
+    const seen: UsageEvent[] = [];
+    store.customers.onUsage((events) => seen.push(...events));
+    const s = span({ customer_identifier: 'cust-1', cost: 0.5, extra: { limit_info: { reservation_id: 'r1' } } });
+    await writer().write([s, span()]);
+    expect(seen).toEqual([
+      { org_id: 'org_test', environment: 'prod', customer_identifier: 'cust-1', timestamp: s.timestamp, billed: 0.5, reservation_id: 'r1' },
+    ]);
+    expect((await store.customers.get('org_test', 'prod', 'cust-1'))?.customer_identifier).toBe('cust-1');
+  });
+
+  test('management writes on the main connection interleave with thread commits without failing', async () => {
+    const w = writer(100_000, 50);
+    const inserts = Array.from({ length: 40 }, (_, i) => w.write(Array.from({ length: 50 }, () => span({ customer_identifier: `c${i % 5}` }))));
+    const patches = Array.from({ length: 40 }, (_, i) =>
+      store.customers.upsert('org_test', 'prod', `c${i % 5}`, { name: `name ${i}` }, Date.now()),
+    );
+    await Promise.all([...inserts, ...patches]);
+    expect(await store.spans.count(scope)).toBe(2000);
+    expect(failures).toEqual([]);
+  });
+
+  test('a closed store commits nothing more and says so', async () => {
+    const w = writer();
+    await w.write([span()]);
+    await store.close();
+    await expect(store.spans.insertBatch([span()])).rejects.toThrow();
+    store = openSqliteStore({ path: join(dir, 'spans.db') });
+    expect(await store.spans.count(scope)).toBe(1);
+  });
+});
+
 describe('span writer flush interval', () => {
+  beforeEach(() => {
+    dir = '';
+    store = openSqliteStore({ path: ':memory:' });
+    failures = [];
+  });
+
   test('spans offered within the interval share one transaction', async () => {
     const w = new SpanWriter(store.spans, { maxQueue: 1000, batchSize: 50, flushIntervalMs: 200, onError: () => {} });
     for (let i = 0; i < 10; i++) w.offer(span());

@@ -232,6 +232,11 @@ export class CustomerUsageWriter {
     }
     for (const m of models.values()) this.addModel.run(m.customer_id, m.bucket, m.model, m.n);
     for (const o of orgs.values()) this.addOrg.run(o.org, o.env, o.bucket, o.requests, o.billed);
+    this.notify(events);
+  }
+
+  /** Hands usage to the listeners: from `apply`, or relayed from the span write thread. */
+  notify(events: UsageEvent[]): void {
     for (const listener of this.listeners) {
       // A listener's failure must not roll back stored spans.
       try {

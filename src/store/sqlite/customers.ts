@@ -68,11 +68,12 @@ export class SqliteCustomerStore implements CustomerStore {
     attrs: CustomerAttributes,
     now: number,
   ): Promise<CustomerRecord> {
+    // IMMEDIATE: this reads before it writes, and the span write thread may commit in between.
     return this.client.transaction(() => {
       const c = { ...mergeAttributes(this.writer.load(orgId, env, identifier, now), attrs), updated_at: now };
       this.writer.saveAttributes(c);
       return c;
-    })();
+    }).immediate();
   }
 
   async update(

@@ -15,6 +15,7 @@ import type {
 } from '../types.ts';
 import { compileFilters, compileSort, scopeWhere, SPAN_FIELDS, type Compiled } from './span-query.ts';
 import { rawRowToSpan, type RawSpanRow, SPAN_COLUMNS, spanToParams, type SqlValue } from './span-rows.ts';
+import type { SpanWriteThread } from './span-thread-client.ts';
 import { SqliteTraceQueries } from './span-traces.ts';
 
 /** `count` is exact up to this many matches; beyond it the list reports a lower bound. */
@@ -39,6 +40,8 @@ export class SqliteSpanStore implements SpanStore {
     private readonly client: Database,
     /** Writes derived from spans in the same transaction (customers and their usage buckets). */
     private readonly derived: (batch: SpanRecord[]) => void = () => {},
+    /** When set, batches are committed there instead of on this connection. */
+    private readonly thread: SpanWriteThread | null = null,
   ) {
     const cols = SPAN_COLUMNS.join(', ');
     const marks = SPAN_COLUMNS.map(() => '?').join(', ');
@@ -56,7 +59,9 @@ export class SqliteSpanStore implements SpanStore {
   }
 
   async insertBatch(batch: SpanRecord[]): Promise<void> {
-    if (batch.length > 0) this.insertMany(batch, batch.map(spanToParams));
+    if (batch.length === 0) return;
+    if (this.thread) return this.thread.insert(batch);
+    this.insertMany(batch, batch.map(spanToParams));
   }
 
   /** One UPDATE per key of the batch, not per span. */
@@ -204,7 +209,8 @@ export class SqliteSpanStore implements SpanStore {
         );
       return { ...span, metadata, extra, custom_identifier: custom, positive_feedback: feedback };
     });
-    return apply();
+    // IMMEDIATE: this reads before it writes, and the span write thread may commit in between.
+    return apply.immediate();
   }
 
   async delete(orgId: string, uniqueId: string): Promise<boolean> {
