@@ -123,8 +123,16 @@ export async function prepare(
     : null;
 
   const controller = new AbortController();
-  const timeout = stream ? new StreamTimeoutError(`The stream ran past the limit of ${deps.timeoutMs} ms`) : new GatewayTimeoutError(deps.timeoutMs);
-  const timer = setTimeout(() => controller.abort(timeout), deps.timeoutMs);
+  // The error is built only when the timer fires: an Error captures a stack, which every request paid for.
+  const timer = setTimeout(
+    () =>
+      controller.abort(
+        stream
+          ? new StreamTimeoutError(`The stream ran past the limit of ${deps.timeoutMs} ms`)
+          : new GatewayTimeoutError(deps.timeoutMs),
+      ),
+    deps.timeoutMs,
+  );
   const onClientAbort = () => controller.abort(new ClientClosedError());
   input.clientSignal?.addEventListener('abort', onClientAbort, { once: true });
   return {
