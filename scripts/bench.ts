@@ -12,7 +12,7 @@ import { cpus, totalmem, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Subprocess } from 'bun';
-import { freePort, sampleRss, spawnChild, stopChild, waitForHttp } from './bench/procs.ts';
+import { cpuPerRequest, freePort, sampleRss, spawnChild, stopChild, threadCpuMs, waitForHttp } from './bench/procs.ts';
 import { measureTtft } from './bench/ttft.ts';
 import { ensureWrk, runWrk, type WrkOptions, type WrkResult } from './bench/wrk.ts';
 
@@ -138,12 +138,19 @@ async function main(): Promise<void> {
         ['saturation', { connections }],
       ] as const) {
         const d = await load(name, 'direct', { ...post, ...shape, url: direct });
+        const floorCpu = threadCpuMs(floor.pid);
         const f = await load(name, 'floor', { ...post, ...shape, url: viaFloor });
+        const floorUsed = cpuPerRequest(floorCpu, threadCpuMs(floor.pid), f.requests);
+        const gatewayCpu = threadCpuMs(gateway.pid);
         const g = await load(name, 'switchyard', { ...post, ...shape, url: viaGateway }, gateway.pid);
+        const gatewayUsed = cpuPerRequest(gatewayCpu, threadCpuMs(gateway.pid), g.requests);
         added(d, rows[rows.length - 2] as Row);
         added(d, rows[rows.length - 1] as Row);
         countOk(g);
-        if (name === 'saturation') notes.push(`saturation throughput: switchyard ${(g.rps / f.rps * 100).toFixed(0)}% of the floor, floor ${(f.rps / d.rps * 100).toFixed(0)}% of direct`);
+        if (name === 'saturation') {
+          notes.push(`saturation throughput: switchyard ${(g.rps / f.rps * 100).toFixed(0)}% of the floor, floor ${(f.rps / d.rps * 100).toFixed(0)}% of direct`);
+          notes.push(`CPU per request at saturation, by thread (us): floor ${cpuSummary(floorUsed)}; switchyard ${cpuSummary(gatewayUsed)}`);
+        }
       }
     }
     if (scenarios.has('stream')) {
@@ -204,6 +211,16 @@ async function main(): Promise<void> {
     rmSync(dir, { recursive: true, force: true });
   }
   printReport();
+}
+
+/** "12.3 in all: 8.1 main, 4.2 Worker, ..." (threads under 0.5 us folded into "other"). */
+function cpuSummary(used: [string, number][]): string {
+  const total = used.reduce((a, [, us]) => a + us, 0);
+  const big = used.filter(([, us]) => us >= 0.5);
+  const other = total - big.reduce((a, [, us]) => a + us, 0);
+  const parts = big.map(([name, us]) => `${us.toFixed(1)} ${name}`);
+  if (other > 0) parts.push(`${other.toFixed(1)} other`);
+  return `${total.toFixed(1)} in all (${parts.join(', ')})`;
 }
 
 function printReport(): void {

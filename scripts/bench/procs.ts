@@ -1,5 +1,5 @@
 /** Child processes of a bench run: start, wait until they answer, sample memory, stop them all. */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import type { Subprocess } from 'bun';
 
 const children = new Set<Subprocess>();
@@ -75,4 +75,39 @@ export function sampleRss(pid: number, everyMs = 250): { stop(): number[] } {
       return samples;
     },
   };
+}
+
+/** CPU time (ms) each thread of a process has used so far, by thread name (`/proc/PID/task`). */
+export function threadCpuMs(pid: number): Map<string, number> {
+  const out = new Map<string, number>();
+  const tick = 1000 / 100; // USER_HZ is 100 on Linux.
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    try {
+      const name = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+      // Fields after the parenthesised name: utime and stime are the 12th and 13th.
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const ms = (Number(f[11]) + Number(f[12])) * tick;
+      out.set(name, (out.get(name) ?? 0) + ms);
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return out;
+}
+
+/** Microseconds of CPU per request by thread between two `threadCpuMs` snapshots, busiest first. */
+export function cpuPerRequest(before: Map<string, number>, after: Map<string, number>, requests: number): [string, number][] {
+  const rows: [string, number][] = [];
+  for (const [name, ms] of after) {
+    const used = ms - (before.get(name) ?? 0);
+    if (used > 0) rows.push([name, (used * 1000) / requests]);
+  }
+  return rows.sort((a, b) => b[1] - a[1]);
 }
