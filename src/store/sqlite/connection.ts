@@ -7,7 +7,17 @@ import { Database } from 'bun:sqlite';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 
-export function openConnection(path: string): Database {
+export interface ConnectionOptions {
+  /**
+   * Read pages through a memory map. Every page a mapped connection touches
+   * stays in the process's RSS as file pages, so the span write thread, whose
+   * inserts walk the indexes of a growing file, reads through its page cache
+   * instead.
+   */
+  mmap: boolean;
+}
+
+export function openConnection(path: string, { mmap }: ConnectionOptions = { mmap: true }): Database {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const client = new Database(path, { create: true, strict: true });
   // WAL lets readers run while the span writer commits; NORMAL sync is durable
@@ -23,7 +33,7 @@ export function openConnection(path: string): Database {
   client.run('PRAGMA cache_size = -16384');
   // Reads through a memory map skip a copy and a syscall per page: wide list
   // windows run about twice as fast (docs/benchmarks.md). Address space only.
-  if (path !== ':memory:') client.run('PRAGMA mmap_size = 1073741824');
+  if (mmap && path !== ':memory:') client.run('PRAGMA mmap_size = 1073741824');
   // Checkpoint every ~40 MiB of WAL instead of 4 MiB: each checkpoint fsyncs and
   // rewrites the hot index pages, so fewer of them lift batch inserts by ~25%.
   client.run('PRAGMA wal_autocheckpoint = 10000');

@@ -25,7 +25,7 @@ self.onmessage = async (e: MessageEvent<ThreadRequest>) => {
   const msg = e.data;
   if (msg.type === 'open') {
     try {
-      client = openConnection(msg.path);
+      client = openConnection(msg.path, { mmap: false });
       const usage = new CustomerUsageWriter(client);
       usage.onUsage((derived) => events.push(...derived));
       spans = new SqliteSpanStore(client, (batch) => usage.apply(batch));
