@@ -3,7 +3,7 @@
  * summary built from the same facts. Credentials never reach either: the
  * recorded request is the upstream body (gateway parameters stripped).
  */
-import { newId } from '../../lib/ids.ts';
+import { timeOrderedId } from '../../lib/ids.ts';
 import type { Environment, SpanRecord } from '../../store/types.ts';
 import type { GatewayParams } from '../../schemas/gateway.ts';
 import type { AttemptRecord } from '../../routing/engine.ts';
@@ -70,7 +70,8 @@ export function buildSpan(f: CallFacts): SpanRecord {
   }
   const total = f.tokens.prompt_tokens + f.tokens.completion_tokens;
   return {
-    unique_id: newId('span'),
+    // Time-ordered: the unique index grows at its right edge (see timeOrderedId).
+    unique_id: timeOrderedId('span', f.endedAt),
     org_id: f.orgId,
     environment: f.environment,
     api_key_id: f.apiKeyId,
