@@ -1,6 +1,6 @@
 /**
  * The main thread's side of the span write thread. Committing spans costs a
- * third of the gateway's CPU under load and, when SQLite checkpoints its WAL,
+ * fifth of the gateway's CPU under load and, when SQLite checkpoints its WAL,
  * stalls whoever commits for tens of milliseconds; on a thread of its own with
  * its own connection neither touches the event loop that serves requests.
  *
@@ -99,6 +99,8 @@ export class SpanWriteThread {
   private fail(worker: Worker, err: Error): void {
     if (this.worker !== worker) return;
     this.worker = null;
+    // An error event need not end the thread; end it so its connection goes with it.
+    worker.terminate();
     for (const w of this.waiting.values()) w.reject(err);
     this.waiting.clear();
   }
