@@ -25,7 +25,8 @@ import type { ModelInfo } from '../pricing/model.ts';
 import type { ModelOverlay } from '../pricing/registry.ts';
 import type { ProviderCredentials } from '../providers/types.ts';
 import type { Credentials, GatewayParams, WeightedModel } from '../schemas/gateway.ts';
-import { type Random, weightedOrder } from './weighted.ts';
+import type { Random } from '../lib/random.ts';
+import { weightedOrder } from './weighted.ts';
 
 export type AttemptSource = 'model' | 'router' | 'load_balance_group' | 'loadbalance_models' | 'fallback';
 

@@ -4,7 +4,7 @@
  * distribution; production passes Math.random.
  */
 
-export type Random = () => number;
+import type { Random } from '../lib/random.ts';
 
 export interface Weighted {
   weight: number;
@@ -38,16 +38,4 @@ export function weightedOrder<T extends Weighted>(entries: readonly T[], random:
     rest.splice(i, 1);
   }
   return out;
-}
-
-/** A small seeded generator (mulberry32) for reproducible tests and benchmarks. */
-export function seededRandom(seed: number): Random {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

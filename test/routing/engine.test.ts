@@ -4,7 +4,7 @@ import { ModelRegistry } from '../../src/pricing/registry.ts';
 import { EngineFailure, RoutingEngine } from '../../src/routing/engine.ts';
 import { type RoutingParams, planAttempts } from '../../src/routing/plan.ts';
 import { DEFAULT_RETRY, type RetryPolicy, type Sleep, retryDelay, retryPolicy } from '../../src/routing/retry.ts';
-import { seededRandom } from '../../src/routing/weighted.ts';
+import { seededRandom } from '../../src/lib/random.ts';
 import { FakeAdapter } from '../helpers/fake-adapter.ts';
 
 const registry = new ModelRegistry({ now: new Date('2026-06-15T00:00:00Z') });

@@ -2,7 +2,7 @@ import { describe, expect, test } from 'bun:test';
 import { MissingCredentialsError, ModelNotFoundError, ValidationError } from '../../src/errors.ts';
 import { ModelRegistry } from '../../src/pricing/registry.ts';
 import { type PlanContext, type RoutingParams, planAttempts } from '../../src/routing/plan.ts';
-import { seededRandom } from '../../src/routing/weighted.ts';
+import { seededRandom } from '../../src/lib/random.ts';
 
 const registry = new ModelRegistry({ now: new Date('2026-06-15T00:00:00Z') });
 const KEYLESS = new Set(['mock', 'ollama']);

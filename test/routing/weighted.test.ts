@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'bun:test';
-import { pickWeighted, seededRandom, weightedOrder } from '../../src/routing/weighted.ts';
+import { seededRandom } from '../../src/lib/random.ts';
+import { pickWeighted, weightedOrder } from '../../src/routing/weighted.ts';
 
 describe('pickWeighted', () => {
   test('frequencies match the weights (chi-square, 100k draws)', () => {

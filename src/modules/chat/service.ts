@@ -15,7 +15,7 @@ import { keylessProvider } from '../../routing/adapters.ts';
 import type { CacheEntry, CachedBody, ResponseCache } from '../../routing/cache.ts';
 import { EngineFailure, type EngineResult, RoutingEngine } from '../../routing/engine.ts';
 import type { Sleep } from '../../routing/retry.ts';
-import type { Random } from '../../routing/weighted.ts';
+import type { Random } from '../../lib/random.ts';
 import type { GatewayParams } from '../../schemas/gateway.ts';
 import type { ChatMessage, ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse } from '../../schemas/openai.ts';
 import type { SpanRecord } from '../../store/types.ts';

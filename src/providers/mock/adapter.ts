@@ -28,10 +28,10 @@ import {
   promptTokens,
   replyText,
   sampleObject,
-  seededRandom,
   toolToCall,
   wordChunks,
 } from './generate.ts';
+import { seededRandom } from '../../lib/random.ts';
 import { MOCK_FAILURES, mockBehaviour } from './models.ts';
 
 export interface MockOptions {

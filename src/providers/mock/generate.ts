@@ -145,18 +145,6 @@ export function embeddingVector(text: string, dims: number): number[] {
   return v;
 }
 
-/** mulberry32: the default seeded RNG behind `error_rate`. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Splits text into word chunks that keep their trailing whitespace (concatenation is exact). */
 export function wordChunks(text: string): string[] {
   const out: string[] = [];

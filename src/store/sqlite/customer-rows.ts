@@ -2,36 +2,12 @@
 import type { BudgetDuration } from '../../schemas/customer.ts';
 import type { CustomerRecord } from '../customer-types.ts';
 
-export interface CustomerRow {
-  id: number;
-  org_id: string;
+/** A `customers` row: the record with the columns SQLite stores as plain text. */
+export type CustomerRow = Omit<CustomerRecord, 'environment' | 'budget_duration' | 'metadata'> & {
   environment: string;
-  customer_identifier: string;
-  name: string;
-  email: string;
-  group_identifier: string | null;
-  period_start: string | null;
-  period_end: string | null;
   budget_duration: string | null;
-  period_budget: number | null;
-  markup_percentage: number | null;
-  total_budget: number | null;
-  rate_limit: number | null;
   metadata: string | null;
-  created_at: number;
-  updated_at: number;
-  first_seen: number | null;
-  last_active: number | null;
-  requests: number;
-  prompt_tokens: number;
-  completion_tokens: number;
-  total_tokens: number;
-  cost: number;
-  billed: number;
-  cache_hits: number;
-  errors: number;
-  active_days: number;
-}
+};
 
 const DURATIONS = new Set(['daily', 'weekly', 'monthly', 'yearly']);
 

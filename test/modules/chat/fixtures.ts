@@ -3,7 +3,7 @@ import type { AppDeps } from '../../../src/app.ts';
 import type { Config } from '../../../src/config.ts';
 import type { ProviderRegistry } from '../../../src/providers/registry.ts';
 import type { Sleep } from '../../../src/routing/retry.ts';
-import { seededRandom } from '../../../src/routing/weighted.ts';
+import { seededRandom } from '../../../src/lib/random.ts';
 import { makeTestApp, testConfig } from '../../helpers/app.ts';
 import { FakeAdapter } from '../../helpers/fake-adapter.ts';
 
