@@ -1,6 +1,6 @@
 /** Anthropic Messages API: `POST {base}/v1/messages` with `x-api-key` and a pinned version. */
 import type { ChatChunk, ChatRequest, ChatResponse } from '../../schemas/openai.ts';
-import { postJson, readJson, upstreamError, upstreamEvents, type UpstreamCall } from '../shared/http.ts';
+import { eventJson, postJson, readJson, upstreamError, upstreamEvents, type UpstreamCall } from '../shared/http.ts';
 import { unixNow } from '../shared/json.ts';
 import type { CallContext, ProviderAdapter } from '../types.ts';
 import { rejectOutOfRange, rejectUnsupported } from '../shared/unsupported.ts';
@@ -60,12 +60,7 @@ export function createAnthropicAdapter(options: AnthropicAdapterOptions = {}): P
         created: unixNow(),
       });
       for await (const ev of upstreamEvents(c, res)) {
-        let data: unknown;
-        try {
-          data = JSON.parse(ev.data) as unknown;
-        } catch {
-          throw upstreamError(c, 502, `invalid JSON in stream: ${ev.data.slice(0, 200)}`);
-        }
+        const data = eventJson(c, ev);
         const out = fromAnthropicEvent(state, data);
         if (out) yield out;
         if (ev.event === 'message_stop') return;

@@ -6,6 +6,7 @@
  */
 import type { ChatChunk, ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse } from '../../schemas/openai.ts';
 import {
+  eventJson,
   parseErrorBody,
   postJson,
   readJson,
@@ -59,12 +60,7 @@ export function createGeminiAdapter(options: GeminiAdapterOptions = {}): Provide
       const res = await postJson(c);
       const state = createGeminiStreamState(ctx.model, unixNow());
       for await (const ev of upstreamEvents(c, res)) {
-        let data: unknown;
-        try {
-          data = JSON.parse(ev.data) as unknown;
-        } catch {
-          throw upstreamError(c, 502, `invalid JSON in stream: ${ev.data.slice(0, 200)}`);
-        }
+        const data = eventJson(c, ev);
         if (isRecord(data) && isRecord(data.error)) {
           const f = parseErrorBody(data);
           throw upstreamError(c, statusFromCode(data.error.code, 500), f.message ?? 'upstream stream error', f);

@@ -6,6 +6,7 @@
  */
 import type { ChatChunk, ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse } from '../../schemas/openai.ts';
 import {
+  eventJson,
   postJson,
   readJson,
   statusFromCode,
@@ -62,12 +63,7 @@ export function createOpenAICompatibleAdapter(spec: OpenAICompatSpec): ProviderA
       const res = await postJson(c);
       for await (const ev of upstreamEvents(c, res)) {
         if (ev.data === '[DONE]') return;
-        let json: unknown;
-        try {
-          json = JSON.parse(ev.data) as unknown;
-        } catch {
-          throw upstreamError(c, 502, `invalid JSON in stream: ${ev.data.slice(0, 200)}`);
-        }
+        const json = eventJson(c, ev);
         // Some servers (OpenRouter, vLLM) report failures inside a 200 stream.
         if (isRecord(json) && json.error !== undefined && json.error !== null) {
           const code = isRecord(json.error) ? json.error.code : undefined;

@@ -189,6 +189,15 @@ export async function* upstreamEvents(call: UpstreamCall, res: Response): AsyncG
   }
 }
 
+/** The JSON of one stream event; bad JSON is the provider's fault (502). */
+export function eventJson(call: UpstreamCall, ev: SseEvent): unknown {
+  try {
+    return JSON.parse(ev.data) as unknown;
+  } catch {
+    throw upstreamError(call, 502, `invalid JSON in stream: ${ev.data.slice(0, 200)}`);
+  }
+}
+
 /** Status for an error reported inside a 200 stream: its numeric code if it is an HTTP status. */
 export function statusFromCode(code: unknown, fallback: number): number {
   return typeof code === 'number' && code >= 400 && code <= 599 ? code : fallback;
