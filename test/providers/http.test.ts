@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test';
 import { UpstreamError } from '../../src/errors.ts';
-import { parseErrorBody, parseRetryAfter, postJson, redact, type UpstreamCall } from '../../src/providers/shared/http.ts';
+import { eventJson, parseErrorBody, parseRetryAfter, postJson, redact, type UpstreamCall } from '../../src/providers/shared/http.ts';
 import type { CallContext } from '../../src/providers/types.ts';
 
 const KEY = 'sk-live-abcdefghijklmnop';
@@ -24,6 +24,24 @@ async function failure(p: Promise<unknown>): Promise<unknown> {
   }
   throw new Error('expected failure');
 }
+
+describe('eventJson', () => {
+  test("a stream event's JSON, or a retryable 502 naming the bad data", () => {
+    const c = call(async () => new Response(''));
+    expect(eventJson(c, { event: 'message', data: '{"a":1}' })).toEqual({ a: 1 });
+    const err = (() => {
+      try {
+        eventJson(c, { event: 'message', data: '{"a":' });
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(err).toBeInstanceOf(UpstreamError);
+    expect((err as UpstreamError).status).toBe(502);
+    expect((err as UpstreamError).retryable).toBe(true);
+    expect((err as UpstreamError).message).toContain('invalid JSON in stream: {"a":');
+  });
+});
 
 describe('parseRetryAfter', () => {
   const h = (o: Record<string, string>) => new Headers(o);
