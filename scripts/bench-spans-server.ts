@@ -13,17 +13,18 @@ import { Value } from '@sinclair/typebox/value';
 import { createApp } from '../src/app.ts';
 import { ConfigSchema, type Config } from '../src/config.ts';
 import { silentLogger } from '../src/lib/log.ts';
-import { openSqliteStore } from '../src/store/sqlite/index.ts';
+import { openBackend } from '../src/store/open.ts';
 import { buildAppDeps } from '../src/wiring.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'switchyard-bench-'));
-const store = openSqliteStore({ path: join(dir, 'ingest.db') });
-const config = { ...(Value.Default(ConfigSchema, {}) as Config) };
+const config = { ...(Value.Default(ConfigSchema, {}) as Config), data_dir: dir };
+const backend = openBackend(config, { log: silentLogger, now: Date.now });
+const { store } = backend;
 config.writer.batch_size = Number(process.env.BENCH_WRITER_BATCH ?? config.writer.batch_size);
 // The server's own wiring and defaults.
-const deps = buildAppDeps(config, store, { log: silentLogger, now: Date.now, version: 'bench' });
+const deps = buildAppDeps(config, backend, { log: silentLogger, now: Date.now, version: 'bench' });
 const { keys, writer } = deps;
-const org = await store.orgs.create('bench');
+const org = (await store.orgs.ensure('bench')).org;
 const { key } = await keys.create(org.id, { name: 'bench', environment: 'prod' });
 const app = createApp(deps);
 const server = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: app.fetch, maxRequestBodySize: 64 * 1024 * 1024 });
@@ -34,6 +35,6 @@ for await (const _ of Bun.stdin.stream()) {
 }
 await server.stop(true);
 await writer.flush();
-await store.close();
+await backend.close();
 rmSync(dir, { recursive: true, force: true });
 process.exit(0);

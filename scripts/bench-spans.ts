@@ -12,6 +12,8 @@ import { parseArgs } from 'node:util';
 import { logView } from '../src/modules/logs/view.ts';
 import { openSqliteStore } from '../src/store/sqlite/index.ts';
 import { SqliteSpanStore } from '../src/store/sqlite/spans.ts';
+import { SPAN_CATALOG } from '../src/query/catalogs.ts';
+import { typeFilters } from '../src/query/filters.ts';
 import type { SpanQuery } from '../src/store/types.ts';
 
 const { values } = parseArgs({
@@ -45,10 +47,10 @@ async function queries(): Promise<void> {
   const store = openSqliteStore({ path: values.db as string });
   const scope = { orgId: values.org as string, environments: ['prod' as const] };
   const total = await store.spans.count(scope);
-  const filters: SpanQuery['filters'] = [
+  const filters = typeFilters(SPAN_CATALOG, [
     { field: 'model', operator: '', values: ['gpt-4o'] },
     { field: 'metadata__tier', operator: '', values: ['pro'] },
-  ];
+  ]);
   const q = (hours: number, sort: string, f = filters): SpanQuery => ({
     scope, from: now - hours * 3_600_000, to: now, filters: f,
     sort: { field: sort.replace('-', ''), descending: sort.startsWith('-') }, page: 1, pageSize: 100,
@@ -65,8 +67,8 @@ async function queries(): Promise<void> {
     ['list 7 d (all), model + metadata__tier, -cost', q(24 * 7, '-cost')],
     ['list 7 d (all), model + metadata__tier, -id', q(24 * 7, '-id')],
     // No index covers a metadata key: a value that matches nothing reads every row of the window.
-    ['list 24 h, metadata__tier = none (0 matches), -timestamp', q(24, '-timestamp', [{ field: 'metadata__tier', operator: '', values: ['none'] }])],
-    ['list 7 d (all), metadata__tier = none (0 matches), -timestamp', q(24 * 7, '-timestamp', [{ field: 'metadata__tier', operator: '', values: ['none'] }])],
+    ['list 24 h, metadata__tier = none (0 matches), -timestamp', q(24, '-timestamp', typeFilters(SPAN_CATALOG, [{ field: 'metadata__tier', operator: '', values: ['none'] }]))],
+    ['list 7 d (all), metadata__tier = none (0 matches), -timestamp', q(24 * 7, '-timestamp', typeFilters(SPAN_CATALOG, [{ field: 'metadata__tier', operator: '', values: ['none'] }]))],
     ['list 7 d (all), no filter, -cost', q(24 * 7, '-cost', [])],
   ] as const) {
     let matched = '';

@@ -1,7 +1,7 @@
 /**
  * Latency of the customers endpoints over a database seeded by
  * scripts/seed-customers.ts (1M spans, 10k customers by default).
- *   node_modules/.bin/bun scripts/bench-users.ts [--db PATH] [--n 300]
+ *   node_modules/.bin/bun scripts/bench-users.ts [--data-dir DIR] [--n 300]
  * Requests go through the real app (auth, routing, validation, store) with
  * app.handle, in process: no socket, so the figures are the server's own time.
  * Dates and timezone offsets vary per request across the seeded year, so no
@@ -12,20 +12,21 @@ import { createApp } from '../src/app.ts';
 import { buildAppDeps } from '../src/wiring.ts';
 import { type Config, ConfigSchema } from '../src/config.ts';
 import { silentLogger } from '../src/lib/log.ts';
-import { openSqliteStore } from '../src/store/sqlite/index.ts';
+import { openBackend } from '../src/store/open.ts';
 
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? (process.argv[i + 1] ?? def) : def;
 }
-const DB = arg('db', './data/bench-customers.db');
+const DIR = arg('data-dir', './data/bench-customers');
 const N = Number(arg('n', '300'));
 
-const config = Value.Default(ConfigSchema, {}) as Config;
-const store = openSqliteStore({ path: DB });
+const config = { ...(Value.Default(ConfigSchema, {}) as Config), data_dir: DIR };
+const backend = openBackend(config, { log: silentLogger, now: Date.now });
+const { store } = backend;
 const org = await store.orgs.getByName('bench');
-if (!org) throw new Error(`no "bench" organization in ${DB}; run scripts/seed-customers.ts first`);
-const deps = buildAppDeps(config, store, { log: silentLogger, now: Date.now, version: 'bench' });
+if (!org) throw new Error(`no "bench" organization in ${DIR}; run scripts/seed-customers.ts first`);
+const deps = buildAppDeps(config, backend, { log: silentLogger, now: Date.now, version: 'bench' });
 const { keys } = deps;
 const app = createApp(deps);
 const { key } = await keys.create(org.id, { name: 'bench', environment: 'prod' });
@@ -84,6 +85,6 @@ for (const c of cases) {
   for (let i = 0; i < N; i++) times.push(await c.run(i));
   rows.push(`| ${c.name} | ${N} | ${pct(times, 50).toFixed(2)} | ${pct(times, 95).toFixed(2)} | ${pct(times, 99).toFixed(2)} |`);
 }
-await store.close();
+await backend.close();
 console.log('| request | n | p50 ms | p95 ms | p99 ms |\n| --- | --- | --- | --- | --- |');
 console.log(rows.join('\n'));

@@ -3,10 +3,11 @@
  * over D days ending now, written through SpanStore.insertBatch (so the
  * customers and their 15-minute buckets are maintained exactly as in
  * production) in big transactions.
- *   node_modules/.bin/bun scripts/seed-customers.ts [--db PATH] [--spans 1000000] [--customers 10000] [--days 365]
+ *   node_modules/.bin/bun scripts/seed-customers.ts [--data-dir DIR] [--spans 1000000] [--customers 10000] [--days 365]
  * Deterministic (a fixed PRNG seed). Writes into organization "bench".
  */
 import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { openSqliteStore } from '../src/store/sqlite/index.ts';
 import type { SpanRecord } from '../src/store/types.ts';
 
@@ -15,7 +16,8 @@ function arg(name: string, def: string): string {
   return i > 0 ? (process.argv[i + 1] ?? def) : def;
 }
 
-const DB = arg('db', './data/bench-customers.db');
+const DIR = arg('data-dir', './data/bench-customers');
+const DB = join(DIR, 'switchyard.db');
 const SPANS = Number(arg('spans', '1000000'));
 const CUSTOMERS = Number(arg('customers', '10000'));
 const DAYS = Number(arg('days', '365'));
@@ -33,7 +35,7 @@ function prng(seed: number) {
 
 for (const suffix of ['', '-wal', '-shm']) if (existsSync(DB + suffix)) rmSync(DB + suffix);
 const store = openSqliteStore({ path: DB });
-const org = await store.orgs.create('bench');
+const org = (await store.orgs.ensure('bench')).org;
 const rnd = prng(7);
 const models = ['gpt-4o', 'gpt-4o-mini', 'claude-3-5-sonnet', 'gemini-1.5-pro', 'mistral-small'];
 const end = Date.now();

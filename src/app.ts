@@ -23,14 +23,15 @@ import type { ModelRegistry } from './pricing/registry.ts';
 import { Tokenizer } from './pricing/tokenizer.ts';
 import type { ProviderRegistry } from './providers/registry.ts';
 import { providersFromConfig } from './routing/adapters.ts';
-import { MemoryResponseCache, type ResponseCache } from './routing/cache.ts';
 import { realSleep, type Sleep } from './routing/retry.ts';
 import { logRoutes } from './modules/logs/index.ts';
 import { LogService } from './modules/logs/service.ts';
 import { traceRoutes } from './modules/traces/index.ts';
+import { TraceService } from './modules/traces/service.ts';
 import type { KeyService } from './modules/keys/service.ts';
 import { promptRoutes } from './modules/prompts/index.ts';
 import { PromptService } from './modules/prompts/service.ts';
+import type { ResponseCache, SharedState } from './store/state-types.ts';
 import type { Store } from './store/types.ts';
 import type { SpanWriter } from './store/writer.ts';
 import docsHtml from './web/docs.html' with { type: 'text' };
@@ -47,6 +48,8 @@ const indexPage = html(indexHtml);
 export interface AppDeps {
   config: Config;
   store: Store;
+  /** Rate limits, budget holds, the response cache and the invalidation feed, shared by every gateway on the backend. */
+  state: SharedState;
   keys: KeyService;
   customers: CustomerService;
   /** Customer rate limits and budgets, checked by the proxy before any upstream call. */
@@ -75,11 +78,12 @@ interface Services {
   models: ModelsService;
   logs: LogService;
   prompts: PromptService;
+  traces: TraceService;
 }
 
 function buildServices(deps: AppDeps): Services {
   const { config, models } = deps;
-  const modelsService = new ModelsService(deps.store.models, models, deps.now);
+  const modelsService = new ModelsService(deps.store.models, models, deps.state.invalidations, deps.now);
   const chat = new ChatService({
     config,
     models,
@@ -87,7 +91,7 @@ function buildServices(deps: AppDeps): Services {
     providers: deps.providers ?? providersFromConfig(config),
     gate: deps.gate,
     prompts: deps.prompts ?? new PromptResolverImpl(deps.store.prompts),
-    cache: deps.cache ?? new MemoryResponseCache({ maxBytes: config.cache.max_bytes, now: deps.now }),
+    cache: deps.cache ?? deps.state.cache,
     tokenizer: deps.tokenizer ?? new Tokenizer(),
     writer: deps.writer,
     log: deps.log,
@@ -103,7 +107,13 @@ function buildServices(deps: AppDeps): Services {
     now: deps.now,
     prices: (model) => models.resolve(model),
   });
-  return { chat, models: modelsService, logs, prompts: new PromptService(deps.store.prompts, deps.now) };
+  return {
+    chat,
+    models: modelsService,
+    logs,
+    prompts: new PromptService(deps.store.prompts, deps.now),
+    traces: new TraceService(deps.store),
+  };
 }
 
 /** Fresh instances of every feature module; called once per mount point. */
@@ -112,7 +122,7 @@ function featureModules(deps: AppDeps, s: Services) {
     keyRoutes(deps.keys, deps.now),
     chatRoutes(deps.keys, s.chat),
     logRoutes(s.logs, deps.keys, deps.now),
-    traceRoutes(deps.store, deps.keys, deps.now),
+    traceRoutes(s.traces, deps.keys, deps.now),
     promptRoutes(deps.keys, s.prompts),
     // /models/public before the authenticated /models/* routes.
     publicModelRoutes(deps.models),
@@ -178,5 +188,3 @@ export function createApp(deps: AppDeps) {
   });
   return app;
 }
-
-export type App = ReturnType<typeof createApp>;

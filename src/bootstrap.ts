@@ -16,13 +16,9 @@ export interface BootstrapResult {
   devKey: string | null;
 }
 
-async function defaultOrg(store: Store): Promise<Organization> {
-  return (await store.orgs.getByName(DEFAULT_ORG)) ?? store.orgs.create(DEFAULT_ORG);
-}
-
 export async function bootstrap(store: Store, keys: KeyService, config: Config, log: Logger): Promise<BootstrapResult> {
-  const firstStart = (await store.orgs.count()) === 0;
-  const org = await defaultOrg(store);
+  // Atomic: of gateways starting together on an empty database, one sees the first start.
+  const { org, firstStart } = await store.orgs.ensure(DEFAULT_ORG);
   let devKey: string | null = null;
   if (config.bootstrap_key) {
     const prefix = config.bootstrap_key.split('.')[0] as string;

@@ -6,7 +6,7 @@
 import { type Static, type TSchema, Type as T } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { existsSync, readFileSync } from 'node:fs';
-import { extname, join, resolve } from 'node:path';
+import { extname, resolve } from 'node:path';
 
 const Credentials = T.Object(
   {
@@ -98,8 +98,21 @@ export const ConfigSchema = T.Object(
         batch_size: T.Integer({ minimum: 1, default: 2_000 }),
         /** How long spans wait to share one transaction. */
         flush_interval_ms: T.Integer({ minimum: 0, maximum: 1000, default: 10 }),
-        /** Commit spans on their own thread and database connection, off the request path. */
-        thread: T.Boolean({ default: true }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    store: T.Object(
+      {
+        /** Reader threads, each with its own connection. */
+        readers: T.Integer({ minimum: 1, maximum: 64, default: 2 }),
+        /** Heavy reads (lists, summaries over a window) running at once; the rest queue. */
+        max_heavy_queries: T.Integer({ minimum: 1, maximum: 64, default: 1 }),
+        /** Time budget of one read; past it the caller gets a 503 asking to narrow the query. */
+        query_timeout_ms: T.Integer({ minimum: 100, default: 10_000 }),
+        /** Page cache per connection, MiB. */
+        cache_mb: T.Number({ exclusiveMinimum: 0, maximum: 65536, default: 16 }),
+        /** Memory map per connection, MiB (0: none); mapped pages count in the process's RSS. */
+        mmap_mb: T.Integer({ minimum: 0, maximum: 1048576, default: 0 }),
       },
       { default: {}, additionalProperties: false },
     ),
@@ -289,6 +302,3 @@ export function loadConfig(input: ConfigInput): Config {
   return converted as Config;
 }
 
-export function databasePath(config: Config): string {
-  return join(config.data_dir, 'switchyard.db');
-}

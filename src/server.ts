@@ -6,9 +6,9 @@
 import type { Server } from 'bun';
 import { createApp } from './app.ts';
 import { banner, bootstrap } from './bootstrap.ts';
-import { type Config, databasePath } from './config.ts';
+import type { Config } from './config.ts';
 import type { Logger } from './lib/log.ts';
-import { openSqliteStore } from './store/sqlite/index.ts';
+import { openBackend } from './store/open.ts';
 import type { Store } from './store/types.ts';
 import { SpanWriter } from './store/writer.ts';
 import { VERSION } from './version.ts';
@@ -34,8 +34,9 @@ export interface StartOptions {
 export async function startServer(config: Config, opts: StartOptions): Promise<RunningServer> {
   const { log } = opts;
   const now = opts.now ?? Date.now;
-  const store = openSqliteStore({ path: databasePath(config), writeThread: config.writer.thread });
-  const deps = buildAppDeps(config, store, { log, now, version: VERSION });
+  const backend = openBackend(config, { log, now });
+  const { store } = backend;
+  const deps = buildAppDeps(config, backend, { log, now, version: VERSION });
   const { writer } = deps;
   const { devKey } = await bootstrap(store, deps.keys, config, log);
   const app = createApp(deps);
@@ -50,7 +51,7 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
       idleTimeout: 255,
     });
   } catch (err) {
-    await store.close();
+    await backend.close();
     throw err;
   }
   // Loading the encodings takes ~250 ms; do it now, off the first request's path.
@@ -72,7 +73,7 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
         await server.stop(true);
       }
       await writer.flush();
-      await store.close();
+      await backend.close();
       log.info('stopped', { spans_written: writer.stats().written });
     })();
     return stopping;

@@ -1,19 +1,17 @@
 /**
- * Builds the gateway's services for a store and a config: one place that
+ * Builds the gateway's services for a backend and a config: one place that
  * knows which implementation backs each dependency. The server, the tests and
  * the benchmark scripts all assemble the app through it.
  */
 import type { AppDeps } from './app.ts';
 import type { Config } from './config.ts';
 import type { Logger } from './lib/log.ts';
-import { SlidingWindowLimiter } from './lib/rate-limit.ts';
 import { BudgetGate } from './modules/customers/budget-gate.ts';
-import { MemoryLedger } from './modules/customers/reservations.ts';
 import { CustomerService } from './modules/customers/service.ts';
 import { KeyService } from './modules/keys/service.ts';
 import { ModelRegistry } from './pricing/registry.ts';
 import { Tokenizer } from './pricing/tokenizer.ts';
-import type { Store } from './store/types.ts';
+import type { Backend } from './store/open.ts';
 import { SpanWriter } from './store/writer.ts';
 
 export interface WiringOptions {
@@ -24,19 +22,24 @@ export interface WiringOptions {
 
 export type CoreDeps = AppDeps & { keys: KeyService; gate: BudgetGate; tokenizer: Tokenizer };
 
-export function buildAppDeps(config: Config, store: Store, { log, now, version }: WiringOptions): CoreDeps {
+export function buildAppDeps(config: Config, backend: Backend, { log, now, version }: WiringOptions): CoreDeps {
+  const { store, state } = backend;
   const writer = new SpanWriter(store.spans, {
     maxQueue: config.writer.max_queue,
     batchSize: config.writer.batch_size,
     flushIntervalMs: config.writer.flush_interval_ms,
     onError: (err, span) => log.error('span not stored', { unique_id: span.unique_id, error: String(err) }),
+    onCommitted: (usage) => {
+      state.ledger.committed(usage).catch((err: unknown) => log.warn('budget holds not dropped; they expire by themselves', { error: String(err) }));
+    },
   });
-  const gate = new BudgetGate(store, new SlidingWindowLimiter(), new MemoryLedger(), log, now);
+  const gate = new BudgetGate(store, state.rateLimiter, state.ledger, log);
   return {
     config,
     store,
-    keys: new KeyService(store, new SlidingWindowLimiter(), now),
-    customers: new CustomerService(store, now, gate),
+    state,
+    keys: new KeyService(store, state.rateLimiter, state.invalidations, now),
+    customers: new CustomerService(store, now),
     gate,
     writer,
     log,

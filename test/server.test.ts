@@ -2,7 +2,6 @@ import { afterAll, describe, expect, test } from 'bun:test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { databasePath } from '../src/config.ts';
 import { silentLogger } from '../src/lib/log.ts';
 import { startServer } from '../src/server.ts';
 import { openSqliteStore } from '../src/store/sqlite/index.ts';
@@ -20,7 +19,7 @@ describe('graceful shutdown', () => {
     for (let i = 0; i < 500; i++) s.writer.offer(span({ org_id: 'org_x' }));
     await s.stop();
     await expect(fetch(`${s.url}/health`)).rejects.toThrow();
-    const store = openSqliteStore({ path: databasePath(config) });
+    const store = openSqliteStore({ path: join(config.data_dir, 'switchyard.db') });
     expect(await store.spans.count({ orgId: 'org_x', environments: ['prod'] })).toBe(500);
     await store.close();
   });

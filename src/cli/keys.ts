@@ -1,11 +1,11 @@
 /** `switchyard keys ...`: key management straight against the data file. */
 import { parseArgs } from 'node:util';
 import { DEFAULT_ORG } from '../bootstrap.ts';
-import { type Config, databasePath } from '../config.ts';
+import type { Config } from '../config.ts';
 import { parseEnvironment } from '../http/scope.ts';
-import { SlidingWindowLimiter } from '../lib/rate-limit.ts';
+import { createLogger } from '../lib/log.ts';
 import { KeyService } from '../modules/keys/service.ts';
-import { openSqliteStore } from '../store/sqlite/index.ts';
+import { openBackend } from '../store/open.ts';
 import type { Store } from '../store/types.ts';
 import { UsageError } from './args.ts';
 
@@ -31,7 +31,7 @@ function num(v: string | undefined, flag: string, integer: boolean): number | un
 }
 
 async function orgId(store: Store, name: string, create: boolean): Promise<string> {
-  const org = (await store.orgs.getByName(name)) ?? (create ? await store.orgs.create(name) : null);
+  const org = create ? (await store.orgs.ensure(name)).org : await store.orgs.getByName(name);
   if (!org) throw new UsageError(`no organization named '${name}'`);
   return org.id;
 }
@@ -45,8 +45,10 @@ export async function keysCommand(argv: string[], config: Config, out: (line: st
   }
   const { values: v, positionals } = parsed;
   const [action, target] = positionals;
-  const store = openSqliteStore({ path: databasePath(config) });
-  const keys = new KeyService(store, new SlidingWindowLimiter());
+  // The whole backend, so a revocation reaches running gateways through the invalidation feed.
+  const backend = openBackend(config, { log: createLogger(config.log_level), now: Date.now });
+  const { store } = backend;
+  const keys = new KeyService(store, backend.state.rateLimiter, backend.state.invalidations);
   try {
     if (action === 'create') {
       const expires = v.expires === undefined ? undefined : Date.parse(v.expires);
@@ -80,7 +82,7 @@ export async function keysCommand(argv: string[], config: Config, out: (line: st
       throw new UsageError(`unknown keys action '${action ?? ''}': use create, list or revoke`);
     }
   } finally {
-    await store.close();
+    await backend.close();
   }
 }
 

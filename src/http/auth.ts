@@ -4,7 +4,7 @@
  * `.use(requireAuth(keys))` and receive `principal` in their handlers.
  */
 import { Elysia } from 'elysia';
-import type { KeyService } from '../modules/keys/service.ts';
+import type { Authenticator } from '../principal.ts';
 
 /** `Authorization: Bearer KEY`, `Authorization: Api-Key KEY` or `X-Auth-Api-Key: KEY`. */
 export function extractKey(headers: Record<string, string | undefined>): string | null {
@@ -16,8 +16,8 @@ export function extractKey(headers: Record<string, string | undefined>): string 
   return m ? (m[2] as string).trim() : null;
 }
 
-export function requireAuth(keys: KeyService) {
+export function requireAuth(auth: Authenticator) {
   return new Elysia().derive({ as: 'scoped' }, async ({ headers }) => ({
-    principal: await keys.authenticate(extractKey(headers)),
+    principal: await auth.authenticate(extractKey(headers)),
   }));
 }

@@ -4,7 +4,7 @@
  * (users and threads) names one.
  */
 import { ValidationError } from '../errors.ts';
-import type { Principal } from '../modules/keys/service.ts';
+import type { Principal } from '../principal.ts';
 import type { Environment, Scope } from '../store/types.ts';
 
 export function parseEnvironment(value: string, field: string): Environment {

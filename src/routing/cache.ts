@@ -5,11 +5,13 @@
  * not change the answer (`stream`, `stream_options`, `user`), and the
  * customer when `cache_by_customer` is on. Entries are bounded by total bytes
  * (lru-cache's maxSize) and expire by their own TTL against an injected clock.
- * `ResponseCache` is the interface so a shared (Redis) cache can come later.
+ * The cache is an interface of the shared state (src/store/state-types.ts);
+ * this is the in-process one.
  */
 import { LRUCache } from 'lru-cache';
 import { createHash } from 'node:crypto';
 import type { ChatChunk, ChatResponse, EmbeddingResponse } from '../schemas/openai.ts';
+import type { ResponseCache } from '../store/state-types.ts';
 
 export type CachedBody =
   | { kind: 'chat'; response: ChatResponse; chunks?: ChatChunk[] }
@@ -22,12 +24,6 @@ export interface CacheEntry {
   provider: string;
   /** Epoch ms. */
   storedAt: number;
-}
-
-export interface ResponseCache {
-  get(key: string): CacheEntry | undefined;
-  set(key: string, entry: CacheEntry, ttlMs: number): void;
-  stats(): { entries: number; bytes: number };
 }
 
 /** Body fields that do not change the answer. */
@@ -89,7 +85,7 @@ export class MemoryResponseCache implements ResponseCache {
         : null;
   }
 
-  get(key: string): CacheEntry | undefined {
+  async get(key: string): Promise<CacheEntry | undefined> {
     const s = this.lru?.get(key);
     if (!s) return undefined;
     if (s.expiresAt <= this.now()) {
@@ -99,7 +95,7 @@ export class MemoryResponseCache implements ResponseCache {
     return s.entry;
   }
 
-  set(key: string, entry: CacheEntry, ttlMs: number): void {
+  async set(key: string, entry: CacheEntry, ttlMs: number): Promise<void> {
     if (!this.lru) return;
     // UTF-16 length approximates bytes well enough for a memory bound; the key counts too.
     const size = key.length + JSON.stringify(entry.body).length + 64;
@@ -107,6 +103,7 @@ export class MemoryResponseCache implements ResponseCache {
     this.lru.set(key, { entry, expiresAt: this.now() + ttlMs, size });
   }
 
+  /** Entries and their bytes, for health and metrics. */
   stats() {
     return { entries: this.lru?.size ?? 0, bytes: this.lru?.calculatedSize ?? 0 };
   }

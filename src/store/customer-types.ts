@@ -6,7 +6,7 @@
  */
 import type { Range } from '../lib/periods.ts';
 import type { BudgetDuration } from '../schemas/customer.ts';
-import type { Environment, Scope } from './types.ts';
+import type { Environment, FilterOperator, Scope } from './types.ts';
 
 /** Attributes set from customer_params or PATCH. Absent: unchanged; null: removed. */
 export interface CustomerAttributes {
@@ -100,21 +100,6 @@ export type CustomerFilterField =
   | 'total_cost'
   | 'active_days';
 
-export type FilterOperator =
-  | ''
-  | 'iexact'
-  | 'lt'
-  | 'lte'
-  | 'gt'
-  | 'gte'
-  | 'contains'
-  | 'icontains'
-  | 'startswith'
-  | 'endswith'
-  | 'in'
-  | 'not'
-  | 'isnull';
-
 export interface CustomerFilter {
   field: CustomerFilterField;
   operator: FilterOperator;
@@ -139,21 +124,9 @@ export interface OrgFigures {
   monthly_cost: number;
 }
 
-/** What a committed batch added to one customer: the budget gate follows it. */
-export interface UsageEvent {
-  org_id: string;
-  environment: Environment;
-  customer_identifier: string;
-  timestamp: number;
-  billed: number;
-  /** `limit_info.reservation_id` of the span, when the gate admitted it. */
-  reservation_id: string | null;
-}
-
 export interface CustomerStore {
   get(orgId: string, env: Environment, identifier: string): Promise<CustomerRecord | null>;
-  /** Creates the customer if new, then applies the attributes. */
-  upsert(orgId: string, env: Environment, identifier: string, attrs: CustomerAttributes, now: number): Promise<CustomerRecord>;
+  /** Applies the attributes to the stored customer in one atomic step (null: no such customer). */
   update(orgId: string, env: Environment, identifier: string, attrs: CustomerAttributes, now: number): Promise<CustomerRecord | null>;
   /** Deletes the customer and its usage buckets (spans stay). */
   delete(orgId: string, env: Environment, identifier: string): Promise<boolean>;
@@ -161,9 +134,7 @@ export interface CustomerStore {
   list(scope: Scope, query: CustomerQuery): Promise<CustomerRecord[]>;
   /** Per customer: sums over the buckets in `range` (all time when null); local days use `offsetHours`. */
   usage(customerIds: number[], range: Range | null, offsetHours: number): Promise<Map<number, PeriodUsage>>;
-  /** Billed USD of one customer in a range of time. */
-  billedIn(customerId: number, range: Range): Promise<number>;
+  /** Billed USD of one customer in a range of time (all time when null); 0 for an unknown customer. */
+  billed(orgId: string, env: Environment, identifier: string, range: Range | null): Promise<number>;
   orgFigures(scope: Scope, period: Range | null, day: Range, month: Range): Promise<OrgFigures>;
-  /** Called after usage is applied in the span transaction. */
-  onUsage(listener: (events: UsageEvent[]) => void): void;
 }

@@ -3,8 +3,10 @@
  * this file only; `store/sqlite` is one implementation and a PostgreSQL one
  * comes later, so every method is async even where SQLite is not.
  */
+import type { TypedCondition } from '../query/filters.ts';
 import type { CustomerStore } from './customer-types.ts';
 import type { PromptStore } from './prompt-types.ts';
+import type { CommittedUsage } from './state-types.ts';
 
 export type Environment = 'prod' | 'test';
 
@@ -107,10 +109,14 @@ export interface StoredSpan extends SpanRecord {
 }
 
 export interface OrgStore {
-  create(name: string): Promise<Organization>;
+  /**
+   * The organization of that name, created when absent, in one atomic step
+   * (gateways starting together on one database agree on it). `firstStart`:
+   * no organization existed before this call, so exactly one caller sees it.
+   */
+  ensure(name: string): Promise<{ org: Organization; firstStart: boolean }>;
   getByName(name: string): Promise<Organization | null>;
   get(id: string): Promise<Organization | null>;
-  count(): Promise<number>;
 }
 
 export interface KeyStore {
@@ -129,17 +135,6 @@ export const LLM_LOG_TYPES = [
   'text', 'chat', 'completion', 'response', 'embedding', 'transcription', 'speech', 'generation',
 ] as const;
 
-/** Span fields that filters (and query-string shortcuts) may name, besides `metadata__KEY`. */
-export const SPAN_FILTER_FIELDS = [
-  'id', 'unique_id', 'environment', 'api_key_id', 'log_type', 'model', 'provider_id', 'status', 'status_code',
-  'error_message', 'start_time', 'timestamp', 'latency', 'time_to_first_token', 'tokens_per_second', 'prompt_tokens',
-  'completion_tokens', 'total_request_tokens', 'cached_tokens', 'cache_creation_tokens', 'reasoning_tokens', 'cost',
-  'customer_identifier', 'custom_identifier', 'thread_identifier', 'trace_unique_id', 'span_unique_id',
-  'span_parent_id', 'span_name', 'span_workflow_name', 'prompt_id', 'prompt_version', 'stream', 'cached',
-  'positive_feedback', 'input', 'output',
-] as const;
-export type SpanFilterField = (typeof SPAN_FILTER_FIELDS)[number];
-
 /** Filter operators of the reference's list endpoints; `""` is equality. */
 export const FILTER_OPERATORS = [
   '', 'iexact', 'lt', 'lte', 'gt', 'gte', 'contains', 'icontains', 'startswith', 'endswith', 'in', 'not', 'isnull',
@@ -149,9 +144,10 @@ export type FilterOperator = (typeof FILTER_OPERATORS)[number];
 export type FilterValue = string | number | boolean | null;
 
 /**
- * One condition of a store-agnostic filter. `field` is a span field name or
- * `metadata__KEY`; values are already narrowed (times as epoch ms). Several
- * values mean "any of them" except for `not` (none of them).
+ * One condition of a filter as it comes off the wire: `field` is a field name
+ * or `metadata__KEY`. src/query/filters.ts checks and types it before any
+ * store sees it. Several values mean "any of them", except for `not` (none
+ * of them).
  */
 export interface FilterCondition {
   field: string;
@@ -169,7 +165,7 @@ export interface SpanQuery {
   /** Inclusive epoch-ms window on `timestamp`. */
   from: number;
   to: number;
-  filters: FilterCondition[];
+  filters: TypedCondition[];
   sort: SortSpec;
   /** 1-based. */
   page: number;
@@ -232,8 +228,8 @@ export interface TraceQuery {
   scope: Scope;
   from: number;
   to: number;
-  /** Fields of TraceSummary (plus `duration`, `total_tokens`...), same operators as spans. */
-  filters: FilterCondition[];
+  /** Fields of TraceSummary (plus `duration`), same operators as spans. */
+  filters: TypedCondition[];
   sort: SortSpec;
   page: number;
   pageSize: number;
@@ -255,17 +251,20 @@ export interface ThreadQuery {
   from: number;
   to: number;
   /** Only thread_identifier and customer_identifier. */
-  filters: FilterCondition[];
+  filters: TypedCondition[];
   page: number;
   pageSize: number;
 }
 
 export interface SpanStore {
-  /** Inserts a batch in one transaction, with everything derived from spans (key spend, usage buckets). */
-  insertBatch(spans: SpanRecord[]): Promise<void>;
+  /**
+   * Inserts a batch in one transaction with everything derived from it
+   * (src/usage/accounting.ts: key spend, customers and their buckets), and
+   * returns, once committed, the customer spend it added.
+   */
+  insertBatch(spans: SpanRecord[]): Promise<CommittedUsage[]>;
   get(orgId: string, uniqueId: string): Promise<StoredSpan | null>;
   count(scope: Scope): Promise<number>;
-  /** Throws ValidationError for an unknown field or a value that does not fit it. */
   list(q: SpanQuery): Promise<SpanPage>;
   summary(q: Omit<SpanQuery, 'sort' | 'page' | 'pageSize'>): Promise<SpanSummary>;
   /** Null when no such span in the organization. */

@@ -6,6 +6,7 @@
  * never waits.
  */
 import { QueueFullError } from '../errors.ts';
+import type { CommittedUsage } from './state-types.ts';
 import type { SpanRecord, SpanStore } from './types.ts';
 
 export interface SpanWriterOptions {
@@ -22,6 +23,8 @@ export interface SpanWriterOptions {
   flushIntervalMs?: number;
   /** Told about spans that could not be stored (they are dropped, never retried forever). */
   onError: (err: unknown, span: SpanRecord) => void;
+  /** Told, after each commit, what customer spend it added (the reservation ledger follows it). */
+  onCommitted?: (usage: CommittedUsage[]) => void;
 }
 
 /** The spans of one `write` call: settled once, when the last is committed or the first fails. */
@@ -145,7 +148,8 @@ export class SpanWriter {
 
   private async commit(batch: Pending[]): Promise<void> {
     try {
-      await this.store.insertBatch(batch.map((p) => p.span));
+      const usage = await this.store.insertBatch(batch.map((p) => p.span));
+      if (usage.length > 0) this.opts.onCommitted?.(usage);
       this.counters.batches++;
       this.counters.written += batch.length;
       for (const p of batch) {

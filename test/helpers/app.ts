@@ -3,7 +3,7 @@ import { type AppDeps, createApp } from '../../src/app.ts';
 import { type Config, ConfigSchema } from '../../src/config.ts';
 import { silentLogger } from '../../src/lib/log.ts';
 import { KeyService, type NewKey } from '../../src/modules/keys/service.ts';
-import { openSqliteStore } from '../../src/store/sqlite/index.ts';
+import { openBackend } from '../../src/store/open.ts';
 import { buildAppDeps } from '../../src/wiring.ts';
 import type { BudgetGate } from '../../src/modules/customers/budget-gate.ts';
 import type { Environment, SpanRecord, Store } from '../../src/store/types.ts';
@@ -41,10 +41,11 @@ export interface CallOptions {
 
 export async function makeTestApp(over: Partial<Config> = {}, deps: Partial<AppDeps> = {}): Promise<TestApp> {
   const config = testConfig(over);
-  const store = openSqliteStore({ path: ':memory:' });
   const clock = { now: Date.parse('2026-06-15T12:00:00Z') };
   const now = () => clock.now;
-  const core = buildAppDeps(config, store, { log: silentLogger, now, version: 'test' });
+  const backend = openBackend(config, { log: silentLogger, now, memory: true });
+  const { store } = backend;
+  const core = buildAppDeps(config, backend, { log: silentLogger, now, version: 'test' });
   const { keys, writer, gate } = core;
   const app = createApp({ ...core, ...deps });
   let server: ReturnType<typeof Bun.serve> | null = null;
@@ -62,7 +63,7 @@ export async function makeTestApp(over: Partial<Config> = {}, deps: Partial<AppD
     gate,
     clock,
     async key(orgName, env = 'prod', spec = {}) {
-      const org = (await store.orgs.getByName(orgName)) ?? (await store.orgs.create(orgName));
+      const { org } = await store.orgs.ensure(orgName);
       return (await keys.create(org.id, { name: `${orgName} key`, environment: env, ...spec })).key;
     },
     call(method, path, opts = {}) {
@@ -89,7 +90,7 @@ export async function makeTestApp(over: Partial<Config> = {}, deps: Partial<AppD
     async close() {
       await server?.stop(true);
       await writer.flush();
-      await store.close();
+      await backend.close();
     },
   };
 }

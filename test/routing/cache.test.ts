@@ -53,35 +53,35 @@ describe('cacheKey', () => {
 });
 
 describe('MemoryResponseCache', () => {
-  test('TTL against the injected clock', () => {
+  test('TTL against the injected clock', async () => {
     const clock = { now: 1000 };
     const c = new MemoryResponseCache({ maxBytes: 1_000_000, now: () => clock.now });
-    c.set('k', entry('a'), 500);
-    expect(c.get('k')).toBeDefined();
+    await c.set('k', entry('a'), 500);
+    expect(await c.get('k')).toBeDefined();
     clock.now = 1499;
-    expect(c.get('k')).toBeDefined();
+    expect(await c.get('k')).toBeDefined();
     clock.now = 1500;
-    expect(c.get('k')).toBeUndefined();
+    expect(await c.get('k')).toBeUndefined();
   });
 
-  test('bounded by bytes: least recently used entries go first', () => {
+  test('bounded by bytes: least recently used entries go first', async () => {
     const size = 64 + 1 + JSON.stringify(entry('x'.repeat(100)).body).length;
     const c = new MemoryResponseCache({ maxBytes: size * 3, now: () => 0 });
-    for (const k of ['a', 'b', 'c']) c.set(k, entry('x'.repeat(100)), 1e9);
+    for (const k of ['a', 'b', 'c']) await c.set(k, entry('x'.repeat(100)), 1e9);
     expect(c.stats().bytes).toBe(size * 3);
-    c.get('a');
-    c.set('d', entry('x'.repeat(100)), 1e9);
-    expect(c.get('b')).toBeUndefined();
-    expect(c.get('a')).toBeDefined();
+    await c.get('a');
+    await c.set('d', entry('x'.repeat(100)), 1e9);
+    expect(await c.get('b')).toBeUndefined();
+    expect(await c.get('a')).toBeDefined();
     expect(c.stats().entries).toBe(3);
   });
 
-  test('an entry larger than the whole budget is not stored; zero budget caches nothing', () => {
+  test('an entry larger than the whole budget is not stored; zero budget caches nothing', async () => {
     const c = new MemoryResponseCache({ maxBytes: 100, now: () => 0 });
-    c.set('big', entry('x'.repeat(1000)), 1e9);
-    expect(c.get('big')).toBeUndefined();
+    await c.set('big', entry('x'.repeat(1000)), 1e9);
+    expect(await c.get('big')).toBeUndefined();
     const none = new MemoryResponseCache({ maxBytes: 0, now: () => 0 });
-    none.set('k', entry('a'), 1e9);
-    expect(none.get('k')).toBeUndefined();
+    await none.set('k', entry('a'), 1e9);
+    expect(await none.get('k')).toBeUndefined();
   });
 });

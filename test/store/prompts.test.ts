@@ -32,7 +32,7 @@ describe('prompt store', () => {
     const path = join(dir, 'two.db');
     const a = openSqliteStore({ path });
     const b = openSqliteStore({ path });
-    const org = await a.orgs.create('acme');
+    const org = (await a.orgs.ensure('acme')).org;
     await a.prompts.create({
       id: 'p1', org_id: org.id, name: 'n', description: '', created_at: 1, updated_at: 1, last_version: 0, live_version: null,
     });
@@ -49,7 +49,7 @@ describe('prompt store', () => {
   test('the database itself refuses a duplicate (prompt_id, version)', async () => {
     const path = join(dir, 'dup.db');
     const s = openSqliteStore({ path });
-    const org = await s.orgs.create('acme');
+    const org = (await s.orgs.ensure('acme')).org;
     await s.prompts.create({
       id: 'p1', org_id: org.id, name: 'n', description: '', created_at: 1, updated_at: 1, last_version: 0, live_version: null,
     });
@@ -66,8 +66,8 @@ describe('prompt store', () => {
 
   test('a version of another organization is invisible to every method', async () => {
     const s = openSqliteStore({ path: ':memory:' });
-    const a = await s.orgs.create('a');
-    const b = await s.orgs.create('b');
+    const a = (await s.orgs.ensure('a')).org;
+    const b = (await s.orgs.ensure('b')).org;
     await s.prompts.create({
       id: 'p1', org_id: a.id, name: 'n', description: '', created_at: 1, updated_at: 1, last_version: 0, live_version: null,
     });

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { QueueFullError } from '../../src/errors.ts';
-import type { UsageEvent } from '../../src/store/customer-types.ts';
+import type { CommittedUsage } from '../../src/store/state-types.ts';
 import { openSqliteStore } from '../../src/store/sqlite/index.ts';
 import type { Store } from '../../src/store/types.ts';
 import { SpanWriter } from '../../src/store/writer.ts';
@@ -18,14 +18,14 @@ afterEach(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-/** Both ways spans reach SQLite: on this connection, and on the write thread's own. */
+/** Both ways spans reach SQLite: on this thread (in memory), and on the write thread of a file database. */
 const modes = [
-  { name: 'in-thread', open: () => openSqliteStore({ path: ':memory:' }) },
-  { name: 'write thread', open: () => openSqliteStore({ path: join(dir, 'spans.db'), writeThread: true }) },
+  { name: 'in memory', open: () => openSqliteStore({ path: ':memory:' }) },
+  { name: 'file, write thread', open: () => openSqliteStore({ path: join(dir, 'spans.db') }) },
 ];
 
-function writer(maxQueue = 1000, batchSize = 100) {
-  return new SpanWriter(store.spans, { maxQueue, batchSize, onError: (_e, s) => failures.push(s.unique_id) });
+function writer(maxQueue = 1000, batchSize = 100, onCommitted?: (u: CommittedUsage[]) => void) {
+  return new SpanWriter(store.spans, { maxQueue, batchSize, onError: (_e, s) => failures.push(s.unique_id), onCommitted });
 }
 
 describe.each(modes)('span writer ($name)', ({ open }) => {
@@ -66,17 +66,35 @@ describe.each(modes)('span writer ($name)', ({ open }) => {
 
   test('one bad span does not cost the rest of its batch', async () => {
     const w = writer();
-    const dup = span();
-    await w.write([dup]);
+    // A span no row can hold (log_type is NOT NULL): stands for any span the database refuses.
+    const bad = { ...span(), log_type: null as unknown as string };
     const good = [span(), span()];
-    const results = await Promise.allSettled([w.write([good[0]!]), w.write([{ ...dup }]), w.write([good[1]!])]);
+    const results = await Promise.allSettled([w.write([good[0]!]), w.write([bad]), w.write([good[1]!])]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
-    expect(failures).toEqual([dup.unique_id]);
-    expect(await store.spans.count(scope)).toBe(3);
+    expect(failures).toEqual([bad.unique_id]);
+    expect(await store.spans.count(scope)).toBe(2);
+  });
+
+  test('a batch committed twice (sent again after a write thread died) counts once', async () => {
+    const s = span({ customer_identifier: 'twice', cost: 0.5 });
+    await store.spans.insertBatch([s]);
+    expect(await store.spans.insertBatch([s, span({ customer_identifier: 'twice', cost: 0.25 })])).toHaveLength(1);
+    expect(await store.spans.count(scope)).toBe(2);
+    expect((await store.customers.get('org_test', 'prod', 'twice'))?.cost).toBeCloseTo(0.75, 10);
+  });
+
+  test('usage of committed spans reaches onCommitted, after the commit', async () => {
+    const seen: CommittedUsage[] = [];
+    const s = span({ customer_identifier: 'cust-1', cost: 0.5, extra: { limit_info: { reservation_id: 'r1' } } });
+    await writer(1000, 100, (u) => seen.push(...u)).write([s, span()]);
+    expect(seen).toEqual([
+      { subject: { orgId: 'org_test', environment: 'prod', identifier: 'cust-1' }, timestamp: s.timestamp, billed: 0.5, reservationId: 'r1' },
+    ]);
+    expect((await store.customers.get('org_test', 'prod', 'cust-1'))?.customer_identifier).toBe('cust-1');
   });
 
   test('the cost of a span is added to its key spend in the same transaction', async () => {
-    const org = await store.orgs.create('acme');
+    const org = (await store.orgs.ensure('acme')).org;
     await store.keys.insert({
       id: 'key_1', org_id: org.id, prefix: 'abcdefgh', hash: 'x', name: 'k', environment: 'prod', created_at: 0,
       expires_at: null, revoked_at: null, max_usage: -1, usage_count: 0, rate_limit: null, spending_limit: null,
@@ -91,30 +109,21 @@ describe.each(modes)('span writer ($name)', ({ open }) => {
 describe('span write thread', () => {
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'switchyard-writer-'));
-    store = openSqliteStore({ path: join(dir, 'spans.db'), writeThread: true });
+    store = openSqliteStore({ path: join(dir, 'spans.db') });
     failures = [];
   });
 
-  test('usage derived on the thread reaches listeners on this one, after the commit', async () => {
-    const seen: UsageEvent[] = [];
-    store.customers.onUsage((events) => seen.push(...events));
-    const s = span({ customer_identifier: 'cust-1', cost: 0.5, extra: { limit_info: { reservation_id: 'r1' } } });
-    await writer().write([s, span()]);
-    expect(seen).toEqual([
-      { org_id: 'org_test', environment: 'prod', customer_identifier: 'cust-1', timestamp: s.timestamp, billed: 0.5, reservation_id: 'r1' },
-    ]);
-    expect((await store.customers.get('org_test', 'prod', 'cust-1'))?.customer_identifier).toBe('cust-1');
-  });
-
-  test('management writes on the main connection interleave with thread commits without failing', async () => {
+  test('customer PATCHes interleave with span commits without failing or losing either', async () => {
     const w = writer(100_000, 50);
+    await w.write(Array.from({ length: 5 }, (_, i) => span({ customer_identifier: `c${i}` })));
     const inserts = Array.from({ length: 40 }, (_, i) => w.write(Array.from({ length: 50 }, () => span({ customer_identifier: `c${i % 5}` }))));
     const patches = Array.from({ length: 40 }, (_, i) =>
-      store.customers.upsert('org_test', 'prod', `c${i % 5}`, { name: `name ${i}` }, Date.now()),
+      store.customers.update('org_test', 'prod', `c${i % 5}`, { name: `name ${i}` }, Date.now()),
     );
     await Promise.all([...inserts, ...patches]);
-    expect(await store.spans.count(scope)).toBe(2000);
+    expect(await store.spans.count(scope)).toBe(2005);
     expect(failures).toEqual([]);
+    expect((await store.customers.get('org_test', 'prod', 'c0'))?.name).toBe('name 35');
   });
 
   test('a closed store commits nothing more and says so', async () => {

@@ -1,7 +1,7 @@
 /** `/chat/completions` and `/embeddings`: the OpenAI-compatible proxy routes (thin; logic in service.ts). */
 import { Elysia } from 'elysia';
 import { requireAuth } from '../../http/auth.ts';
-import type { KeyService } from '../keys/service.ts';
+import type { Authenticator } from '../../principal.ts';
 import { ChatBody, EmbeddingBody } from './model.ts';
 import { PARAMS_HEADER, headerParams } from './params.ts';
 import type { ChatService, ProxyResult } from './service.ts';
@@ -11,9 +11,9 @@ function jsonResponse(r: ProxyResult): Response {
   return new Response(JSON.stringify(r.body), { headers: { 'content-type': 'application/json', ...r.headers } });
 }
 
-export function chatRoutes(keys: KeyService, chat: ChatService) {
+export function chatRoutes(auth: Authenticator, chat: ChatService) {
   return new Elysia({ detail: { tags: ['Proxy'] } })
-    .use(requireAuth(keys))
+    .use(requireAuth(auth))
     .post(
       '/chat/completions',
       async ({ body, principal, request, headers }) => {

@@ -11,7 +11,7 @@ import { type PlanContext, type PlannedAttempt, planAttempts } from '../../routi
 import { type RetryPolicy, retryPolicy } from '../../routing/retry.ts';
 import type { Credentials, GatewayParams, WeightedModel } from '../../schemas/gateway.ts';
 import type { ChatMessage } from '../../schemas/openai.ts';
-import type { Principal } from '../keys/service.ts';
+import type { Principal } from '../../principal.ts';
 import { splitRequest } from './params.ts';
 import type { PromptResolver, ResolvedPrompt } from './prompt.ts';
 

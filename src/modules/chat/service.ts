@@ -12,7 +12,8 @@ import type { ModelOverlay, ModelRegistry } from '../../pricing/registry.ts';
 import type { Tokenizer } from '../../pricing/tokenizer.ts';
 import type { ProviderRegistry } from '../../providers/registry.ts';
 import { keylessProvider } from '../../routing/adapters.ts';
-import type { CacheEntry, CachedBody, ResponseCache } from '../../routing/cache.ts';
+import type { CacheEntry, CachedBody } from '../../routing/cache.ts';
+import type { ResponseCache } from '../../store/state-types.ts';
 import { EngineFailure, type EngineResult, RoutingEngine } from '../../routing/engine.ts';
 import type { Sleep } from '../../routing/retry.ts';
 import type { Random } from '../../lib/random.ts';
@@ -21,7 +22,7 @@ import type { ChatMessage, ChatRequest, ChatResponse, EmbeddingRequest, Embeddin
 import type { SpanRecord } from '../../store/types.ts';
 import { estimateCost } from '../customers/estimate.ts';
 import type { Admission, CustomerGate } from '../customers/gate.ts';
-import type { Principal } from '../keys/service.ts';
+import type { Principal } from '../../principal.ts';
 import { type Prepared, prepare } from './prepare.ts';
 import type { PromptResolver } from './prompt.ts';
 import { type CallFacts, buildSpan, requestBreakdown } from './span.ts';
@@ -189,6 +190,23 @@ export class ChatService {
     };
   }
 
+  /** A cache backend that cannot answer is a miss, never a failed call. */
+  async cached(key: string): Promise<CacheEntry | undefined> {
+    try {
+      return await this.deps.cache.get(key);
+    } catch (err) {
+      this.deps.log.warn('response cache read failed; treated as a miss', { error: String(err) });
+      return undefined;
+    }
+  }
+
+  /** Stores an answer in the cache without holding up the response. */
+  remember(key: string, entry: CacheEntry, ttlMs: number): void {
+    this.deps.cache.set(key, entry, ttlMs).catch((err: unknown) => {
+      this.deps.log.warn('response cache write failed', { error: String(err) });
+    });
+  }
+
   offer(span: SpanRecord): void {
     if (!this.deps.writer.offer(span)) this.deps.log.warn('span writer queue full; span dropped', { unique_id: span.unique_id });
   }
@@ -235,7 +253,7 @@ export class ChatService {
     const c = await this.prepare(input, 'chat');
     try {
       if (c.cacheKey) {
-        const hit = this.deps.cache.get(c.cacheKey);
+        const hit = await this.cached(c.cacheKey);
         if (hit?.body.kind === 'chat') {
           const response = hit.body.response;
           const f = this.hitFacts(c, hit, countsFromUsage(response.usage) ?? NO_TOKENS, response.choices[0]?.message ?? null);
@@ -288,7 +306,7 @@ export class ChatService {
     this.offer(buildSpan(f));
     if (c.cacheKey) {
       const entry = { body: cached, model: r.attempt.model, provider: r.attempt.provider, storedAt: this.deps.now() };
-      this.deps.cache.set(c.cacheKey, entry, c.cacheTtlMs);
+      this.remember(c.cacheKey, entry, c.cacheTtlMs);
     }
     return { body: this.decorate(c, r.value, f), headers: this.headers(overhead, c.cacheKey ? 'MISS' : null) };
   }
@@ -306,7 +324,7 @@ export class ChatService {
     const c = await this.prepare(input, 'embedding');
     try {
       if (c.cacheKey) {
-        const hit = this.deps.cache.get(c.cacheKey);
+        const hit = await this.cached(c.cacheKey);
         if (hit?.body.kind === 'embedding') {
           const u = hit.body.response.usage;
           const f = this.hitFacts(c, hit, { ...NO_TOKENS, prompt_tokens: u.prompt_tokens }, null);

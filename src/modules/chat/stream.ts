@@ -84,7 +84,7 @@ export async function streamChat(svc: ChatService, input: ProxyInput): Promise<S
   const includeUsage = (c.upstream.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true;
   try {
     if (c.cacheKey) {
-      const hit = svc.deps.cache.get(c.cacheKey);
+      const hit = await svc.cached(c.cacheKey);
       if (hit?.body.kind === 'chat') return replay(svc, c, hit, includeUsage);
     }
     const admission = await svc.admit(c, c.upstream.messages as ChatMessage[]);
@@ -240,7 +240,7 @@ async function finish(
     admission?.settle(f.cost);
     svc.offer(buildSpan(f));
     if (failure === null && c.cacheKey) {
-      svc.deps.cache.set(
+      svc.remember(
         c.cacheKey,
         { body: { kind: 'chat', response: asm.response() }, model: r.attempt.model, provider: r.attempt.provider, storedAt: svc.deps.now() },
         c.cacheTtlMs,

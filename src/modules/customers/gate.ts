@@ -33,10 +33,3 @@ export interface CustomerGate {
   /** Throws RateLimitError (429) or BudgetExceededError (402); nothing is sent upstream then. */
   admit(req: AdmitRequest): Promise<Admission>;
 }
-
-/** A gate that admits everyone: for deployments and tests without customer limits. */
-export const openGate: CustomerGate = {
-  async admit() {
-    return { limitInfo: {}, settle() {}, release() {} };
-  },
-};

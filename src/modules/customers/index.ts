@@ -3,8 +3,8 @@ import { Elysia } from 'elysia';
 import { ValidationError } from '../../errors.ts';
 import { requireAuth } from '../../http/auth.ts';
 import { scopeFrom } from '../../http/scope.ts';
-import type { Principal } from '../keys/service.ts';
-import type { KeyService } from '../keys/service.ts';
+import type { Principal } from '../../principal.ts';
+import type { Authenticator } from '../../principal.ts';
 import type { Environment } from '../../store/types.ts';
 import { CustomerPatchBody, ListBody, parseFilters, parseListQuery, parseSummaryQuery } from './model.ts';
 import type { CustomerService } from './service.ts';
@@ -34,14 +34,14 @@ function oneEnvironment(principal: Principal, query: Query): Environment {
   return scope.environments[0] as Environment;
 }
 
-export function customerRoutes(keys: KeyService, customers: CustomerService) {
+export function customerRoutes(auth: Authenticator, customers: CustomerService) {
   const list = async (principal: Principal, query: Query, url: string, filters: ReturnType<typeof parseFilters>) => {
     const p = parseListQuery(query);
     const out = await customers.list(scopeFrom(principal, query), p, filters);
     return { count: out.count, ...pageLinks(url, p.page, p.pageSize, out.count), results: out.results };
   };
   return new Elysia({ prefix: '/users', detail: { tags: ['Customers'] } })
-    .use(requireAuth(keys))
+    .use(requireAuth(auth))
     .get(
       '/',
       async ({ principal, query, request }) => {

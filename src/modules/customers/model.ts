@@ -6,12 +6,8 @@ import { t } from 'elysia';
 import { type FieldErrors, ValidationError } from '../../errors.ts';
 import { isValidOffset, type SummaryType } from '../../lib/periods.ts';
 import { customerFields } from '../../schemas/customer.ts';
-import type {
-  CustomerFilter,
-  CustomerFilterField,
-  CustomerSortField,
-  FilterOperator,
-} from '../../store/customer-types.ts';
+import type { CustomerFilter, CustomerFilterField, CustomerSortField } from '../../store/customer-types.ts';
+import type { FilterOperator } from '../../store/types.ts';
 
 export const CustomerPatchBody = t.Object(customerFields, { additionalProperties: false });
 

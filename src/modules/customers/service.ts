@@ -11,15 +11,10 @@ import { budgetWindow } from './budget.ts';
 import type { ListParams, SummaryParams } from './model.ts';
 import { detailView, EMPTY_USAGE, listRow, summaryRow } from './views.ts';
 
-export interface CustomerCacheControl {
-  forget(orgId: string, env: Environment, identifier: string): void;
-}
-
 export class CustomerService {
   constructor(
     private readonly store: Store,
     private readonly now: () => number,
-    private readonly gate: CustomerCacheControl | null = null,
   ) {}
 
   /** The UTC range of the summarized period; null for summary_type=all. */
@@ -74,7 +69,7 @@ export class CustomerService {
     if (!c) throw new NotFoundError('Customer not found');
     const w = budgetWindow(c, this.now());
     const [periodUsage, all] = await Promise.all([
-      this.store.customers.billedIn(c.id, w),
+      this.store.customers.billed(orgId, env, identifier, w),
       this.store.customers.usage([c.id], null, 0),
     ]);
     return detailView(c, all.get(c.id) ?? EMPTY_USAGE, {
@@ -89,12 +84,10 @@ export class CustomerService {
   async update(orgId: string, env: Environment, identifier: string, attrs: CustomerAttributes) {
     const c = await this.store.customers.update(orgId, env, identifier, attrs, this.now());
     if (!c) throw new NotFoundError('Customer not found');
-    this.gate?.forget(orgId, env, identifier);
     return this.detail(orgId, env, identifier);
   }
 
   async remove(orgId: string, env: Environment, identifier: string): Promise<void> {
     if (!(await this.store.customers.delete(orgId, env, identifier))) throw new NotFoundError('Customer not found');
-    this.gate?.forget(orgId, env, identifier);
   }
 }

@@ -2,8 +2,12 @@
  * API keys: `<8-char prefix>.<32-char secret>`, shown once, stored as a
  * SHA-256 hash. Authentication looks the key up by its prefix and compares
  * hashes in constant time. Verified key records are cached briefly so the hot
- * path does not hit the database; changes made through this service take
- * effect at once, changes made by another process (the CLI) within the TTL.
+ * path does not hit the database; every change is published on the
+ * invalidation feed, so every gateway sharing the backend drops its copy
+ * within about a second (the CLI, which has no feed, within the TTL). What
+ * decides admission is shared: the rate limit is counted by the shared rate
+ * limiter, max_usage by an atomic increment in the store, and a key with a
+ * spending_limit is read fresh on every call.
  */
 import { LRUCache } from 'lru-cache';
 import { createHash, timingSafeEqual } from 'node:crypto';
@@ -15,17 +19,12 @@ import {
   RateLimitError,
 } from '../../errors.ts';
 import { newId, randomToken } from '../../lib/ids.ts';
-import type { RateLimiter } from '../../lib/rate-limit.ts';
+import type { InvalidationFeed, RateLimiter } from '../../store/state-types.ts';
+import type { Authenticator, Principal } from '../../principal.ts';
 import type { ApiKeyPatch, ApiKeyRecord, Environment, Store } from '../../store/types.ts';
 
 const KEY_FORMAT = /^([A-Za-z0-9]{8})\.([A-Za-z0-9]{32})$/;
 const CACHE_TTL_MS = 5_000;
-
-export interface Principal {
-  orgId: string;
-  keyId: string;
-  environment: Environment;
-}
 
 export interface NewKey {
   name: string;
@@ -40,18 +39,19 @@ export function hashKey(key: string): string {
   return createHash('sha256').update(key).digest('hex');
 }
 
-export function isKeyFormat(key: string): boolean {
-  return KEY_FORMAT.test(key);
-}
-
-export class KeyService {
+export class KeyService implements Authenticator {
   private readonly cache = new LRUCache<string, ApiKeyRecord>({ max: 10_000, ttl: CACHE_TTL_MS });
 
   constructor(
     private readonly store: Store,
     private readonly limiter: RateLimiter,
+    private readonly feed: InvalidationFeed | null,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    feed?.subscribe((c) => {
+      if (c.topic === 'keys') this.cache.delete(c.id);
+    });
+  }
 
   /** Creates a key; the returned `key` is the only time the secret is seen. */
   async create(orgId: string, spec: NewKey, value?: string): Promise<{ record: ApiKeyRecord; key: string }> {
@@ -86,7 +86,8 @@ export class KeyService {
     if (!m) throw new AuthInvalidError();
     const prefix = m[1] as string;
     let rec = this.cache.get(prefix);
-    if (!rec) {
+    // Spend is added by whichever gateway stores the span: a spending limit needs it fresh.
+    if (!rec || rec.spending_limit !== null) {
       rec = (await this.store.keys.findByPrefix(prefix)) ?? undefined;
       if (!rec) throw new AuthInvalidError();
       this.cache.set(prefix, rec);
@@ -104,7 +105,7 @@ export class KeyService {
       if (rec.usage_count > rec.max_usage) throw new AuthInvalidError();
     }
     if (rec.rate_limit !== null) {
-      const d = this.limiter.hit(`key:${rec.id}`, rec.rate_limit, now);
+      const d = await this.limiter.hit(`key:${rec.id}`, rec.rate_limit);
       if (!d.allowed) throw new RateLimitError(d.retryAfterSeconds);
     }
     if (rec.spending_limit !== null && rec.spent >= rec.spending_limit) {
@@ -126,7 +127,7 @@ export class KeyService {
   async update(orgId: string, id: string, patch: ApiKeyPatch): Promise<ApiKeyRecord> {
     const rec = await this.store.keys.update(orgId, id, patch);
     if (!rec) throw new NotFoundError('API key not found');
-    this.cache.delete(rec.prefix);
+    await this.changed(rec);
     return rec;
   }
 
@@ -137,6 +138,11 @@ export class KeyService {
   async delete(orgId: string, id: string): Promise<void> {
     const rec = await this.get(orgId, id);
     await this.store.keys.delete(orgId, id);
+    await this.changed(rec);
+  }
+
+  private async changed(rec: ApiKeyRecord): Promise<void> {
     this.cache.delete(rec.prefix);
+    await this.feed?.publish({ topic: 'keys', orgId: rec.org_id, id: rec.prefix });
   }
 }

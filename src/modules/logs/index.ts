@@ -3,14 +3,14 @@ import { Elysia } from 'elysia';
 import { BadRequestError } from '../../errors.ts';
 import { requireAuth } from '../../http/auth.ts';
 import { scopeFrom } from '../../http/scope.ts';
-import type { KeyService } from '../keys/service.ts';
+import type { Authenticator } from '../../principal.ts';
 import { isObj } from './fields.ts';
 import { type ListOptions, pageLinks, parseListParams } from './list-params.ts';
 import { decodeOtlpProtobuf } from './otlp-decode.ts';
 import { otlpToBodies } from './otlp-map.ts';
 import type { IngestResult, LogService } from './service.ts';
 import { createdView, logView } from './view.ts';
-import { SPAN_FILTER_FIELDS } from '../../store/types.ts';
+import { SPAN_FILTER_FIELDS } from '../../store/span-fields.ts';
 
 export const LOG_SORT_FIELDS = [
   'id', 'timestamp', 'start_time', 'cost', 'latency', 'time_to_first_token', 'prompt_tokens', 'completion_tokens',
@@ -40,7 +40,7 @@ function ingestAnswer(r: IngestResult) {
   };
 }
 
-export function logRoutes(logs: LogService, keys: KeyService, now: () => number) {
+export function logRoutes(logs: LogService, auth: Authenticator, now: () => number) {
   const list = async (principal: Parameters<typeof scopeFrom>[0], query: Record<string, string | undefined>, body: unknown, url: string) => {
     const params = parseListParams(query, body, listOptions(now()));
     const page = await logs.list(scopeFrom(principal, query), params);
@@ -61,7 +61,7 @@ export function logRoutes(logs: LogService, keys: KeyService, now: () => number)
     ingestAnswer(await logs.ingestMany(principal, isObj(body) && Array.isArray(body.spans) ? body.spans : body, 'body'));
 
   return new Elysia({ detail: { tags: ['Logs'] } })
-    .use(requireAuth(keys))
+    .use(requireAuth(auth))
     .post('/request-logs', ({ principal, body, set }) => create(principal, body, set))
     .post('/request-logs/create', ({ principal, body, set }) => create(principal, body, set))
     .post('/request-logs/batch/create', async ({ principal, body }) =>

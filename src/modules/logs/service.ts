@@ -4,10 +4,12 @@
  */
 import { ImmutableFieldError, NotFoundError, QueueFullError, ValidationError, type FieldErrors } from '../../errors.ts';
 import { timeOrderedId } from '../../lib/ids.ts';
+import { SPAN_CATALOG } from '../../query/catalogs.ts';
+import { typeFilters, typeSort } from '../../query/filters.ts';
 import type { CostPrices } from '../../pricing/cost.ts';
 import type { Scope, SpanPatch, SpanRecord, Store, StoredSpan } from '../../store/types.ts';
 import type { SpanWriter } from '../../store/writer.ts';
-import type { Principal } from '../keys/service.ts';
+import type { Principal } from '../../principal.ts';
 import { isObj, typeName, type Obj } from './fields.ts';
 import type { ListParams } from './list-params.ts';
 import { type IngestContext, normalizeSpan, readBlock } from './normalize.ts';
@@ -82,11 +84,16 @@ export class LogService {
   }
 
   list(scope: Scope, params: ListParams) {
-    return this.deps.store.spans.list({ scope, ...params });
+    return this.deps.store.spans.list({
+      scope,
+      ...params,
+      filters: typeFilters(SPAN_CATALOG, params.filters),
+      sort: typeSort(SPAN_CATALOG, params.sort),
+    });
   }
 
   summary(scope: Scope, params: ListParams) {
-    return this.deps.store.spans.summary({ scope, from: params.from, to: params.to, filters: params.filters });
+    return this.deps.store.spans.summary({ scope, from: params.from, to: params.to, filters: typeFilters(SPAN_CATALOG, params.filters) });
   }
 
   async get(orgId: string, uniqueId: string): Promise<StoredSpan> {

@@ -8,7 +8,7 @@ import { Elysia } from 'elysia';
 import { requireAuth } from '../../http/auth.ts';
 import type { ModelRegistry } from '../../pricing/registry.ts';
 import type { CustomModelPatch, CustomModelRecord } from '../../store/types.ts';
-import type { KeyService } from '../keys/service.ts';
+import type { Authenticator } from '../../principal.ts';
 import { ModelCreateBody, ModelPatchBody, ModelView } from './model.ts';
 import type { ModelsService } from './service.ts';
 
@@ -28,9 +28,9 @@ export function publicModelRoutes(registry: ModelRegistry) {
   });
 }
 
-export function modelRoutes(keys: KeyService, models: ModelsService) {
+export function modelRoutes(auth: Authenticator, models: ModelsService) {
   return new Elysia({ prefix: '/models', detail: { tags: ['Models'] } })
-    .use(requireAuth(keys))
+    .use(requireAuth(auth))
     .get('/', async ({ principal }) => {
       const all = await models.list(principal.orgId);
       return { count: all.length, next: null, previous: null, results: all.map(view) };

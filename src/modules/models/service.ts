@@ -1,11 +1,13 @@
 /**
  * Custom models per organization. The proxy resolves names through the
  * organization's overlay, built once and kept in memory until a change
- * through this service invalidates it (one gateway process owns its data).
+ * invalidates it: changes are published on the invalidation feed, so every
+ * gateway sharing the backend rebuilds within about a second.
  */
 import { BadRequestError, NotFoundError } from '../../errors.ts';
 import type { CustomModel } from '../../pricing/model.ts';
 import type { ModelOverlay, ModelRegistry } from '../../pricing/registry.ts';
+import type { InvalidationFeed } from '../../store/state-types.ts';
 import type { CustomModelPatch, CustomModelRecord, ModelStore } from '../../store/types.ts';
 
 function toCustom(r: CustomModelRecord): CustomModel {
@@ -27,8 +29,13 @@ export class ModelsService {
   constructor(
     private readonly store: ModelStore,
     private readonly registry: ModelRegistry,
+    private readonly feed: InvalidationFeed,
     private readonly now: () => number,
-  ) {}
+  ) {
+    feed.subscribe((c) => {
+      if (c.topic === 'models') this.overlays.delete(c.orgId);
+    });
+  }
 
   /** The organization's overlay for routing; undefined when it has no custom models. */
   overlay(orgId: string): Promise<ModelOverlay | undefined> {
@@ -70,7 +77,7 @@ export class ModelsService {
     if (!(await this.store.insert(rec))) {
       throw new BadRequestError(`A model named '${m.model_name}' already exists; PATCH it instead`, 'model_name');
     }
-    this.overlays.delete(orgId);
+    await this.changed(orgId, m.model_name);
     return rec;
   }
 
@@ -79,12 +86,17 @@ export class ModelsService {
     this.registry.overlay([toCustom({ ...current, ...patch })]);
     const r = await this.store.update(orgId, name, { ...patch, updated_at: this.now() });
     if (!r) throw new NotFoundError(`Model not found: ${name}`);
-    this.overlays.delete(orgId);
+    await this.changed(orgId, name);
     return r;
   }
 
   async delete(orgId: string, name: string): Promise<void> {
     if (!(await this.store.delete(orgId, name))) throw new NotFoundError(`Model not found: ${name}`);
+    await this.changed(orgId, name);
+  }
+
+  private async changed(orgId: string, name: string): Promise<void> {
     this.overlays.delete(orgId);
+    await this.feed.publish({ topic: 'models', orgId, id: name });
   }
 }

@@ -1,7 +1,7 @@
 /** `/prompts/`: prompt templates and their versions, scoped to the caller's organization. */
 import { Elysia } from 'elysia';
 import { requireAuth } from '../../http/auth.ts';
-import type { KeyService } from '../keys/service.ts';
+import type { Authenticator } from '../../principal.ts';
 import {
   PromptCreateBody,
   PromptList,
@@ -17,7 +17,7 @@ import {
 import { type PromptService, parseVersionNumber } from './service.ts';
 import { viewPrompt, viewVersion } from './view.ts';
 
-export function promptRoutes(keys: KeyService, prompts: PromptService) {
+export function promptRoutes(auth: Authenticator, prompts: PromptService) {
   const detail = async (orgId: string, promptId: string) => {
     const p = await prompts.get(orgId, promptId);
     return viewPrompt(p, await prompts.listVersions(orgId, promptId), true);
@@ -25,7 +25,7 @@ export function promptRoutes(keys: KeyService, prompts: PromptService) {
   const liveOf = async (orgId: string, promptId: string) => (await prompts.get(orgId, promptId)).live_version;
 
   return new Elysia({ prefix: '/prompts', detail: { tags: ['Prompts'] } })
-    .use(requireAuth(keys))
+    .use(requireAuth(auth))
     .post(
       '/',
       async ({ body, principal, set }) => {

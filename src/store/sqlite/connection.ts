@@ -1,41 +1,44 @@
 /**
- * Opens one SQLite connection with the gateway's settings. The store's main
- * connection and the span write thread's connection both come from here, so
- * they agree on every pragma.
+ * Opens one SQLite connection with the gateway's settings. Every connection
+ * of the store (the write thread's, each reader's, the shared-state file's)
+ * comes from here, so they agree on every pragma.
  */
 import { Database } from 'bun:sqlite';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 export interface ConnectionOptions {
+  /** Page cache of this connection, MiB. */
+  cacheMb: number;
   /**
-   * Read pages through a memory map. Every page a mapped connection touches
-   * stays in the process's RSS as file pages, so the span write thread, whose
-   * inserts walk the indexes of a growing file, reads through its page cache
-   * instead.
+   * Memory map, MiB (0: none). Pages a mapped connection touches count in the
+   * process's RSS (and a container's memory limit) as file pages, so it is off
+   * unless an operator sizes it (store.mmap_mb).
    */
-  mmap: boolean;
+  mmapMb: number;
+  /** A reader: refuses writes (PRAGMA query_only; a read-only open would trip over WAL's shared memory file). */
+  readonly?: boolean;
 }
 
-export function openConnection(path: string, { mmap }: ConnectionOptions = { mmap: true }): Database {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+export const DEFAULT_CONNECTION: ConnectionOptions = { cacheMb: 16, mmapMb: 0 };
+
+export function openConnection(path: string, opts: ConnectionOptions = DEFAULT_CONNECTION): Database {
+  const memory = path === ':memory:';
+  if (!memory) mkdirSync(dirname(path), { recursive: true });
   const client = new Database(path, { create: true, strict: true });
-  // WAL lets readers run while the span writer commits; NORMAL sync is durable
+  // WAL lets readers run while a writer commits; NORMAL sync is durable
   // across process crashes, which is what a gateway's log needs.
   client.run('PRAGMA journal_mode = WAL');
   client.run('PRAGMA synchronous = NORMAL');
   client.run('PRAGMA foreign_keys = ON');
-  // Two connections write (the API's and the span thread's): wait for the lock, never fail on it.
+  // Several connections and processes write: wait for the lock, never fail on it.
   client.run('PRAGMA busy_timeout = 5000');
   client.run('PRAGMA temp_store = MEMORY');
-  // 16 MiB of page cache per connection: enough for the hot index pages, and it
-  // keeps the gateway's resident memory within its budget under load.
-  client.run('PRAGMA cache_size = -16384');
-  // Reads through a memory map skip a copy and a syscall per page: wide list
-  // windows run about twice as fast (docs/benchmarks.md). Address space only.
-  if (mmap && path !== ':memory:') client.run('PRAGMA mmap_size = 1073741824');
+  client.run(`PRAGMA cache_size = -${Math.max(1, Math.round(opts.cacheMb * 1024))}`);
+  if (!memory) client.run(`PRAGMA mmap_size = ${Math.max(0, Math.round(opts.mmapMb * 1024 * 1024))}`);
   // Checkpoint every ~40 MiB of WAL instead of 4 MiB: each checkpoint fsyncs and
   // rewrites the hot index pages, so fewer of them lift batch inserts by ~25%.
   client.run('PRAGMA wal_autocheckpoint = 10000');
+  if (opts.readonly) client.run('PRAGMA query_only = 1');
   return client;
 }

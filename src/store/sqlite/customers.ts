@@ -13,13 +13,13 @@ import type {
   CustomerStore,
   OrgFigures,
   PeriodUsage,
-  UsageEvent,
   UsageSums,
 } from '../customer-types.ts';
 import type { Environment, Scope } from '../types.ts';
 import { rowToCustomer, type CustomerRow } from './customer-rows.ts';
 import { mergeAttributes } from '../customer-attrs.ts';
-import { CustomerUsageWriter } from './customer-usage.ts';
+import { monthOf } from '../../usage/accounting.ts';
+import type { CustomerUsageWriter } from './customer-usage.ts';
 import { filterSql, SORT_COLUMNS } from './customer-filters.ts';
 
 type Param = string | number | null;
@@ -52,28 +52,9 @@ export class SqliteCustomerStore implements CustomerStore {
     );
   }
 
-  onUsage(listener: (events: UsageEvent[]) => void): void {
-    this.writer.onUsage(listener);
-  }
-
   async get(orgId: string, env: Environment, identifier: string): Promise<CustomerRecord | null> {
     const row = this.selectOne.get(orgId, env, identifier);
     return row ? rowToCustomer(row) : null;
-  }
-
-  async upsert(
-    orgId: string,
-    env: Environment,
-    identifier: string,
-    attrs: CustomerAttributes,
-    now: number,
-  ): Promise<CustomerRecord> {
-    // IMMEDIATE: this reads before it writes, and the span write thread may commit in between.
-    return this.client.transaction(() => {
-      const c = { ...mergeAttributes(this.writer.load(orgId, env, identifier, now), attrs), updated_at: now };
-      this.writer.saveAttributes(c);
-      return c;
-    }).immediate();
   }
 
   async update(
@@ -83,17 +64,21 @@ export class SqliteCustomerStore implements CustomerStore {
     attrs: CustomerAttributes,
     now: number,
   ): Promise<CustomerRecord | null> {
-    const row = this.selectOne.get(orgId, env, identifier);
-    if (!row) return null;
-    const c = { ...mergeAttributes(rowToCustomer(row), attrs), updated_at: now };
-    this.writer.saveAttributes(c);
-    return c;
+    // IMMEDIATE: read, merge and write under the write lock, so a span batch committing
+    // the same customer's params (in any process) cannot be lost in between.
+    return this.client.transaction((): CustomerRecord | null => {
+      const row = this.selectOne.get(orgId, env, identifier);
+      if (!row) return null;
+      const c = { ...mergeAttributes(rowToCustomer(row), attrs), updated_at: now };
+      this.writer.saveAttributes(c);
+      return c;
+    }).immediate();
   }
 
   async delete(orgId: string, env: Environment, identifier: string): Promise<boolean> {
-    const row = this.selectOne.get(orgId, env, identifier);
-    if (!row) return false;
-    this.client.transaction(() => {
+    return this.client.transaction((): boolean => {
+      const row = this.selectOne.get(orgId, env, identifier);
+      if (!row) return false;
       // Take the customer's share out of the organization's figures first.
       this.client
         .prepare(
@@ -114,8 +99,8 @@ export class SqliteCustomerStore implements CustomerStore {
         this.client.prepare(`DELETE FROM ${table} WHERE customer_id = ?`).run(row.id);
       }
       this.client.prepare('DELETE FROM customers WHERE id = ?').run(row.id);
-    })();
-    return true;
+      return true;
+    }).immediate();
   }
 
   async count(scope: Scope, filters: CustomerFilter[]): Promise<number> {
@@ -173,14 +158,17 @@ export class SqliteCustomerStore implements CustomerStore {
     return out;
   }
 
-  async billedIn(customerId: number, range: Range): Promise<number> {
+  async billed(orgId: string, env: Environment, identifier: string, range: Range | null): Promise<number> {
+    const row = this.selectOne.get(orgId, env, identifier);
+    if (!row) return 0;
+    if (range === null) return row.billed;
     const [lo, hi] = bucketRange(range);
-    const row = this.client
+    const sum = this.client
       .query<{ b: number | null }, Param[]>(
         'SELECT sum(billed) AS b FROM customer_usage WHERE customer_id = ? AND bucket >= ? AND bucket < ?',
       )
-      .get(customerId, lo, hi);
-    return row?.b ?? 0;
+      .get(row.id, lo, hi);
+    return sum?.b ?? 0;
   }
 
   async orgFigures(scope: Scope, period: Range | null, day: Range, month: Range): Promise<OrgFigures> {
@@ -206,8 +194,8 @@ export class SqliteCustomerStore implements CustomerStore {
     // in the second (both, when they are the same month).
     const activeInMonth = (r: Range) => {
       const [a, b] = bucketRange(r);
-      const m1 = CustomerUsageWriter.monthOf(r.start);
-      const m2 = CustomerUsageWriter.monthOf(r.end - 1);
+      const m1 = monthOf(r.start);
+      const m2 = monthOf(r.end - 1);
       return one(
         `SELECT count(DISTINCT customer_id) AS n FROM customer_months
          WHERE org_id = ? AND environment IN (${envs})

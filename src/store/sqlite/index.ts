@@ -1,51 +1,128 @@
-import { drizzle } from 'drizzle-orm/bun-sqlite';
-import type { Store } from '../types.ts';
-import { openConnection } from './connection.ts';
+/**
+ * The SQLite store. With a file database nothing runs on the event loop:
+ * every write (span batches with their usage accounting, and every other
+ * change) goes to one write thread, and every read to a pool of reader
+ * threads (readers.ts), each thread with its own connection. Several gateway
+ * processes may share one file: SQLite's locks order their writes.
+ *
+ * An in-memory database is private to its connection, so it runs on the
+ * caller's thread (tests).
+ */
+import { StorageUnavailableError } from '../../errors.ts';
+import type { SpanRecord, Store } from '../types.ts';
+import { type ConnectionOptions, DEFAULT_CONNECTION, openConnection } from './connection.ts';
+import { localStore, type PartName, type StoreParts } from './local.ts';
 import { applyMigrations } from './migrate.ts';
 import { migrations } from './migrations/index.ts';
-import * as schema from './schema.ts';
-import { SqliteKeyStore } from './keys.ts';
-import { SqliteOrgStore } from './orgs.ts';
-import { SqliteModelStore } from './models.ts';
-import { SqlitePromptStore } from './prompts.ts';
-import { SqliteSpanStore } from './spans.ts';
-import { SqliteCustomerStore } from './customers.ts';
-import { CustomerUsageWriter } from './customer-usage.ts';
-import { SpanWriteThread } from './span-thread-client.ts';
-
-export type SqliteDb = ReturnType<typeof drizzle<typeof schema>>;
+import { ReaderPool } from './readers.ts';
+import { SqliteThreadError, StoreThread } from './thread-client.ts';
 
 export interface SqliteStoreOptions {
   /** A file path, or ':memory:'. */
   path: string;
-  /**
-   * Commit spans on a thread of their own with a second connection (file
-   * databases only: a ':memory:' database is private to its connection).
-   */
-  writeThread?: boolean;
+  /** Reader threads (file databases). */
+  readers?: number;
+  /** Heavy reads running at once, at most. */
+  maxHeavyQueries?: number;
+  /** Time budget of one read, ms. */
+  queryTimeoutMs?: number;
+  /** Page cache and memory map of each connection. */
+  connection?: ConnectionOptions;
+}
+
+/** Where each method of the store runs: a reader (light or heavy) or the write thread. */
+type Route = 'read' | 'heavy' | 'write';
+type Routes = { [P in PartName]: Record<keyof StoreParts[P], Route> };
+
+const ROUTES: Routes = {
+  orgs: { ensure: 'write', getByName: 'read', get: 'read' },
+  keys: { insert: 'write', findByPrefix: 'read', list: 'read', get: 'read', update: 'write', delete: 'write', recordUse: 'write' },
+  spans: {
+    insertBatch: 'write', get: 'read', count: 'heavy', list: 'heavy', summary: 'heavy', update: 'write', delete: 'write',
+    listTraces: 'heavy', traceSpans: 'read', deleteTrace: 'write', listThreads: 'heavy', threadSpans: 'read',
+  },
+  customers: {
+    get: 'read', update: 'write', delete: 'write', count: 'heavy', list: 'heavy', usage: 'heavy', billed: 'read',
+    orgFigures: 'heavy',
+  },
+  prompts: {
+    create: 'write', list: 'read', get: 'read', update: 'write', delete: 'write', addVersion: 'write',
+    listVersions: 'read', getVersion: 'read', updateVersion: 'write', deploy: 'write', deleteVersion: 'write',
+  },
+  models: { list: 'read', get: 'read', insert: 'write', update: 'write', delete: 'write' },
+};
+
+/** SQLite errors that mean the disk or folder cannot take writes. */
+const UNWRITABLE = /^SQLITE_(FULL|READONLY|IOERR|CANTOPEN)/;
+
+function translate(err: unknown): never {
+  if (err instanceof SqliteThreadError && err.code && UNWRITABLE.test(err.code)) {
+    throw new StorageUnavailableError(`The database cannot take writes right now (${err.code}): ${err.message}`);
+  }
+  throw err;
+}
+
+function remote<P extends PartName>(part: P, call: (part: PartName, method: string, args: unknown[], route: Route) => Promise<unknown>): StoreParts[P] {
+  const routes = ROUTES[part] as Record<string, Route>;
+  const methods: Record<string, (...args: unknown[]) => Promise<unknown>> = {};
+  for (const [method, route] of Object.entries(routes)) {
+    methods[method] = (...args: unknown[]) => call(part, method, args, route);
+  }
+  return methods as unknown as StoreParts[P];
+}
+
+function openMemory(): Store {
+  const client = openConnection(':memory:');
+  applyMigrations(client, migrations);
+  let closed = false;
+  return {
+    ...localStore(client),
+    async ping() {
+      return !closed;
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      client.close();
+    },
+  };
 }
 
 export function openSqliteStore(opts: SqliteStoreOptions): Store {
-  const client = openConnection(opts.path);
-  applyMigrations(client, migrations);
-  const db = drizzle({ client, schema });
-  const ping = client.query<{ ok: number }, []>('SELECT 1 AS ok');
+  if (opts.path === ':memory:') return openMemory();
+  const connection = opts.connection ?? DEFAULT_CONNECTION;
+  // Migrations run once, before any thread opens the file; several processes
+  // starting together take turns (each migration checks and applies under the write lock).
+  const setup = openConnection(opts.path, connection);
+  try {
+    applyMigrations(setup, migrations);
+  } finally {
+    setup.close();
+  }
+  const writer = new StoreThread(opts.path, connection);
+  const readers = new ReaderPool(opts.path, {
+    size: opts.readers ?? 2,
+    maxHeavy: opts.maxHeavyQueries ?? 1,
+    timeoutMs: opts.queryTimeoutMs ?? 10_000,
+    connection,
+  });
+  const call = (part: PartName, method: string, args: unknown[], route: Route): Promise<unknown> => {
+    if (route !== 'write') return readers.read(part, method, args, route === 'heavy');
+    if (part === 'spans' && method === 'insertBatch') return writer.insert(args[0] as SpanRecord[]).catch(translate);
+    return writer.call(part, method, args, false).catch(translate);
+  };
   let closed = false;
-  const usage = new CustomerUsageWriter(client);
-  // Opened after the migrations ran, so the thread's connection sees the final schema.
-  const thread =
-    opts.writeThread && opts.path !== ':memory:' ? new SpanWriteThread(opts.path, (events) => usage.notify(events)) : null;
   return {
-    orgs: new SqliteOrgStore(db),
-    keys: new SqliteKeyStore(db),
-    spans: new SqliteSpanStore(client, (batch) => usage.apply(batch), thread),
-    customers: new SqliteCustomerStore(client, usage),
-    prompts: new SqlitePromptStore(db),
-    models: new SqliteModelStore(db),
+    orgs: remote('orgs', call),
+    keys: remote('keys', call),
+    spans: remote('spans', call),
+    customers: remote('customers', call),
+    prompts: remote('prompts', call),
+    models: remote('models', call),
     async ping() {
       if (closed) return false;
       try {
-        return ping.get()?.ok === 1;
+        return await readers.ping();
       } catch {
         return false;
       }
@@ -53,9 +130,12 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store {
     async close() {
       if (closed) return;
       closed = true;
-      await thread?.close();
-      client.run('PRAGMA optimize');
-      client.close();
+      await readers.close();
+      await writer.close();
+      // The last connection out optimizes the planner's statistics.
+      const last = openConnection(opts.path, connection);
+      last.run('PRAGMA optimize');
+      last.close();
     },
   };
 }

@@ -1,6 +1,6 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { ApiKeyPatch, ApiKeyRecord, KeyStore } from '../types.ts';
-import type { SqliteDb } from './index.ts';
+import type { SqliteDb } from './local.ts';
 import { apiKeys } from './schema.ts';
 
 export class SqliteKeyStore implements KeyStore {

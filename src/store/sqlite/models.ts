@@ -1,7 +1,7 @@
 /** Custom models in SQLite, always scoped by organization. */
 import { and, asc, eq } from 'drizzle-orm';
 import type { CustomModelPatch, CustomModelRecord, ModelStore } from '../types.ts';
-import type { SqliteDb } from './index.ts';
+import type { SqliteDb } from './local.ts';
 import { customModels } from './schema-models.ts';
 
 export class SqliteModelStore implements ModelStore {

@@ -6,7 +6,7 @@
  */
 import { and, asc, desc, eq } from 'drizzle-orm';
 import type { NewPromptVersion, PromptPatch, PromptRecord, PromptStore, PromptVersionPatch, PromptVersionRecord, VersionWrite } from '../prompt-types.ts';
-import type { SqliteDb } from './index.ts';
+import type { SqliteDb } from './local.ts';
 import { patchToColumns, rowToVersion } from './prompt-rows.ts';
 import { prompts, promptVersions } from './schema-prompts.ts';
 

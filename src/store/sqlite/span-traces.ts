@@ -5,38 +5,11 @@
  */
 import type { Database } from 'bun:sqlite';
 import { LLM_LOG_TYPES, type ThreadQuery, type ThreadSummary, type TraceQuery, type TraceSummary } from '../types.ts';
-import { compileFilters, compileSort, type FieldCatalog, scopeWhere } from './span-query.ts';
+import { compileFilters, compileSort, scopeWhere } from './span-query.ts';
 import type { SqlValue } from './span-rows.ts';
 
-const num = (expr: string) => ({ expr, kind: 'number' as const });
-const text = (expr: string) => ({ expr, kind: 'text' as const });
-
-/** Filter and sort fields of a trace: the aliases of the aggregate query below. */
-export const TRACE_FIELDS: FieldCatalog = {
-  fields: {
-    trace_unique_id: text('trace_unique_id'),
-    environment: text('environment'),
-    start_time: { expr: 'start_time', kind: 'time' },
-    end_time: { expr: 'end_time', kind: 'time' },
-    duration: num('duration'),
-    span_count: num('span_count'),
-    llm_call_count: num('llm_call_count'),
-    error_count: num('error_count'),
-    total_prompt_tokens: num('total_prompt_tokens'),
-    total_completion_tokens: num('total_completion_tokens'),
-    total_tokens: num('total_tokens'),
-    total_cost: num('total_cost'),
-    customer_identifier: text('customer_identifier'),
-    name: text('name'),
-  },
-};
-
-export const THREAD_FIELDS: FieldCatalog = {
-  fields: {
-    thread_identifier: text('thread_identifier'),
-    customer_identifier: text('customer_identifier'),
-  },
-};
+/** Trace and thread filters name the aliases of the aggregate queries below as they are. */
+const ALIASES = {};
 
 const LLM_TYPES = LLM_LOG_TYPES.map((t) => `'${t}'`).join(', ');
 
@@ -51,8 +24,8 @@ export class SqliteTraceQueries {
 
   list(q: TraceQuery): { count: number; traces: TraceSummary[] } {
     const s = scopeWhere(q.scope);
-    const f = compileFilters(TRACE_FIELDS, q.filters);
-    const order = compileSort(TRACE_FIELDS, q.sort, 'trace_unique_id');
+    const f = compileFilters(ALIASES, q.filters);
+    const order = compileSort(ALIASES, q.sort, 'trace_unique_id');
     // `ids` uses the time index; `agg` reads each picked trace's spans by the trace index.
     const cte = `WITH ids AS (
         SELECT DISTINCT trace_unique_id AS tid FROM spans
@@ -106,7 +79,7 @@ export class SqliteTraceQueries {
 
   threads(q: ThreadQuery): { count: number; threads: ThreadSummary[] } {
     const s = scopeWhere(q.scope);
-    const f = compileFilters(THREAD_FIELDS, q.filters);
+    const f = compileFilters(ALIASES, q.filters);
     const cte = `WITH agg AS (
         SELECT thread_identifier, environment, max(customer_identifier) AS customer_identifier,
           count(*) AS log_count, min(start_time) AS start_time, max(timestamp) AS end_time,

@@ -1,4 +1,13 @@
+/**
+ * Spans in SQLite, over one connection: the write thread's (batches, with
+ * usage accounting in the same transaction) or a reader's (lists, summaries,
+ * traces, threads). See index.ts for which thread runs what.
+ */
 import type { Database, Statement } from 'bun:sqlite';
+import { customerRefKey, customersOfBatch, planUsage } from '../../usage/accounting.ts';
+import { blankCustomer } from '../customer-attrs.ts';
+import type { CommittedUsage } from '../state-types.ts';
+import { SPAN_COLUMNS } from '../span-fields.ts';
 import type {
   Scope,
   SpanPage,
@@ -13,10 +22,13 @@ import type {
   TraceQuery,
   TraceSummary,
 } from '../types.ts';
-import { compileFilters, compileSort, scopeWhere, SPAN_FIELDS, type Compiled } from './span-query.ts';
-import { rawRowToSpan, type RawSpanRow, SPAN_COLUMNS, spanToParams, type SqlValue } from './span-rows.ts';
-import type { SpanWriteThread } from './span-thread-client.ts';
+import type { CustomerUsageWriter } from './customer-usage.ts';
+import { compileFilters, compileSort, scopeWhere, type Compiled } from './span-query.ts';
+import { rawRowToSpan, type RawSpanRow, spanToParams, type SqlValue } from './span-rows.ts';
 import { SqliteTraceQueries } from './span-traces.ts';
+
+/** Span filters name columns as they are. */
+const COLUMNS = {};
 
 /** `count` is exact up to this many matches; beyond it the list reports a lower bound. */
 export const COUNT_CAP = 10_000;
@@ -31,46 +43,37 @@ export class SqliteSpanStore implements SpanStore {
   // The write path is the hottest code in the store: one prepared statement,
   // reused for every span of every batch, beats building SQL per insert.
   private readonly insertStmt: Statement;
-  private readonly spendStmt: Statement;
   private readonly getStmt: Statement<RawSpanRow, [string, string]>;
-  private readonly insertMany: (batch: SpanRecord[], rows: SqlValue[][]) => void;
+  private readonly insertMany: (batch: SpanRecord[], rows: SqlValue[][]) => CommittedUsage[];
   private readonly traces: SqliteTraceQueries;
 
   constructor(
     private readonly client: Database,
-    /** Writes derived from spans in the same transaction (customers and their usage buckets). */
-    private readonly derived: (batch: SpanRecord[]) => void = () => {},
-    /** When set, batches are committed there instead of on this connection. */
-    private readonly thread: SpanWriteThread | null = null,
+    usage: CustomerUsageWriter,
+    now: () => number = Date.now,
   ) {
     const cols = SPAN_COLUMNS.join(', ');
     const marks = SPAN_COLUMNS.map(() => '?').join(', ');
-    this.insertStmt = client.prepare(`INSERT INTO spans (${cols}) VALUES (${marks})`);
-    this.spendStmt = client.prepare('UPDATE api_keys SET spent = spent + ? WHERE id = ?');
+    // unique_ids are the gateway's own: one already stored is this batch sent again after
+    // the write thread died mid-commit, and must count once.
+    this.insertStmt = client.prepare(`INSERT INTO spans (${cols}) VALUES (${marks}) ON CONFLICT (unique_id) DO NOTHING`);
     this.getStmt = client.prepare('SELECT * FROM spans WHERE unique_id = ? AND org_id = ?');
     // The transaction only binds and steps: rows are serialized before it (see insertBatch).
-    // Whatever else derives from a batch (key spend, usage buckets) belongs in here too.
+    // Everything derived from a batch (src/usage/accounting.ts) is planned and added in it.
     this.insertMany = client.transaction((batch: SpanRecord[], rows: SqlValue[][]) => {
-      for (const row of rows) this.insertStmt.run(...row);
-      this.addKeySpend(batch);
-      this.derived(batch);
+      const fresh = batch.filter((_, i) => this.insertStmt.run(...(rows[i] as SqlValue[])).changes > 0);
+      const at = now();
+      const customers = usage.loadAll(customersOfBatch(fresh), at);
+      const plan = planUsage(fresh, (ref) => customers.get(customerRefKey(ref)) ?? blankCustomer(ref.orgId, ref.environment, ref.identifier, at));
+      usage.apply(plan, at);
+      return plan.committed;
     });
     this.traces = new SqliteTraceQueries(client);
   }
 
-  async insertBatch(batch: SpanRecord[]): Promise<void> {
-    if (batch.length === 0) return;
-    if (this.thread) return this.thread.insert(batch);
-    this.insertMany(batch, batch.map(spanToParams));
-  }
-
-  /** One UPDATE per key of the batch, not per span. */
-  private addKeySpend(batch: SpanRecord[]): void {
-    const spend = new Map<string, number>();
-    for (const s of batch) {
-      if (s.api_key_id && s.cost > 0) spend.set(s.api_key_id, (spend.get(s.api_key_id) ?? 0) + s.cost);
-    }
-    for (const [keyId, cost] of spend) this.spendStmt.run(cost, keyId);
+  async insertBatch(batch: SpanRecord[]): Promise<CommittedUsage[]> {
+    if (batch.length === 0) return [];
+    return this.insertMany(batch, batch.map(spanToParams));
   }
 
   async get(orgId: string, uniqueId: string): Promise<StoredSpan | null> {
@@ -86,7 +89,7 @@ export class SqliteSpanStore implements SpanStore {
 
   private where(q: Pick<SpanQuery, 'scope' | 'from' | 'to' | 'filters'>): Compiled {
     const s = scopeWhere(q.scope);
-    const f = compileFilters(SPAN_FIELDS, q.filters);
+    const f = compileFilters(COLUMNS, q.filters, 'metadata');
     return {
       sql: `${s.sql} AND timestamp >= ? AND timestamp <= ? AND ${f.sql}`,
       params: [...s.params, q.from, q.to, ...f.params],
@@ -147,7 +150,7 @@ export class SqliteSpanStore implements SpanStore {
    * one row in (rows / matches) qualifies.
    */
   private plan(q: SpanQuery, w: string, fewMatches: boolean): string {
-    const order = compileSort(SPAN_FIELDS, q.sort, 'id');
+    const order = compileSort(COLUMNS, q.sort, 'id');
     const sortIndex = q.scope.environments.length === 1 ? SORT_INDEXES[q.sort.field] : undefined;
     if (!fewMatches && q.sort.field === 'id') return `SELECT * FROM spans NOT INDEXED WHERE ${w} ORDER BY ${order} LIMIT ? OFFSET ?`;
     if (!fewMatches && sortIndex) {

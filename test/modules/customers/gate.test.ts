@@ -132,7 +132,7 @@ describe('total budget and markup', () => {
   });
 
   test('the request own customer_params set the budget; stored ones apply when it sets none', async () => {
-    await t.store.customers.upsert(orgId, 'prod', 'st', { period_budget: 0.5 }, NOW);
+    await t.writer.write([span({ org_id: orgId, customer_identifier: 'st', extra: { customer_params: { customer_identifier: 'st', period_budget: 0.5 } } })]);
     await refusal(t.gate.admit(req({ customer_identifier: 'st' }, 0.6)));
     const a = await t.gate.admit(req({ customer_identifier: 'st', period_budget: 1 }, 0.6));
     expect(a.limitInfo).toMatchObject({ allowed: true, period_budget: 1 });
@@ -153,6 +153,7 @@ describe('rate limit', () => {
     expect(await res.json()).toEqual({ detail: 'Rate limit exceeded', retry_after: r.retryAfterSeconds });
     // Another customer is not affected; the next minute has room again.
     await t.gate.admit(req({ customer_identifier: 'other', rate_limit: 3 }, 0));
+    t.clock.now = NOW + 120_000;
     await t.gate.admit(req(customer, 0, NOW + 120_000));
   });
 });

@@ -19,8 +19,8 @@ beforeEach(async () => {
   store = openSqliteStore({ path: ':memory:' });
   prompts = new PromptService(store.prompts, () => clock++);
   resolver = new PromptResolver(store.prompts);
-  org = (await store.orgs.create('acme')).id;
-  other = (await store.orgs.create('globex')).id;
+  org = ((await store.orgs.ensure('acme')).org).id;
+  other = ((await store.orgs.ensure('globex')).org).id;
 });
 afterEach(() => store.close());
 

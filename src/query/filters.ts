@@ -1,0 +1,118 @@
+/**
+ * Filters and sorts as the store receives them: every field name checked
+ * against a catalog, every value coerced to the field's type, every
+ * operator's arity checked. A backend only translates a TypedCondition into
+ * its query language; it never validates, so every backend answers the same
+ * 422s for the same input.
+ */
+import { ValidationError } from '../errors.ts';
+import type { FilterCondition, FilterOperator, FilterValue, SortSpec } from '../store/types.ts';
+
+export type FieldKind = 'text' | 'number' | 'bool' | 'time';
+
+/** The fields of one kind of record that filters and sorts may name. */
+export interface FieldCatalog {
+  fields: Readonly<Record<string, FieldKind>>;
+  /** Whether `metadata__KEY` names a key of the record's metadata. */
+  metadata: boolean;
+}
+
+/** A value after coercion: numbers for number and time (epoch ms), booleans for bool, text for text. */
+export type TypedValue = string | number | boolean | null;
+
+export type TypedCondition =
+  | { target: 'field'; field: string; kind: FieldKind; operator: FilterOperator; values: TypedValue[] }
+  /**
+   * Metadata values keep their JSON type while query strings carry only text:
+   * a numeric-looking string also matches the number (`?tier=3` finds `{"tier": 3}`),
+   * so `values` already holds both spellings where that applies.
+   */
+  | { target: 'metadata'; key: string; operator: FilterOperator; values: TypedValue[] };
+
+export const METADATA_PREFIX = 'metadata__';
+
+function fail(field: string, message: string): never {
+  throw ValidationError.field(`filters.${field}`, message);
+}
+
+function coerce(field: string, kind: FieldKind, v: FilterValue): TypedValue {
+  if (v === null) return null;
+  switch (kind) {
+    case 'text':
+      return typeof v === 'string' ? v : String(v);
+    case 'number': {
+      const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : Number.NaN;
+      if (!Number.isFinite(n)) fail(field, `expected a number, got ${JSON.stringify(v)}`);
+      return n;
+    }
+    case 'bool':
+      if (v === true || v === 'true' || v === 1 || v === '1') return true;
+      if (v === false || v === 'false' || v === 0 || v === '0') return false;
+      return fail(field, `expected true or false, got ${JSON.stringify(v)}`);
+    case 'time': {
+      const ms = typeof v === 'number' ? v : typeof v === 'string' ? Date.parse(v) : Number.NaN;
+      if (!Number.isFinite(ms)) fail(field, `expected an ISO 8601 time, got ${JSON.stringify(v)}`);
+      return ms;
+    }
+  }
+}
+
+function metadataVariants(v: FilterValue): TypedValue[] {
+  if (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) return [v, Number(v)];
+  return [v];
+}
+
+const COMPARISONS: ReadonlySet<FilterOperator> = new Set(['lt', 'lte', 'gt', 'gte']);
+const TEXT_MATCHES: ReadonlySet<FilterOperator> = new Set(['iexact', 'contains', 'icontains', 'startswith', 'endswith']);
+
+/** Checks the operator's arity and value types once coerced. */
+function checkValues(field: string, operator: FilterOperator, values: TypedValue[]): void {
+  if (operator === 'isnull') return;
+  const name = operator || '(equal)';
+  if (COMPARISONS.has(operator)) {
+    if (values.length !== 1) fail(field, `operator '${name}' takes exactly one value`);
+    if (values[0] === null) fail(field, `operator '${name}' cannot compare with null`);
+    return;
+  }
+  if (values.length === 0) fail(field, `operator '${name}' needs at least one value`);
+  if (TEXT_MATCHES.has(operator) && values.includes(null)) fail(field, `operator '${name}' needs text values`);
+}
+
+function typeOne(cat: FieldCatalog, c: FilterCondition): TypedCondition {
+  const kind = cat.fields[c.field];
+  if (kind) {
+    // isnull takes one boolean whatever the field's kind.
+    if (c.operator === 'isnull') {
+      if (c.values.length > 1) fail(c.field, `operator 'isnull' takes one value, true or false`);
+      return { target: 'field', field: c.field, kind, operator: 'isnull', values: [coerce(c.field, 'bool', c.values[0] ?? true)] };
+    }
+    const values = c.values.map((v) => coerce(c.field, kind, v));
+    checkValues(c.field, c.operator, values);
+    return { target: 'field', field: c.field, kind, operator: c.operator, values };
+  }
+  if (cat.metadata && c.field.startsWith(METADATA_PREFIX)) {
+    const key = c.field.slice(METADATA_PREFIX.length);
+    if (!key || key.includes('"')) fail(c.field, 'metadata key must be non-empty and contain no double quote');
+    if (c.operator === 'isnull') {
+      if (c.values.length > 1) fail(c.field, `operator 'isnull' takes one value, true or false`);
+      return { target: 'metadata', key, operator: 'isnull', values: [coerce(c.field, 'bool', c.values[0] ?? true)] };
+    }
+    const values = c.operator === '' || c.operator === 'in' || c.operator === 'not' ? c.values.flatMap(metadataVariants) : c.values;
+    checkValues(c.field, c.operator, values);
+    if (TEXT_MATCHES.has(c.operator)) return { target: 'metadata', key, operator: c.operator, values: values.map(String) };
+    return { target: 'metadata', key, operator: c.operator, values };
+  }
+  const hint = cat.metadata ? '; custom properties are filtered as metadata__KEY' : '';
+  return fail(c.field, `unknown filter field '${c.field}'${hint}`);
+}
+
+/** The conditions, typed; throws a 422 naming the first bad field. */
+export function typeFilters(cat: FieldCatalog, conds: readonly FilterCondition[]): TypedCondition[] {
+  return conds.map((c) => typeOne(cat, c));
+}
+
+/** A sort on a catalog field; throws a 422 for any other. */
+export function typeSort(cat: FieldCatalog, sort: SortSpec): SortSpec {
+  if (!cat.fields[sort.field]) throw ValidationError.field('sort_by', `cannot sort by '${sort.field}'`);
+  return sort;
+}

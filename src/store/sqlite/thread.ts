@@ -1,0 +1,58 @@
+/**
+ * Entry point of every SQLite thread of the store (see thread-client.ts):
+ * its own connection, the one-connection store of local.ts over it, one reply
+ * per request, in order.
+ */
+import type { Database } from 'bun:sqlite';
+import type { SpanRecord } from '../types.ts';
+import { openConnection } from './connection.ts';
+import { localStore, type StoreParts } from './local.ts';
+import type { ThreadReply, ThreadRequest } from './thread-client.ts';
+
+declare const self: Worker;
+
+let client: Database | null = null;
+let parts: StoreParts | null = null;
+let openError: string | null = null;
+
+type Method = (...args: unknown[]) => Promise<unknown>;
+
+const reply = (r: ThreadReply) => self.postMessage(r);
+
+function failure(id: number, err: unknown): ThreadReply {
+  const code = err !== null && typeof err === 'object' && 'code' in err && typeof err.code === 'string' ? err.code : null;
+  return { type: 'failed', id, message: err instanceof Error ? err.message : String(err), code };
+}
+
+async function run(msg: Exclude<ThreadRequest, { type: 'open' }>): Promise<unknown> {
+  if (msg.type === 'close') {
+    client?.close();
+    client = parts = null;
+    return null;
+  }
+  if (!parts || !client) throw new Error(openError ?? 'the store thread is closed');
+  if (msg.type === 'ping') return client.query<{ ok: number }, []>('SELECT 1 AS ok').get()?.ok === 1;
+  if (msg.type === 'insert') return parts.spans.insertBatch(JSON.parse(msg.spans) as SpanRecord[]);
+  const part = parts[msg.part] as unknown as Record<string, Method | undefined>;
+  const fn = part[msg.method];
+  if (typeof fn !== 'function') throw new Error(`the store has no method ${msg.part}.${msg.method}`);
+  return fn.apply(part, msg.args);
+}
+
+self.onmessage = async (e: MessageEvent<ThreadRequest>) => {
+  const msg = e.data;
+  if (msg.type === 'open') {
+    try {
+      client = openConnection(msg.path, msg.connection);
+      parts = localStore(client);
+    } catch (err) {
+      openError = `store thread could not open ${msg.path}: ${err instanceof Error ? err.message : String(err)}`;
+    }
+    return;
+  }
+  try {
+    reply({ type: 'done', id: msg.id, value: await run(msg) });
+  } catch (err) {
+    reply(failure(msg.id, err));
+  }
+};
