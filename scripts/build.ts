@@ -13,8 +13,8 @@ const proc = Bun.spawnSync(
   // --bytecode stores the code precompiled: start-up skips parsing ~600 modules
   // (cold start to first /health 138-154 -> 60-71 ms; the binary grows by 15 MB).
   [process.execPath, 'build', '--compile', '--minify', '--bytecode', '--sourcemap=inline', 'src/main.ts',
-    // The span write thread's entry (src/store/sqlite/span-thread-client.ts finds it here).
-    'src/store/sqlite/span-thread.ts', '--outfile', outfile],
+    // The store threads' entry (src/store/sqlite/thread-client.ts finds it here).
+    'src/store/sqlite/thread.ts', '--outfile', outfile],
   { stdout: 'inherit', stderr: 'inherit', cwd: `${import.meta.dir}/..` },
 );
 if (proc.exitCode !== 0) process.exit(proc.exitCode ?? 1);

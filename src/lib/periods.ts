@@ -94,11 +94,6 @@ export function localPeriod(unit: CalendarUnit, localMs: number, offsetHours: nu
   return { start: start + off, end: localUnitEnd(unit, start) + off };
 }
 
-/** Local day number (days since 1970-01-01 local) of a bucket. */
-export function localDayOfBucket(bucket: number, offsetHours: number): number {
-  return Math.floor((bucket * BUCKET_MS - offsetMs(offsetHours)) / DAY_MS);
-}
-
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?)?(Z|[+-]\d{2}:?\d{2})?$/;
 
 /**
