@@ -1,0 +1,21 @@
+/** The store contract (contract.ts) against every backend this machine can run. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openSqliteStore } from '../../src/store/sqlite/index.ts';
+import { storeContract } from './contract.ts';
+
+storeContract({ name: 'SQLite in memory', open: async () => openSqliteStore({ path: ':memory:' }) });
+
+let dir = '';
+storeContract({
+  name: 'SQLite file (write thread, reader pool)',
+  async open() {
+    dir = mkdtempSync(join(tmpdir(), 'switchyard-contract-'));
+    return openSqliteStore({ path: join(dir, 'switchyard.db') });
+  },
+  second: async () => openSqliteStore({ path: join(dir, 'switchyard.db') }),
+  async dispose() {
+    rmSync(dir, { recursive: true, force: true });
+  },
+});
