@@ -26,13 +26,14 @@ export function openConnection(path: string, opts: ConnectionOptions = DEFAULT_C
   const memory = path === ':memory:';
   if (!memory) mkdirSync(dirname(path), { recursive: true });
   const client = new Database(path, { create: true, strict: true });
+  // Several connections and processes write: wait for the lock, never fail on it. First,
+  // so that switching a new file to WAL while another process does the same waits too.
+  client.run('PRAGMA busy_timeout = 5000');
   // WAL lets readers run while a writer commits; NORMAL sync is durable
   // across process crashes, which is what a gateway's log needs.
   client.run('PRAGMA journal_mode = WAL');
   client.run('PRAGMA synchronous = NORMAL');
   client.run('PRAGMA foreign_keys = ON');
-  // Several connections and processes write: wait for the lock, never fail on it.
-  client.run('PRAGMA busy_timeout = 5000');
   client.run('PRAGMA temp_store = MEMORY');
   client.run(`PRAGMA cache_size = -${Math.max(1, Math.round(opts.cacheMb * 1024))}`);
   if (!memory) client.run(`PRAGMA mmap_size = ${Math.max(0, Math.round(opts.mmapMb * 1024 * 1024))}`);
