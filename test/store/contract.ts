@@ -71,8 +71,7 @@ function matches(r: Row, c: FilterCondition): boolean {
   const raw: unknown = meta ? (r.metadata ?? {})[c.field.slice(10)] : (r as unknown as Record<string, unknown>)[c.field];
   const v = raw === undefined ? null : raw;
   const vals = c.values;
-  const norm = (x: unknown) => (typeof x === 'boolean' && !meta ? x : x);
-  const eq = (x: unknown) => vals.some((w) => (w === null ? v === null : v !== null && (String(v) === String(w) || norm(v) === norm(w))));
+  const eq = (x: unknown) => vals.some((w) => (w === null ? x === null : x !== null && String(x) === String(w)));
   const text = v === null ? null : String(v);
   switch (c.operator as FilterOperator) {
     case '':
