@@ -70,14 +70,14 @@ beforeAll(async () => {
   const created = runCli(['keys', 'create', '--org', 'multi', '--data-dir', data]);
   key = KEY.exec(created.stdout)?.[0] ?? '';
   gateways = await Promise.all([0, 1, 2].map(() => serve(['--data-dir', data, '--config', config])));
-});
+}, 30_000);
 
 afterAll(async () => {
   for (const g of gateways) g.proc.kill('SIGTERM');
   await Promise.all(gateways.map((g) => g.proc.exited));
   upstream.stop(true);
   rmSync(dir, { recursive: true, force: true });
-});
+}, 30_000);
 
 describe('three gateways on one data folder', () => {
   test('a log written through one is read through another at once', async () => {
@@ -130,7 +130,7 @@ describe('three gateways on one data folder', () => {
     } finally {
       delayMs = 0;
     }
-  });
+  }, 30_000);
 
   test('a customer rate limit of 4 per minute admits exactly 4 across the three', async () => {
     const before = upstreamCalls;
@@ -163,5 +163,5 @@ describe('two gateways started at the same instant on an empty folder', () => {
     expect((await store.orgs.ensure('default')).firstStart).toBe(false);
     expect((await store.orgs.getByName('default'))?.name).toBe('default');
     await store.close();
-  });
+  }, 30_000);
 });

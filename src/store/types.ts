@@ -270,11 +270,12 @@ export interface SpanStore {
   /** Null when no such span in the organization. */
   update(orgId: string, uniqueId: string, patch: SpanPatch): Promise<StoredSpan | null>;
   delete(orgId: string, uniqueId: string): Promise<boolean>;
-  listTraces(q: TraceQuery): Promise<{ count: number; traces: TraceSummary[] }>;
+  /** Counts, like list's, are exact up to 10,000 matches and a lower bound beyond. */
+  listTraces(q: TraceQuery): Promise<{ count: number; countExact: boolean; traces: TraceSummary[] }>;
   /** Every span of a trace within the scope, ordered by start_time then id. */
   traceSpans(scope: Scope, traceId: string): Promise<StoredSpan[]>;
   deleteTrace(scope: Scope, traceId: string): Promise<number>;
-  listThreads(q: ThreadQuery): Promise<{ count: number; threads: ThreadSummary[] }>;
+  listThreads(q: ThreadQuery): Promise<{ count: number; countExact: boolean; threads: ThreadSummary[] }>;
   /** Every span of a thread within the scope, oldest first. */
   threadSpans(scope: Scope, threadId: string): Promise<StoredSpan[]>;
 }

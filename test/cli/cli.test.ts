@@ -60,7 +60,7 @@ describe('command line', () => {
       s2.proc.kill('SIGTERM');
       await s2.proc.exited;
     }
-  });
+  }, 30_000);
 });
 
 describe('serve', () => {

@@ -248,6 +248,35 @@ export function storeContract(h: StoreHarness): void {
         expect(s.error_count).toBe(m.filter((r) => r.status === 'error').length);
       });
 
+      test('summaries over any window and filter equal sums over the spans (rollups with exact edges)', async () => {
+        const cases: FilterCondition[][] = [
+          [],
+          [{ field: 'model', operator: 'in', values: ['gpt-4o', 'claude-3-5-haiku'] }],
+          [{ field: 'model', operator: 'isnull', values: [true] }],
+          [{ field: 'customer_identifier', operator: 'icontains', values: ['cust-1'] }],
+          [{ field: 'customer_identifier', operator: '', values: ['Cust-2'] }, { field: 'model', operator: 'not', values: ['gpt-4o'] }],
+          [{ field: 'metadata__tier', operator: '', values: ['gold'] }],
+        ];
+        const windows = [
+          { from: T0 - 2 * HOUR, to: T0 },
+          { from: T0 - 37 * 60_000 + 123, to: T0 - 4 * 60_000 - 77 },
+          { from: T0 - 26 * HOUR, to: T0 + 26 * HOUR },
+          { from: T0 - 5 * 60_000, to: T0 - 5 * 60_000 },
+        ];
+        for (const c of cases) {
+          for (const w of windows) {
+            const s = await store.spans.summary({ scope, ...w, filters: typeFilters(SPAN_CATALOG, c) });
+            const m = inScope().filter((r) => r.timestamp >= w.from && r.timestamp <= w.to && c.every((x) => matches(r, x)));
+            expect(s.number_of_requests).toBe(m.length);
+            expect(s.total_cost).toBeCloseTo(m.reduce((a, r) => a + r.cost, 0), 9);
+            expect(s.total_prompt_tokens).toBe(m.reduce((a, r) => a + r.prompt_tokens, 0));
+            const lat = m.filter((r) => r.latency !== null);
+            if (lat.length === 0) expect(s.avg_latency).toBeNull();
+            else expect(s.avg_latency ?? 0).toBeCloseTo(lat.reduce((a, r) => a + (r.latency ?? 0), 0) / lat.length, 9);
+          }
+        }
+      });
+
       test('update merges metadata and sets the mutable fields; delete removes', async () => {
         const r = rows[2] as SpanRecord;
         const u = await store.spans.update(org, r.unique_id, { metadata: { added: 1 }, note: 'n', positive_feedback: true, custom_identifier: 'c' });

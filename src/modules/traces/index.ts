@@ -25,7 +25,12 @@ export function traceRoutes(traces: TraceService, auth: Authenticator, now: () =
       metadataShortcuts: false,
     });
     const r = await traces.listTraces(scopeFrom(principal, query), params);
-    return { count: r.count, ...pageLinks(url, params.page, params.pageSize, r.count), results: r.traces.map(traceView) };
+    return {
+      count: r.count,
+      ...(r.countExact ? {} : { count_exact: false }),
+      ...pageLinks(url, params.page, params.pageSize, r.count),
+      results: r.traces.map(traceView),
+    };
   };
   const listThreads = async (principal: Principal, query: Query, body: unknown, url: string) => {
     const params = parseListParams(query, body, {
@@ -36,7 +41,12 @@ export function traceRoutes(traces: TraceService, auth: Authenticator, now: () =
       metadataShortcuts: false,
     });
     const r = await traces.listThreads(scopeFrom(principal, query), params);
-    return { count: r.count, ...pageLinks(url, params.page, params.pageSize, r.count), results: r.threads.map(threadView) };
+    return {
+      count: r.count,
+      ...(r.countExact ? {} : { count_exact: false }),
+      ...pageLinks(url, params.page, params.pageSize, r.count),
+      results: r.threads.map(threadView),
+    };
   };
 
   return new Elysia({ detail: { tags: ['Traces'] } })

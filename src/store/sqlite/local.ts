@@ -14,6 +14,7 @@ import { SqliteModelStore } from './models.ts';
 import { SqliteOrgStore } from './orgs.ts';
 import { SqlitePromptStore } from './prompts.ts';
 import * as schema from './schema.ts';
+import { RollupWriter } from './rollup-writer.ts';
 import { SqliteSpanStore } from './spans.ts';
 
 export type SqliteDb = ReturnType<typeof drizzle<typeof schema>>;
@@ -23,13 +24,21 @@ export type StoreParts = Omit<Store, 'ping' | 'close'>;
 
 export type PartName = keyof StoreParts;
 
-export function localStore(client: Database): StoreParts {
+/** What the store's behaviour depends on besides its connection. */
+export interface StoreSettings {
+  /** Metadata keys rolled up per day and value (`rollups.metadata_keys`). */
+  metadataKeys: readonly string[];
+}
+
+export const DEFAULT_SETTINGS: StoreSettings = { metadataKeys: [] };
+
+export function localStore(client: Database, settings: StoreSettings = DEFAULT_SETTINGS): StoreParts {
   const db = drizzle({ client, schema });
   const usage = new CustomerUsageWriter(client);
   return {
     orgs: new SqliteOrgStore(db),
     keys: new SqliteKeyStore(db),
-    spans: new SqliteSpanStore(client, usage),
+    spans: new SqliteSpanStore(client, usage, new RollupWriter(client), settings),
     customers: new SqliteCustomerStore(client, usage),
     prompts: new SqlitePromptStore(db),
     models: new SqliteModelStore(db),

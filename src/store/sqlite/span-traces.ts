@@ -1,17 +1,22 @@
 /**
- * Traces and threads are not stored: they are assembled from spans. A trace
- * is every span sharing a `trace_unique_id`; the window picks traces with a
- * span in it, and the aggregates cover all of their spans.
+ * Trace and thread lists read their rollup rows (one per trace or thread,
+ * maintained with the spans: rollup-writer.ts), never the spans of a window.
+ * A trace or thread is in a window when its spans' times overlap it; its
+ * figures cover all of its stored spans. Only the page's root input, output
+ * and metadata are read from spans, by the trace index.
  */
 import type { Database } from 'bun:sqlite';
-import { LLM_LOG_TYPES, type ThreadQuery, type ThreadSummary, type TraceQuery, type TraceSummary } from '../types.ts';
-import { compileFilters, compileSort, scopeWhere } from './span-query.ts';
+import type { ThreadQuery, ThreadSummary, TraceQuery, TraceSummary } from '../types.ts';
+import { type ColumnMap, compileFilters, compileSort, scopeWhere } from './span-query.ts';
 import type { SqlValue } from './span-rows.ts';
 
-/** Trace and thread filters name the aliases of the aggregate queries below as they are. */
-const ALIASES = {};
+/** Past this many matches a list's count is a lower bound, as for spans. */
+const COUNT_CAP = 10_000;
 
-const LLM_TYPES = LLM_LOG_TYPES.map((t) => `'${t}'`).join(', ');
+const TRACE_COLUMNS: ColumnMap = {
+  name: 'coalesce(root_workflow_name, workflow_name, root_span_name)',
+  duration: '((end_time - start_time) / 1000.0)',
+};
 
 interface TraceRow extends Omit<TraceSummary, 'input' | 'output' | 'metadata'> {
   root_input: string | null;
@@ -19,55 +24,42 @@ interface TraceRow extends Omit<TraceSummary, 'input' | 'output' | 'metadata'> {
   root_metadata: string | null;
 }
 
+const ROOT = (col: string) =>
+  `(SELECT ${col} FROM spans r WHERE r.org_id = t.org_id AND r.trace_unique_id = t.trace_unique_id
+     AND r.environment = t.environment ORDER BY r.span_parent_id IS NOT NULL, r.start_time, r.id LIMIT 1)`;
+
 export class SqliteTraceQueries {
   constructor(private readonly client: Database) {}
 
-  list(q: TraceQuery): { count: number; traces: TraceSummary[] } {
-    const s = scopeWhere(q.scope);
-    const f = compileFilters(ALIASES, q.filters);
-    const order = compileSort(ALIASES, q.sort, 'trace_unique_id');
-    // `ids` uses the time index; `agg` reads each picked trace's spans by the trace index.
-    const cte = `WITH ids AS (
-        SELECT DISTINCT trace_unique_id AS tid FROM spans
-        WHERE ${s.sql} AND timestamp >= ? AND timestamp <= ? AND trace_unique_id IS NOT NULL),
-      agg AS (
-        SELECT trace_unique_id, environment, min(start_time) AS start_time, max(timestamp) AS end_time,
-          (max(timestamp) - min(start_time)) / 1000.0 AS duration, count(*) AS span_count,
-          total(log_type IN (${LLM_TYPES})) AS llm_call_count, total(status = 'error') AS error_count,
-          total(prompt_tokens) AS total_prompt_tokens, total(completion_tokens) AS total_completion_tokens,
-          total(total_request_tokens) AS total_tokens, total(cost) AS total_cost,
-          max(customer_identifier) AS customer_identifier,
-          coalesce(max(CASE WHEN span_parent_id IS NULL THEN span_workflow_name END), max(span_workflow_name),
-                   max(CASE WHEN span_parent_id IS NULL THEN span_name END)) AS name
-        FROM spans WHERE ${s.sql} AND trace_unique_id IN (SELECT tid FROM ids)
-        GROUP BY trace_unique_id, environment)`;
-    const params: SqlValue[] = [...s.params, q.from, q.to, ...s.params];
+  private count(table: string, where: string, params: SqlValue[]): { count: number; countExact: boolean } {
+    const n =
+      this.client
+        .query<{ n: number }, SqlValue[]>(`SELECT count(*) AS n FROM (SELECT 1 FROM ${table} t WHERE ${where} LIMIT ?)`)
+        .get(...params, COUNT_CAP + 1)?.n ?? 0;
+    return { count: n, countExact: n <= COUNT_CAP };
+  }
+
+  list(q: TraceQuery): { count: number; countExact: boolean; traces: TraceSummary[] } {
+    const s = scopeWhere(q.scope, 't.');
+    const f = compileFilters(TRACE_COLUMNS, q.filters);
+    const where = `${s.sql} AND t.end_time >= ? AND t.first_seen <= ? AND ${f.sql}`;
+    const params: SqlValue[] = [...s.params, q.from, q.to, ...f.params];
+    const { count, countExact } = this.count('trace_rollups', where, params);
+    const offset = (q.page - 1) * q.pageSize;
+    if (countExact && offset >= count) return { count, countExact, traces: [] };
+    const order = compileSort(TRACE_COLUMNS, q.sort, 'trace_unique_id');
     const rows = this.client
       .query<TraceRow, SqlValue[]>(
-        `${cte} SELECT agg.*,
-           (SELECT input FROM spans r WHERE r.org_id = ? AND r.trace_unique_id = agg.trace_unique_id
-              AND r.environment = agg.environment ORDER BY r.span_parent_id IS NOT NULL, r.start_time, r.id LIMIT 1) AS root_input,
-           (SELECT output FROM spans r WHERE r.org_id = ? AND r.trace_unique_id = agg.trace_unique_id
-              AND r.environment = agg.environment ORDER BY r.span_parent_id IS NOT NULL, r.start_time, r.id LIMIT 1) AS root_output,
-           (SELECT metadata FROM spans r WHERE r.org_id = ? AND r.trace_unique_id = agg.trace_unique_id
-              AND r.environment = agg.environment ORDER BY r.span_parent_id IS NOT NULL, r.start_time, r.id LIMIT 1) AS root_metadata
-         FROM agg WHERE ${f.sql} ORDER BY ${order} LIMIT ? OFFSET ?`,
+        `SELECT t.trace_unique_id, t.environment, t.start_time, t.end_time, t.span_count, t.llm_call_count,
+           t.error_count, t.total_prompt_tokens, t.total_completion_tokens, t.total_tokens, t.total_cost,
+           t.customer_identifier, ${TRACE_COLUMNS.name} AS name,
+           ${ROOT('input')} AS root_input, ${ROOT('output')} AS root_output, ${ROOT('metadata')} AS root_metadata
+         FROM trace_rollups t WHERE ${where} ORDER BY ${order} LIMIT ? OFFSET ?`,
       )
-      .all(
-        ...params,
-        q.scope.orgId,
-        q.scope.orgId,
-        q.scope.orgId,
-        ...f.params,
-        q.pageSize,
-        (q.page - 1) * q.pageSize,
-      );
-    const count =
-      this.client
-        .query<{ n: number }, SqlValue[]>(`${cte} SELECT count(*) AS n FROM agg WHERE ${f.sql}`)
-        .get(...params, ...f.params)?.n ?? 0;
+      .all(...params, q.pageSize, offset);
     return {
-      count,
+      count: countExact ? count : Math.max(count, offset + rows.length),
+      countExact,
       traces: rows.map(({ root_input, root_output, root_metadata, ...t }) => ({
         ...t,
         input: root_input,
@@ -77,24 +69,21 @@ export class SqliteTraceQueries {
     };
   }
 
-  threads(q: ThreadQuery): { count: number; threads: ThreadSummary[] } {
-    const s = scopeWhere(q.scope);
-    const f = compileFilters(ALIASES, q.filters);
-    const cte = `WITH agg AS (
-        SELECT thread_identifier, environment, max(customer_identifier) AS customer_identifier,
-          count(*) AS log_count, min(start_time) AS start_time, max(timestamp) AS end_time,
-          total(cost) AS total_cost, total(total_request_tokens) AS total_tokens
-        FROM spans WHERE ${s.sql} AND timestamp >= ? AND timestamp <= ? AND thread_identifier IS NOT NULL
-        GROUP BY thread_identifier, environment)`;
+  threads(q: ThreadQuery): { count: number; countExact: boolean; threads: ThreadSummary[] } {
+    const s = scopeWhere(q.scope, 't.');
+    const f = compileFilters({}, q.filters);
+    const where = `${s.sql} AND t.end_time >= ? AND t.first_seen <= ? AND ${f.sql}`;
     const params: SqlValue[] = [...s.params, q.from, q.to, ...f.params];
+    const { count, countExact } = this.count('thread_rollups', where, params);
+    const offset = (q.page - 1) * q.pageSize;
+    if (countExact && offset >= count) return { count, countExact, threads: [] };
     const threads = this.client
       .query<ThreadSummary, SqlValue[]>(
-        `${cte} SELECT * FROM agg WHERE ${f.sql} ORDER BY end_time DESC, thread_identifier LIMIT ? OFFSET ?`,
+        `SELECT t.thread_identifier, t.environment, t.customer_identifier, t.log_count, t.start_time, t.end_time,
+           t.total_cost, t.total_tokens
+         FROM thread_rollups t WHERE ${where} ORDER BY t.end_time DESC, t.thread_identifier LIMIT ? OFFSET ?`,
       )
-      .all(...params, q.pageSize, (q.page - 1) * q.pageSize);
-    const count =
-      this.client.query<{ n: number }, SqlValue[]>(`${cte} SELECT count(*) AS n FROM agg WHERE ${f.sql}`).get(...params)
-        ?.n ?? 0;
-    return { count, threads };
+      .all(...params, q.pageSize, offset);
+    return { count: countExact ? count : Math.max(count, offset + threads.length), countExact, threads };
   }
 }

@@ -5,6 +5,7 @@
  */
 import type { Database, Statement } from 'bun:sqlite';
 import { customerRefKey, customersOfBatch, planUsage } from '../../usage/accounting.ts';
+import { planRollups } from '../../usage/rollups.ts';
 import { blankCustomer } from '../customer-attrs.ts';
 import type { CommittedUsage } from '../state-types.ts';
 import { SPAN_COLUMNS } from '../span-fields.ts';
@@ -23,14 +24,18 @@ import type {
   TraceSummary,
 } from '../types.ts';
 import type { CustomerUsageWriter } from './customer-usage.ts';
+import type { StoreSettings } from './local.ts';
+import type { RollupWriter } from './rollup-writer.ts';
 import { compileFilters, compileSort, scopeWhere, type Compiled } from './span-query.ts';
 import { rawRowToSpan, type RawSpanRow, spanToParams, type SqlValue } from './span-rows.ts';
+import { IdentifierSearch } from './identifier-search.ts';
+import { SqliteSummaries } from './span-summary.ts';
 import { SqliteTraceQueries } from './span-traces.ts';
 
 /** Span filters name columns as they are. */
 const COLUMNS = {};
 
-/** `count` is exact up to this many matches; beyond it the list reports a lower bound. */
+/** `count` is exact up to this many matches; beyond it a list reports a lower bound. */
 export const COUNT_CAP = 10_000;
 
 /** Sort fields with an index on (org_id, environment, field); the row id breaks ties inside it. */
@@ -46,10 +51,14 @@ export class SqliteSpanStore implements SpanStore {
   private readonly getStmt: Statement<RawSpanRow, [string, string]>;
   private readonly insertMany: (batch: SpanRecord[], rows: SqlValue[][]) => CommittedUsage[];
   private readonly traces: SqliteTraceQueries;
+  private readonly summaries: SqliteSummaries;
+  private readonly identifiers: IdentifierSearch;
 
   constructor(
     private readonly client: Database,
     usage: CustomerUsageWriter,
+    private readonly rollups: RollupWriter,
+    settings: StoreSettings,
     now: () => number = Date.now,
   ) {
     const cols = SPAN_COLUMNS.join(', ');
@@ -66,9 +75,12 @@ export class SqliteSpanStore implements SpanStore {
       const customers = usage.loadAll(customersOfBatch(fresh), at);
       const plan = planUsage(fresh, (ref) => customers.get(customerRefKey(ref)) ?? blankCustomer(ref.orgId, ref.environment, ref.identifier, at));
       usage.apply(plan, at);
+      rollups.apply(planRollups(fresh, settings.metadataKeys));
       return plan.committed;
     });
     this.traces = new SqliteTraceQueries(client);
+    this.summaries = new SqliteSummaries(client);
+    this.identifiers = new IdentifierSearch(client);
   }
 
   async insertBatch(batch: SpanRecord[]): Promise<CommittedUsage[]> {
@@ -89,7 +101,7 @@ export class SqliteSpanStore implements SpanStore {
 
   private where(q: Pick<SpanQuery, 'scope' | 'from' | 'to' | 'filters'>): Compiled {
     const s = scopeWhere(q.scope);
-    const f = compileFilters(COLUMNS, q.filters, 'metadata');
+    const f = compileFilters(COLUMNS, this.identifiers.resolve(q), 'metadata');
     return {
       sql: `${s.sql} AND timestamp >= ? AND timestamp <= ? AND ${f.sql}`,
       params: [...s.params, q.from, q.to, ...f.params],
@@ -165,28 +177,7 @@ export class SqliteSpanStore implements SpanStore {
 
 
   async summary(q: Omit<SpanQuery, 'sort' | 'page' | 'pageSize'>): Promise<SpanSummary> {
-    const w = this.where(q);
-    const row = this.client
-      .query<Record<keyof SpanSummary, number | null>, SqlValue[]>(
-        `SELECT count(*) AS number_of_requests, total(cost) AS total_cost,
-                total(total_request_tokens) AS total_tokens, total(prompt_tokens) AS total_prompt_tokens,
-                total(completion_tokens) AS total_completion_tokens, avg(latency) AS avg_latency,
-                avg(time_to_first_token) AS avg_ttft, avg(tokens_per_second) AS avg_tps,
-                total(status = 'error') AS error_count
-         FROM spans WHERE ${w.sql}`,
-      )
-      .get(...w.params);
-    return {
-      number_of_requests: row?.number_of_requests ?? 0,
-      total_cost: row?.total_cost ?? 0,
-      total_tokens: row?.total_tokens ?? 0,
-      total_prompt_tokens: row?.total_prompt_tokens ?? 0,
-      total_completion_tokens: row?.total_completion_tokens ?? 0,
-      avg_latency: row?.avg_latency ?? null,
-      avg_ttft: row?.avg_ttft ?? null,
-      avg_tps: row?.avg_tps ?? null,
-      error_count: row?.error_count ?? 0,
-    };
+    return this.summaries.summary(q.scope, q.from, q.to, q.filters);
   }
 
   async update(orgId: string, uniqueId: string, patch: SpanPatch): Promise<StoredSpan | null> {
@@ -217,10 +208,21 @@ export class SqliteSpanStore implements SpanStore {
   }
 
   async delete(orgId: string, uniqueId: string): Promise<boolean> {
-    return this.client.query('DELETE FROM spans WHERE unique_id = ? AND org_id = ?').run(uniqueId, orgId).changes > 0;
+    return this.client
+      .transaction((): boolean => {
+        const gone = this.client
+          .query<{ environment: string; trace_unique_id: string | null; thread_identifier: string | null }, [string, string]>(
+            'DELETE FROM spans WHERE unique_id = ? AND org_id = ? RETURNING environment, trace_unique_id, thread_identifier',
+          )
+          .get(uniqueId, orgId);
+        if (!gone) return false;
+        this.rollups.refresh(orgId, gone.environment, gone.trace_unique_id, gone.thread_identifier);
+        return true;
+      })
+      .immediate();
   }
 
-  listTraces(q: TraceQuery): Promise<{ count: number; traces: TraceSummary[] }> {
+  listTraces(q: TraceQuery): Promise<{ count: number; countExact: boolean; traces: TraceSummary[] }> {
     return Promise.resolve(this.traces.list(q));
   }
 
@@ -236,11 +238,24 @@ export class SqliteSpanStore implements SpanStore {
 
   async deleteTrace(scope: Scope, traceId: string): Promise<number> {
     const w = scopeWhere(scope);
-    return this.client.query(`DELETE FROM spans WHERE ${w.sql} AND trace_unique_id = ?`).run(...w.params, traceId)
-      .changes;
+    return this.client
+      .transaction((): number => {
+        const gone = this.client
+          .query<{ environment: string; thread_identifier: string | null }, SqlValue[]>(
+            `DELETE FROM spans WHERE ${w.sql} AND trace_unique_id = ? RETURNING environment, thread_identifier`,
+          )
+          .all(...w.params, traceId);
+        const touched = new Set(gone.map((g) => `${g.environment}\u0000${g.thread_identifier ?? ''}`));
+        for (const t of touched) {
+          const [env = 'prod', thread = ''] = t.split('\u0000');
+          this.rollups.refresh(scope.orgId, env, traceId, thread === '' ? null : thread);
+        }
+        return gone.length;
+      })
+      .immediate();
   }
 
-  listThreads(q: ThreadQuery): Promise<{ count: number; threads: ThreadSummary[] }> {
+  listThreads(q: ThreadQuery): Promise<{ count: number; countExact: boolean; threads: ThreadSummary[] }> {
     return Promise.resolve(this.traces.threads(q));
   }
 

@@ -7,6 +7,7 @@ import prompts from './0001_prompts.sql' with { type: 'text' };
 import models from './0002_models.sql' with { type: 'text' };
 import customers from './0003_customers.sql' with { type: 'text' };
 import spanIndexes from './0004_span_indexes.sql' with { type: 'text' };
+import rollups from './0005_rollups.sql' with { type: 'text' };
 
 export interface Migration {
   name: string;
@@ -19,4 +20,5 @@ export const migrations: Migration[] = [
   { name: '0002_models', sql: models },
   { name: '0003_customers', sql: customers },
   { name: '0004_span_indexes', sql: spanIndexes },
+  { name: '0005_rollups', sql: rollups },
 ];
