@@ -59,14 +59,11 @@ export function customersOfBatch(batch: readonly SpanRecord[]): CustomerRef[] {
   return [...refs.values()];
 }
 
-/** UTC year * 12 + month of an instant: the key of `customer_months`. */
-export function monthOf(ms: number): number {
-  const d = new Date(ms);
-  return d.getUTCFullYear() * 12 + d.getUTCMonth();
-}
-
 export interface BucketUsage extends UsageSums {
   bucket: number;
+  total_tokens: number;
+  tps_sum: number;
+  tps_count: number;
 }
 
 /** What one batch adds to one stored customer. */
@@ -87,8 +84,6 @@ export interface CustomerUsage {
   days: number[];
   buckets: BucketUsage[];
   models: { bucket: number; model: string; requests: number }[];
-  /** UTC months with their first and last bucket in this batch. */
-  months: { month: number; first: number; last: number }[];
 }
 
 export interface OrgBucketUsage {
@@ -110,8 +105,8 @@ export interface UsagePlan {
 
 function emptyBucket(bucket: number): BucketUsage {
   return {
-    bucket, requests: 0, prompt_tokens: 0, completion_tokens: 0, cost: 0, billed: 0, cache_hits: 0, errors: 0,
-    latency_sum: 0, latency_count: 0, ttft_sum: 0, ttft_count: 0,
+    bucket, requests: 0, prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, cost: 0, billed: 0, cache_hits: 0,
+    errors: 0, latency_sum: 0, latency_count: 0, ttft_sum: 0, ttft_count: 0, tps_sum: 0, tps_count: 0,
   };
 }
 
@@ -119,6 +114,7 @@ function addSpan(b: BucketUsage, s: SpanRecord, billed: number): void {
   b.requests++;
   b.prompt_tokens += s.prompt_tokens;
   b.completion_tokens += s.completion_tokens;
+  b.total_tokens += s.total_request_tokens;
   b.cost += s.cost;
   b.billed += billed;
   if (s.cached) b.cache_hits++;
@@ -130,6 +126,10 @@ function addSpan(b: BucketUsage, s: SpanRecord, billed: number): void {
   if (s.time_to_first_token !== null && Number.isFinite(s.time_to_first_token)) {
     b.ttft_sum += s.time_to_first_token;
     b.ttft_count++;
+  }
+  if (s.tokens_per_second !== null && Number.isFinite(s.tokens_per_second)) {
+    b.tps_sum += s.tokens_per_second;
+    b.tps_count++;
   }
 }
 
@@ -151,11 +151,10 @@ function planCustomer(
   const u: CustomerUsage = {
     customer: stored, attributes: null, requests: 0, prompt_tokens: 0, completion_tokens: 0, cost: 0, billed: 0,
     cache_hits: 0, errors: 0, firstSeen: Number.POSITIVE_INFINITY, lastActive: Number.NEGATIVE_INFINITY,
-    days: [], buckets: [], models: [], months: [],
+    days: [], buckets: [], models: [],
   };
   const buckets = new Map<number, BucketUsage>();
   const models = new Map<string, { bucket: number; model: string; requests: number }>();
-  const months = new Map<number, { month: number; first: number; last: number }>();
   const days = new Set<number>();
   const billedOf: number[] = [];
   spans.forEach((s, i) => {
@@ -176,12 +175,6 @@ function planCustomer(
       if (m) m.requests++;
       else models.set(mk, { bucket, model: s.model, requests: 1 });
     }
-    const month = monthOf(s.timestamp);
-    const mo = months.get(month);
-    if (mo) {
-      mo.first = Math.min(mo.first, bucket);
-      mo.last = Math.max(mo.last, bucket);
-    } else months.set(month, { month, first: bucket, last: bucket });
     days.add(Math.floor(s.timestamp / DAY_MS));
     u.firstSeen = Math.min(u.firstSeen, s.timestamp);
     u.lastActive = Math.max(u.lastActive, s.timestamp);
@@ -197,7 +190,6 @@ function planCustomer(
   u.days = [...days];
   u.buckets = [...buckets.values()];
   u.models = [...models.values()];
-  u.months = [...months.values()];
   return { usage: u, billed: billedOf };
 }
 

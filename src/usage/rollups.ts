@@ -6,8 +6,7 @@
  *
  * - per 15-minute bucket x model x provider x API key (time series, totals,
  *   breakdowns by model, provider or key);
- * - per UTC day x customer x model x provider x key (breakdowns and summaries
- *   by customer);
+ *   (Per customer, the 15-minute customer usage of accounting.ts serves.)
  * - per UTC day x metadata key x value, for the keys the operator names in
  *   `rollups.metadata_keys` (breakdown by a metadata key);
  * - per trace and per thread (their lists).
@@ -116,11 +115,6 @@ export interface BucketKey {
   apiKeyId: string;
 }
 
-export interface DayKey extends Omit<BucketKey, 'bucket'> {
-  day: number;
-  customer: string;
-}
-
 export interface MetadataKey {
   orgId: string;
   environment: Environment;
@@ -166,7 +160,6 @@ export interface ThreadDelta {
 
 export interface RollupPlan {
   buckets: { key: BucketKey; m: Measures }[];
-  days: { key: DayKey; m: Measures }[];
   metadata: { key: MetadataKey; m: Measures }[];
   traces: TraceDelta[];
   threads: ThreadDelta[];
@@ -195,7 +188,6 @@ function into<K>(map: Map<string, { key: K; m: Measures }>, id: string, key: K, 
 
 export function planRollups(batch: readonly SpanRecord[], metadataKeys: readonly string[] = []): RollupPlan {
   const buckets = new Map<string, { key: BucketKey; m: Measures }>();
-  const days = new Map<string, { key: DayKey; m: Measures }>();
   const metadata = new Map<string, { key: MetadataKey; m: Measures }>();
   const traces = new Map<string, TraceDelta>();
   const threads = new Map<string, ThreadDelta>();
@@ -208,8 +200,6 @@ export function planRollups(batch: readonly SpanRecord[], metadataKeys: readonly
     const base = `${s.org_id}\u0000${s.environment}`;
     const dims = `${model}\u0000${provider}\u0000${apiKeyId}`;
     into(buckets, `${base}\u0000${bucket}\u0000${dims}`, { orgId: s.org_id, environment: s.environment, bucket, model, provider, apiKeyId }, s);
-    const customer = s.customer_identifier ?? '';
-    into(days, `${base}\u0000${day}\u0000${customer}\u0000${dims}`, { orgId: s.org_id, environment: s.environment, day, customer, model, provider, apiKeyId }, s);
     for (const k of metadataKeys) {
       const value = s.metadata ? metadataValue(s.metadata[k]) : null;
       if (value === null) continue;
@@ -264,7 +254,6 @@ export function planRollups(batch: readonly SpanRecord[], metadataKeys: readonly
   }
   return {
     buckets: [...buckets.values()],
-    days: [...days.values()],
     metadata: [...metadata.values()],
     traces: [...traces.values()],
     threads: [...threads.values()],

@@ -19,9 +19,7 @@ export class CustomerUsageWriter {
   private readonly addDay: Statement;
   private readonly addBucket: Statement;
   private readonly addModel: Statement;
-  private readonly addActivity: Statement;
   private readonly addOrg: Statement;
-  private readonly addMonth: Statement;
   private readonly addKeySpend: Statement;
 
   constructor(client: Database) {
@@ -44,29 +42,22 @@ export class CustomerUsageWriter {
     this.updateAttrs = client.prepare(`UPDATE customers SET ${sets} WHERE id = ?`);
     this.addDay = client.prepare('INSERT OR IGNORE INTO customer_days (customer_id, day) VALUES (?, ?)');
     this.addBucket = client.prepare(
-      `INSERT INTO customer_usage (customer_id, bucket, requests, prompt_tokens, completion_tokens, cost, billed,
-         cache_hits, errors, latency_sum, latency_count, ttft_sum, ttft_count)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO customer_usage (customer_id, bucket, requests, prompt_tokens, completion_tokens, total_tokens, cost,
+         billed, cache_hits, errors, latency_sum, latency_count, ttft_sum, ttft_count, tps_sum, tps_count)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (customer_id, bucket) DO UPDATE SET
          requests = requests + excluded.requests, prompt_tokens = prompt_tokens + excluded.prompt_tokens,
-         completion_tokens = completion_tokens + excluded.completion_tokens, cost = cost + excluded.cost,
+         completion_tokens = completion_tokens + excluded.completion_tokens,
+         total_tokens = total_tokens + excluded.total_tokens, cost = cost + excluded.cost,
          billed = billed + excluded.billed, cache_hits = cache_hits + excluded.cache_hits,
          errors = errors + excluded.errors, latency_sum = latency_sum + excluded.latency_sum,
          latency_count = latency_count + excluded.latency_count, ttft_sum = ttft_sum + excluded.ttft_sum,
-         ttft_count = ttft_count + excluded.ttft_count`,
+         ttft_count = ttft_count + excluded.ttft_count, tps_sum = tps_sum + excluded.tps_sum,
+         tps_count = tps_count + excluded.tps_count`,
     );
     this.addModel = client.prepare(
       `INSERT INTO customer_model_usage (customer_id, bucket, model, requests) VALUES (?, ?, ?, ?)
        ON CONFLICT (customer_id, bucket, model) DO UPDATE SET requests = requests + excluded.requests`,
-    );
-    this.addActivity = client.prepare(
-      'INSERT OR IGNORE INTO customer_activity (org_id, environment, bucket, customer_id) VALUES (?, ?, ?, ?)',
-    );
-    this.addMonth = client.prepare(
-      `INSERT INTO customer_months (org_id, environment, month, customer_id, first_bucket, last_bucket)
-       VALUES (?, ?, ?, ?, ?, ?)
-       ON CONFLICT (org_id, environment, month, customer_id) DO UPDATE SET
-         first_bucket = min(first_bucket, excluded.first_bucket), last_bucket = max(last_bucket, excluded.last_bucket)`,
     );
     this.addOrg = client.prepare(
       `INSERT INTO org_usage (org_id, environment, bucket, requests, billed) VALUES (?, ?, ?, ?, ?)
@@ -108,12 +99,10 @@ export class CustomerUsageWriter {
         u.prompt_tokens + u.completion_tokens, u.cost, u.billed, u.cache_hits, u.errors, newDays, id,
       );
       for (const b of u.buckets) {
-        this.addBucket.run(id, b.bucket, b.requests, b.prompt_tokens, b.completion_tokens, b.cost, b.billed,
-          b.cache_hits, b.errors, b.latency_sum, b.latency_count, b.ttft_sum, b.ttft_count);
-        this.addActivity.run(u.customer.org_id, u.customer.environment, b.bucket, id);
+        this.addBucket.run(id, b.bucket, b.requests, b.prompt_tokens, b.completion_tokens, b.total_tokens, b.cost,
+          b.billed, b.cache_hits, b.errors, b.latency_sum, b.latency_count, b.ttft_sum, b.ttft_count, b.tps_sum, b.tps_count);
       }
       for (const m of u.models) this.addModel.run(id, m.bucket, m.model, m.requests);
-      for (const m of u.months) this.addMonth.run(u.customer.org_id, u.customer.environment, m.month, id, m.first, m.last);
     }
     for (const o of plan.orgBuckets) this.addOrg.run(o.orgId, o.environment, o.bucket, o.requests, o.billed);
   }

@@ -1,7 +1,7 @@
 /**
  * The read side of customers, and their management writes (PATCH, DELETE).
  * Summaries read 15-minute buckets of the customers on one page only, never
- * spans; organization-wide figures read `org_usage` and `customer_activity`.
+ * spans; organization-wide figures read `org_usage`, and active users one usage probe per customer.
  */
 import type { Database, Statement } from 'bun:sqlite';
 import { BUCKETS_PER_DAY, bucketOf, offsetMs, BUCKET_MS, type Range } from '../../lib/periods.ts';
@@ -18,7 +18,6 @@ import type {
 import type { Environment, Scope } from '../types.ts';
 import { rowToCustomer, type CustomerRow } from './customer-rows.ts';
 import { mergeAttributes } from '../customer-attrs.ts';
-import { monthOf } from '../../usage/accounting.ts';
 import type { CustomerUsageWriter } from './customer-usage.ts';
 import { filterSql, SORT_COLUMNS } from './customer-filters.ts';
 
@@ -89,12 +88,6 @@ export class SqliteCustomerStore implements CustomerStore {
              AND bucket IN (SELECT bucket FROM customer_usage WHERE customer_id = ?1)`,
         )
         .run(row.id, orgId, env);
-      this.client
-        .prepare('DELETE FROM customer_activity WHERE org_id = ? AND environment = ? AND customer_id = ?')
-        .run(orgId, env, row.id);
-      this.client
-        .prepare('DELETE FROM customer_months WHERE org_id = ? AND environment = ? AND customer_id = ?')
-        .run(orgId, env, row.id);
       for (const table of ['customer_usage', 'customer_model_usage', 'customer_days']) {
         this.client.prepare(`DELETE FROM ${table} WHERE customer_id = ?`).run(row.id);
       }
@@ -183,26 +176,14 @@ export class SqliteCustomerStore implements CustomerStore {
        AND first_seen >= ? AND first_seen < ?`,
       [...base, plo, phi],
     );
-    const activeInDay = (r: Range) =>
+    // Customers with a usage bucket in the range: one index probe per customer of the scope.
+    const activeIn = (r: Range) =>
       one(
-        `SELECT count(DISTINCT customer_id) AS n FROM customer_activity
-         WHERE org_id = ? AND environment IN (${envs}) AND bucket >= ? AND bucket < ?`,
-        [...base, ...bucketRange(r)],
+        `SELECT count(*) AS n FROM customers c WHERE c.org_id = ? AND c.environment IN (${envs})
+         AND c.last_active >= ? AND c.first_seen < ?
+         AND EXISTS (SELECT 1 FROM customer_usage u WHERE u.customer_id = c.id AND u.bucket >= ? AND u.bucket < ?)`,
+        [...base, r.start, r.end, ...bucketRange(r)],
       );
-    // A local month overlaps at most two UTC months and covers the end of the first and the
-    // start of the second: active in the range = last bucket >= a in the first, or first bucket < b
-    // in the second (both, when they are the same month).
-    const activeInMonth = (r: Range) => {
-      const [a, b] = bucketRange(r);
-      const m1 = monthOf(r.start);
-      const m2 = monthOf(r.end - 1);
-      return one(
-        `SELECT count(DISTINCT customer_id) AS n FROM customer_months
-         WHERE org_id = ? AND environment IN (${envs})
-           AND ((month = ? AND last_bucket >= ? AND first_bucket < ?) OR (month = ? AND month <> ? AND first_bucket < ?))`,
-        [...base, m1, a, b, m2, m1, b],
-      );
-    };
     const orgSum = (col: 'requests' | 'billed', r: Range) =>
       one(
         `SELECT sum(${col}) AS n FROM org_usage WHERE org_id = ? AND environment IN (${envs})
@@ -212,8 +193,8 @@ export class SqliteCustomerStore implements CustomerStore {
     return {
       total_users: total,
       new_users: fresh,
-      monthly_active_users: activeInMonth(month),
-      daily_active_users: activeInDay(day),
+      monthly_active_users: activeIn(month),
+      daily_active_users: activeIn(day),
       daily_requests: orgSum('requests', day),
       monthly_cost: orgSum('billed', month),
     };

@@ -1,13 +1,13 @@
 /**
  * Substring and case-insensitive matches on customer and thread identifiers
- * without reading every span of a window: the distinct identifiers active in
- * the window are few (rollup_days holds each customer once per day,
- * thread_rollups each thread once), so the match runs over them and becomes an
- * IN list, which the identifier's span index answers. Past MAX_IDS matches the
- * list would cost more than it saves, and the span scan stays.
+ * without reading every span of a window: the identifiers active in the
+ * window are few (one row per customer, one per thread), so the match runs
+ * over them and becomes an IN list, which the identifier's span index
+ * answers. Past MAX_IDS matches the list would cost more than it saves, and
+ * the span scan stays. (A customer deleted through the API keeps its spans
+ * but leaves this list: its spans are found by its exact identifier.)
  */
 import type { Database } from 'bun:sqlite';
-import { DAY_MS } from '../../lib/periods.ts';
 import type { TypedCondition } from '../../query/filters.ts';
 import type { Scope } from '../types.ts';
 import { compileFilters, scopeWhere } from './span-query.ts';
@@ -32,14 +32,7 @@ export class IdentifierSearch {
       if (c.target !== 'field' || !TEXT_MATCHES.has(c.operator)) return c;
       const ids =
         c.field === 'customer_identifier'
-          ? this.distinct(
-              'rollup_days',
-              'customer_identifier',
-              `day >= ? AND day <= ? AND customer_identifier <> ''`,
-              [Math.floor(q.from / DAY_MS), Math.floor(q.to / DAY_MS)],
-              q.scope,
-              c,
-            )
+          ? this.distinct('customers', 'customer_identifier', 'last_active >= ? AND first_seen <= ?', [q.from, q.to], q.scope, c)
           : c.field === 'thread_identifier'
             ? this.distinct('thread_rollups', 'thread_identifier', 'end_time >= ? AND first_seen <= ?', [q.from, q.to], q.scope, c)
             : null;

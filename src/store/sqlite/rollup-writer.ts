@@ -39,16 +39,12 @@ const maxText = (c: string) => `CASE WHEN ${c} IS NULL THEN excluded.${c} WHEN e
 
 export class RollupWriter {
   private readonly buckets: Statement;
-  private readonly days: Statement;
   private readonly metadata: Statement;
   private readonly traces: Statement;
   private readonly threads: Statement;
 
   constructor(private readonly client: Database) {
     this.buckets = upsertMeasures(client, 'rollup_buckets', ['org_id', 'environment', 'bucket', 'model', 'provider_id', 'api_key_id']);
-    this.days = upsertMeasures(client, 'rollup_days', [
-      'org_id', 'environment', 'day', 'customer_identifier', 'model', 'provider_id', 'api_key_id',
-    ]);
     this.metadata = upsertMeasures(client, 'rollup_metadata_days', ['org_id', 'environment', 'meta_key', 'day', 'meta_value']);
     this.traces = client.prepare(
       `INSERT INTO trace_rollups (org_id, environment, trace_unique_id, span_count, llm_call_count, error_count,
@@ -119,9 +115,6 @@ export class RollupWriter {
   apply(plan: RollupPlan): void {
     for (const { key: k, m } of plan.buckets) {
       this.buckets.run(k.orgId, k.environment, k.bucket, k.model, k.provider, k.apiKeyId, ...measureParams(m));
-    }
-    for (const { key: k, m } of plan.days) {
-      this.days.run(k.orgId, k.environment, k.day, k.customer, k.model, k.provider, k.apiKeyId, ...measureParams(m));
     }
     for (const { key: k, m } of plan.metadata) {
       this.metadata.run(k.orgId, k.environment, k.key, k.day, k.value, ...measureParams(m));

@@ -61,6 +61,8 @@ export const customerUsage = sqliteTable(
     requests: integer('requests').notNull().default(0),
     prompt_tokens: integer('prompt_tokens').notNull().default(0),
     completion_tokens: integer('completion_tokens').notNull().default(0),
+    /** The spans' total_request_tokens (usually prompt + completion). */
+    total_tokens: integer('total_tokens').notNull().default(0),
     cost: real('cost').notNull().default(0),
     billed: real('billed').notNull().default(0),
     cache_hits: integer('cache_hits').notNull().default(0),
@@ -69,6 +71,8 @@ export const customerUsage = sqliteTable(
     latency_count: integer('latency_count').notNull().default(0),
     ttft_sum: real('ttft_sum').notNull().default(0),
     ttft_count: integer('ttft_count').notNull().default(0),
+    tps_sum: real('tps_sum').notNull().default(0),
+    tps_count: integer('tps_count').notNull().default(0),
   },
   (t) => [primaryKey({ columns: [t.customer_id, t.bucket] })],
 );
@@ -82,38 +86,6 @@ export const customerModelUsage = sqliteTable(
     requests: integer('requests').notNull().default(0),
   },
   (t) => [primaryKey({ columns: [t.customer_id, t.bucket, t.model] })],
-);
-
-/** Which customers were active in a bucket: the index behind active-user counts. */
-export const customerActivity = sqliteTable(
-  'customer_activity',
-  {
-    org_id: text('org_id').notNull(),
-    environment: text('environment').notNull(),
-    bucket: integer('bucket').notNull(),
-    customer_id: integer('customer_id').notNull(),
-  },
-  (t) => [primaryKey({ columns: [t.org_id, t.environment, t.bucket, t.customer_id] })],
-);
-
-/**
- * First and last bucket of each customer's activity in each UTC month: counts
- * the active customers of any local month exactly from about one row per
- * active customer (a local month overlaps at most two UTC months, covering
- * the end of one and the start of the next).
- */
-export const customerMonths = sqliteTable(
-  'customer_months',
-  {
-    org_id: text('org_id').notNull(),
-    environment: text('environment').notNull(),
-    /** UTC year * 12 + month (0-11). */
-    month: integer('month').notNull(),
-    customer_id: integer('customer_id').notNull(),
-    first_bucket: integer('first_bucket').notNull(),
-    last_bucket: integer('last_bucket').notNull(),
-  },
-  (t) => [primaryKey({ columns: [t.org_id, t.environment, t.month, t.customer_id] })],
 );
 
 export const customerDays = sqliteTable(

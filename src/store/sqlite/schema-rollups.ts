@@ -46,24 +46,6 @@ export const rollupBuckets = sqliteTable(
   (t) => [primaryKey({ columns: [t.org_id, t.environment, t.bucket, t.model, t.provider_id, t.api_key_id] })],
 );
 
-/** Per UTC day, customer, model, provider and API key. */
-export const rollupDays = sqliteTable(
-  'rollup_days',
-  {
-    org_id: text('org_id').notNull(),
-    environment: text('environment').notNull(),
-    day: integer('day').notNull(),
-    customer_identifier: text('customer_identifier').notNull(),
-    model: text('model').notNull(),
-    provider_id: text('provider_id').notNull(),
-    api_key_id: text('api_key_id').notNull(),
-    ...measures(),
-  },
-  (t) => [
-    primaryKey({ columns: [t.org_id, t.environment, t.day, t.customer_identifier, t.model, t.provider_id, t.api_key_id] }),
-  ],
-);
-
 /** Per UTC day and value of each metadata key named in `rollups.metadata_keys`. */
 export const rollupMetadataDays = sqliteTable(
   'rollup_metadata_days',

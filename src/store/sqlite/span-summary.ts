@@ -1,19 +1,19 @@
 /**
- * Span summaries over a window: from the rollups where the filters allow,
- * scanning spans only where they do not.
+ * Span summaries over a window: from precomputed 15-minute figures where the
+ * filters allow, scanning spans only where they do not.
  *
- * A window [from, to] splits into the rollup units (15-minute buckets, or UTC
- * days when a customer is filtered) it covers whole, summed from the rollup
- * table, and at most two partial units at its edges, summed from spans: the
- * sum is exact. Filters on a rollup's dimensions apply to its rows as they
- * would to spans (rollups hold '' for none, read back as NULL). Any other
- * filter (metadata, status, text of the input...) scans the window's spans.
+ * A window [from, to] splits into the 15-minute buckets it covers whole,
+ * summed from a rollup, and at most two partial buckets at its edges, summed
+ * from spans: the sum is exact. Filters on model, provider and key read
+ * rollup_buckets (its rows hold '' for none, read back as NULL); filters that
+ * name customers read the customers' own usage buckets. Any other filter
+ * (metadata, status, text of the input...) scans the window's spans.
  */
 import type { Database } from 'bun:sqlite';
-import { BUCKET_MS, DAY_MS } from '../../lib/periods.ts';
+import { BUCKET_MS } from '../../lib/periods.ts';
 import type { TypedCondition } from '../../query/filters.ts';
 import type { Scope, SpanSummary } from '../types.ts';
-import { type ColumnMap, compileFilters, scopeWhere } from './span-query.ts';
+import { type ColumnMap, type Compiled, compileFilters, scopeWhere } from './span-query.ts';
 import type { SqlValue } from './span-rows.ts';
 
 interface Sums {
@@ -46,12 +46,10 @@ const ROLLUP_SUMS = `total(requests) AS n, total(cost) AS cost, total(total_toke
   total(ttft_sum) AS ttft_sum, total(ttft_count) AS ttft_n, total(tps_sum) AS tps_sum, total(tps_count) AS tps_n,
   total(errors) AS errors`;
 
-/** A rollup table a summary can read, its unit, and the span fields it is keyed by. */
-interface RollupTable {
-  table: string;
-  unit: number;
-  unitColumn: string;
-  columns: ColumnMap;
+/** Where whole buckets of a summary come from. */
+interface Rollup {
+  /** FROM and WHERE of the rollup rows of buckets first..last that the filters select. */
+  sql(scope: Scope, first: number, last: number, filters: readonly TypedCondition[]): Compiled;
 }
 
 const DIMENSIONS: ColumnMap = {
@@ -60,19 +58,38 @@ const DIMENSIONS: ColumnMap = {
   api_key_id: "nullif(api_key_id, '')",
 };
 
-const BUCKETS: RollupTable = { table: 'rollup_buckets', unit: BUCKET_MS, unitColumn: 'bucket', columns: DIMENSIONS };
-const DAYS: RollupTable = {
-  table: 'rollup_days',
-  unit: DAY_MS,
-  unitColumn: 'day',
-  columns: { ...DIMENSIONS, customer_identifier: "nullif(customer_identifier, '')" },
+const BUCKETS: Rollup = {
+  sql(scope, first, last, filters) {
+    const s = scopeWhere(scope);
+    const f = compileFilters(DIMENSIONS, filters);
+    return {
+      sql: `rollup_buckets WHERE ${s.sql} AND bucket >= ? AND bucket <= ? AND ${f.sql}`,
+      params: [...s.params, first, last, ...f.params],
+    };
+  },
+};
+
+/** Customer usage keeps no spans without a customer: filters that keep those (not, isnull) scan spans. */
+const CUSTOMER_OPERATORS = new Set(['', 'in', 'iexact', 'contains', 'icontains', 'startswith', 'endswith', 'lt', 'lte', 'gt', 'gte']);
+
+const CUSTOMERS: Rollup = {
+  sql(scope, first, last, filters) {
+    const s = scopeWhere(scope);
+    const f = compileFilters({}, filters);
+    return {
+      sql: `customer_usage WHERE customer_id IN (SELECT id FROM customers WHERE ${s.sql} AND ${f.sql})
+        AND bucket >= ? AND bucket <= ?`,
+      params: [...s.params, ...f.params, first, last],
+    };
+  },
 };
 
 /** The rollup that can answer these filters, or null when only spans can. */
-export function rollupFor(filters: readonly TypedCondition[]): RollupTable | null {
-  const fields = filters.map((f) => (f.target === 'field' ? f.field : null));
-  if (fields.every((f) => f !== null && f in BUCKETS.columns)) return BUCKETS;
-  if (fields.every((f) => f !== null && f in DAYS.columns)) return DAYS;
+export function rollupFor(filters: readonly TypedCondition[]): Rollup | null {
+  if (filters.every((f) => f.target === 'field' && f.field in DIMENSIONS)) return BUCKETS;
+  const onCustomer = (f: TypedCondition) =>
+    f.target === 'field' && f.field === 'customer_identifier' && CUSTOMER_OPERATORS.has(f.operator) && !f.values.includes(null);
+  if (filters.length > 0 && filters.every(onCustomer)) return CUSTOMERS;
   return null;
 }
 
@@ -88,29 +105,19 @@ export class SqliteSummaries {
 
   summary(scope: Scope, from: number, to: number, filters: readonly TypedCondition[]): SpanSummary {
     const rollup = rollupFor(filters);
-    let sums = EMPTY;
-    if (rollup) {
-      // Whole units inside [from, to]; to is inclusive (a unit u covers [u*U, (u+1)*U - 1]).
-      const first = Math.ceil(from / rollup.unit);
-      const last = Math.floor((to + 1) / rollup.unit) - 1;
-      if (first <= last) {
-        sums = add(sums, this.fromRollup(rollup, scope, first, last, filters));
-        if (from < first * rollup.unit) sums = add(sums, this.fromSpans(scope, from, first * rollup.unit - 1, filters));
-        if ((last + 1) * rollup.unit <= to) sums = add(sums, this.fromSpans(scope, (last + 1) * rollup.unit, to, filters));
-        return view(sums);
-      }
-    }
-    return view(add(sums, this.fromSpans(scope, from, to, filters)));
+    // Whole buckets inside [from, to]; to is inclusive (bucket b covers [b*U, (b+1)*U - 1]).
+    const first = Math.ceil(from / BUCKET_MS);
+    const last = Math.floor((to + 1) / BUCKET_MS) - 1;
+    if (!rollup || first > last) return view(add(EMPTY, this.fromSpans(scope, from, to, filters)));
+    let sums = add(EMPTY, this.fromRollup(rollup, scope, first, last, filters));
+    if (from < first * BUCKET_MS) sums = add(sums, this.fromSpans(scope, from, first * BUCKET_MS - 1, filters));
+    if ((last + 1) * BUCKET_MS <= to) sums = add(sums, this.fromSpans(scope, (last + 1) * BUCKET_MS, to, filters));
+    return view(sums);
   }
 
-  private fromRollup(r: RollupTable, scope: Scope, first: number, last: number, filters: readonly TypedCondition[]): Sums | null {
-    const s = scopeWhere(scope);
-    const f = compileFilters(r.columns, filters);
-    return this.client
-      .query<Sums, SqlValue[]>(
-        `SELECT ${ROLLUP_SUMS} FROM ${r.table} WHERE ${s.sql} AND ${r.unitColumn} >= ? AND ${r.unitColumn} <= ? AND ${f.sql}`,
-      )
-      .get(...s.params, first, last, ...f.params);
+  private fromRollup(r: Rollup, scope: Scope, first: number, last: number, filters: readonly TypedCondition[]): Sums | null {
+    const q = r.sql(scope, first, last, filters);
+    return this.client.query<Sums, SqlValue[]>(`SELECT ${ROLLUP_SUMS} FROM ${q.sql}`).get(...q.params);
   }
 
   private fromSpans(scope: Scope, from: number, to: number, filters: readonly TypedCondition[]): Sums | null {

@@ -1,0 +1,242 @@
+/**
+ * The span store at scale, measured over HTTP only, as users drive it: a
+ * gateway process (from source, or --binary) on a fresh data folder; spans
+ * ingested through POST /api/request-logs/batch/create by concurrent clients
+ * with random timestamps within the last day, in steps; at chosen sizes, each
+ * list/summary/traces/threads/users query timed, and the proxy's latency at a
+ * steady rate measured idle and while a client runs heavy reads back to back.
+ *
+ *   bun scripts/bench-store.ts [--spans 10000000] [--step 1000000] [--queries-at 1000000,10000000]
+ *     [--clients 4] [--batch 1000] [--runs 20] [--rate 500] [--data-dir DIR] [--binary dist/switchyard]
+ *
+ * Prints markdown tables (docs/benchmarks.md keeps the latest).
+ */
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+
+const { values: v } = parseArgs({
+  options: {
+    spans: { type: 'string', default: '10000000' },
+    step: { type: 'string', default: '1000000' },
+    'queries-at': { type: 'string', default: '1000000,10000000' },
+    clients: { type: 'string', default: '4' },
+    batch: { type: 'string', default: '1000' },
+    runs: { type: 'string', default: '20' },
+    rate: { type: 'string', default: '500' },
+    'data-dir': { type: 'string' },
+    binary: { type: 'string' },
+  },
+});
+const TOTAL = Number(v.spans);
+const STEP = Number(v.step);
+const QUERIES_AT = new Set(String(v['queries-at']).split(',').map(Number));
+const CLIENTS = Number(v.clients);
+const BATCH = Number(v.batch);
+const RUNS = Number(v.runs);
+const RATE = Number(v.rate);
+const KEY = 'benchkey.abcdefghijklmnopqrstuvwxyz012345';
+const dir = v['data-dir'] ?? mkdtempSync(join(tmpdir(), 'switchyard-store-bench-'));
+
+const cmd = v.binary ? [v.binary] : [process.execPath, join(import.meta.dir, '../src/main.ts')];
+const server = Bun.spawn([...cmd, 'serve', '--port', '0', '--data-dir', dir], {
+  env: { ...process.env, SWITCHYARD_BOOTSTRAP_KEY: KEY, SWITCHYARD_LOG_LEVEL: 'warn', SWITCHYARD_BODY_LIMIT_MB: '64' },
+  stdout: 'pipe',
+  stderr: 'inherit',
+});
+const base = await (async () => {
+  const reader = server.stdout.getReader();
+  let out = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`gateway did not start: ${out}`);
+    out += new TextDecoder().decode(value);
+    const m = /listening on (http:\/\/\S+)/.exec(out);
+    if (m) return m[1] as string;
+  }
+})();
+const headers = { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' };
+
+// ---- data: 2,000 customers (skewed), 10 models, ~10 spans per trace, 10% in threads.
+let seq = 0;
+let rnd = 12345;
+const random = () => {
+  rnd = (rnd * 1103515245 + 12345) & 0x7fffffff;
+  return rnd / 0x7fffffff;
+};
+const MODELS = ['gpt-4o', 'gpt-4o-mini', 'gpt-4.1', 'gpt-4.1-mini', 'o3-mini', 'claude-3-5-sonnet-20241022', 'claude-3-5-haiku-20241022', 'gemini-1.5-pro', 'gemini-1.5-flash', 'mistral-small-latest'];
+const TIERS = ['free', 'pro', 'gold', 'enterprise'];
+function log(now: number) {
+  const i = seq++;
+  const customer = `cust-${Math.floor(random() ** 3 * 2000)}`;
+  const trace = Math.floor(i / 10);
+  const body: Record<string, unknown> = {
+    model: MODELS[i % MODELS.length],
+    prompt_messages: [{ role: 'user', content: `question ${i} about the order of ${customer}` }],
+    completion_message: { role: 'assistant', content: `answer ${i}: it ships tomorrow` },
+    prompt_tokens: 20 + (i % 50),
+    completion_tokens: 10 + (i % 30),
+    cost: 0.0001 * (1 + (i % 17)),
+    latency: 0.2 + random() * 3,
+    customer_identifier: customer,
+    timestamp: new Date(now - Math.floor(random() * 86_400_000)).toISOString(),
+    trace_unique_id: `trace-${trace}`,
+    span_unique_id: `span-${i}`,
+    span_name: i % 10 === 0 ? 'workflow' : 'llm.call',
+    metadata: { tier: TIERS[i % 4], region: i % 3 === 0 ? 'eu' : 'us' },
+  };
+  if (i % 10 !== 0) body.span_parent_id = `span-${trace * 10}`;
+  if (trace % 10 === 0) body.thread_identifier = `thread-${Math.floor(trace / 10)}`;
+  return body;
+}
+
+function rss(): number {
+  const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${server.pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : 0;
+}
+function dbMb(): number {
+  let bytes = 0;
+  for (const f of ['switchyard.db', 'switchyard.db-wal']) {
+    try {
+      bytes += statSync(join(dir, f)).size;
+    } catch {}
+  }
+  return bytes / 1024 / 1024;
+}
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? 0;
+};
+const f1 = (x: number) => x.toFixed(1);
+
+async function ingest(upTo: number): Promise<number> {
+  const now = Date.now();
+  const t0 = performance.now();
+  const start = seq;
+  await Promise.all(
+    Array.from({ length: CLIENTS }, async () => {
+      while (seq < upTo) {
+        const n = Math.min(BATCH, upTo - seq);
+        const logs = Array.from({ length: n }, () => log(now));
+        const r = await fetch(`${base}/api/request-logs/batch/create`, { method: 'POST', headers, body: JSON.stringify({ logs }) });
+        if (r.status !== 200) throw new Error(`ingest answered ${r.status}: ${await r.text()}`);
+        await r.arrayBuffer();
+        if (seq % 100_000 < n) process.stderr.write(`\r  ingested ${seq.toLocaleString()} spans`);
+      }
+    }),
+  );
+  process.stderr.write('\n');
+  return ((seq - start) / (performance.now() - t0)) * 1000;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+function queries(now: number): [string, string, string, unknown?][] {
+  const day = 86_400_000;
+  const w = (d: number) => `start_time=${iso(now - d)}&end_time=${iso(now)}`;
+  const filters2 = { model: { operator: '', value: ['gpt-4o'] }, customer_identifier: { operator: '', value: ['cust-7'] } };
+  return [
+    ['list 1 h, no filter, -id', 'GET', `/api/request-logs/list/?${w(3_600_000)}`],
+    ['list 30 d, no filter, -id', 'GET', `/api/request-logs/list/?${w(30 * day)}`],
+    ['list 7 d, model + customer, -cost', 'POST', `/api/request-logs/list/?${w(7 * day)}&sort_by=-cost`, { filters: filters2 }],
+    ['list 7 d, customer icontains, -timestamp', 'POST', `/api/request-logs/list/?${w(7 * day)}&sort_by=-timestamp`, { filters: { customer_identifier: { operator: 'icontains', value: ['ust-12'] } } }],
+    ['list 24 h, metadata__tier = gold, -timestamp', 'GET', `/api/request-logs/list/?${w(day)}&sort_by=-timestamp&metadata__tier=gold`],
+    ['summary 30 d, no filter', 'POST', `/api/request-logs/summary/?${w(30 * day)}`, {}],
+    ['summary 7 d, model + customer', 'POST', `/api/request-logs/summary/?${w(7 * day)}`, { filters: filters2 }],
+    ['summary 24 h, metadata__tier = gold (span scan)', 'POST', `/api/request-logs/summary/?${w(day)}&metadata__tier=gold`, {}],
+    ['traces 7 d, -start_time', 'GET', `/api/traces/list/?${w(7 * day)}`],
+    ['traces 30 d, -total_cost', 'GET', `/api/traces/list/?${w(30 * day)}&sort_by=-total_cost`],
+    ['threads 7 d', 'GET', `/api/log_threads/?${w(7 * day)}`],
+    ['users, monthly', 'GET', '/api/users/?summary_type=monthly&page_size=50'],
+    ['span by id', 'GET', '/api/request-logs/LAST/'],
+  ];
+}
+
+async function timeQuery(method: string, path: string, body: unknown): Promise<number> {
+  const t = performance.now();
+  const r = await fetch(`${base}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await r.text();
+  if (r.status !== 200) throw new Error(`${method} ${path} answered ${r.status}: ${text.slice(0, 300)}`);
+  return performance.now() - t;
+}
+
+async function lastId(): Promise<string> {
+  const r = await fetch(`${base}/api/request-logs/list/?page_size=1`, { headers });
+  return ((await r.json()) as { results: { unique_id: string }[] }).results[0]?.unique_id ?? 'none';
+}
+
+/** Open-loop chat calls at RATE per second for `seconds`, latency from each call's scheduled start. */
+async function proxyLatency(seconds: number): Promise<number[]> {
+  const lat: number[] = [];
+  const pending: Promise<void>[] = [];
+  const t0 = performance.now();
+  const interval = 1000 / RATE;
+  for (let i = 0; i < RATE * seconds; i++) {
+    const at = t0 + i * interval;
+    const wait = at - performance.now();
+    if (wait > 1) await Bun.sleep(wait);
+    pending.push(
+      fetch(`${base}/api/chat/completions`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ model: 'mock/echo', messages: [{ role: 'user', content: 'hi' }] }),
+      }).then(async (r) => {
+        await r.arrayBuffer();
+        lat.push(performance.now() - at);
+      }),
+    );
+  }
+  await Promise.all(pending);
+  return lat;
+}
+
+async function checkpoint(size: number): Promise<void> {
+  const now = Date.now();
+  const last = await lastId();
+  console.log(`\n### ${size.toLocaleString()} spans\n`);
+  console.log('| query | p50 ms | p95 ms | max ms |');
+  console.log('| --- | ---: | ---: | ---: |');
+  for (const [name, method, path, body] of queries(now)) {
+    const p = path.replace('LAST', last);
+    await timeQuery(method, p, body);
+    const times: number[] = [];
+    for (let i = 0; i < RUNS; i++) times.push(await timeQuery(method, p, body));
+    console.log(`| ${name} | ${f1(pct(times, 50))} | ${f1(pct(times, 95))} | ${f1(Math.max(...times))} |`);
+  }
+  const idle = await proxyLatency(10);
+  let reading = true;
+  let heavy = 0;
+  const readers = (async () => {
+    const heavyQueries = queries(now).filter(([n]) => /30 d|7 d|span scan/.test(n));
+    while (reading) {
+      for (const [, method, path, body] of heavyQueries) {
+        if (!reading) break;
+        await timeQuery(method, path, body).catch(() => {});
+        heavy++;
+      }
+    }
+  })();
+  const busy = await proxyLatency(10);
+  reading = false;
+  await readers;
+  console.log(`\nProxy (mock/echo, ${RATE} req/s open loop, 10 s), latency from scheduled start:\n`);
+  console.log('| while | p50 ms | p99 ms | max ms |');
+  console.log('| --- | ---: | ---: | ---: |');
+  console.log(`| idle | ${f1(pct(idle, 50))} | ${f1(pct(idle, 99))} | ${f1(Math.max(...idle))} |`);
+  console.log(`| heavy reads back to back (${heavy} in 10 s) | ${f1(pct(busy, 50))} | ${f1(pct(busy, 99))} | ${f1(Math.max(...busy))} |`);
+  console.log(`\nRSS ${f1(rss())} MB, database ${f1(dbMb())} MB`);
+}
+
+console.log(`# span store at scale: ${TOTAL.toLocaleString()} spans, ${CLIENTS} clients x ${BATCH} per batch, ${new Date().toISOString()}\n`);
+console.log('| spans | ingest (spans/s) in this step | database MB | RSS MB |');
+console.log('| ---: | ---: | ---: | ---: |');
+const rows: string[] = [];
+for (let size = STEP; size <= TOTAL; size += STEP) {
+  const rate = await ingest(size);
+  rows.push(`| ${size.toLocaleString()} | ${Math.round(rate).toLocaleString()} | ${f1(dbMb())} | ${f1(rss())} |`);
+  console.log(rows[rows.length - 1]);
+  if (QUERIES_AT.has(size)) await checkpoint(size);
+}
+server.kill('SIGTERM');
+await server.exited;
+if (!v['data-dir']) rmSync(dir, { recursive: true, force: true });
