@@ -101,6 +101,26 @@ export const ConfigSchema = T.Object(
       },
       { default: {}, additionalProperties: false },
     ),
+    retention: T.Object(
+      {
+        /** Spans that ended more than this many days ago are deleted (usage figures stay); null keeps them. */
+        spans_days: T.Union([T.Number({ exclusiveMinimum: 0 }), T.Null()], { default: null }),
+        /** After this many days a span's input, output and full request are emptied (the rest stays); null keeps them. */
+        bodies_days: T.Union([T.Number({ exclusiveMinimum: 0 }), T.Null()], { default: null }),
+        /** How often the purge runs. */
+        interval_s: T.Integer({ minimum: 1, default: 300 }),
+        /** Spans per purge transaction: small, so span commits and requests interleave. */
+        batch: T.Integer({ minimum: 1, maximum: 100_000, default: 1000 }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    rollups: T.Object(
+      {
+        /** Metadata keys whose values are rolled up per day, for breakdowns by them without a span scan. */
+        metadata_keys: T.Array(T.String({ minLength: 1, maxLength: 100 }), { maxItems: 20, default: [] }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
     store: T.Object(
       {
         /** Reader threads, each with its own connection. */

@@ -8,6 +8,7 @@ import { createApp } from './app.ts';
 import { banner, bootstrap } from './bootstrap.ts';
 import type { Config } from './config.ts';
 import type { Logger } from './lib/log.ts';
+import { RetentionService } from './modules/logs/retention.ts';
 import { openBackend } from './store/open.ts';
 import type { Store } from './store/types.ts';
 import { SpanWriter } from './store/writer.ts';
@@ -39,6 +40,7 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
   const deps = buildAppDeps(config, backend, { log, now, version: VERSION });
   const { writer } = deps;
   const { devKey } = await bootstrap(store, deps.keys, config, log);
+  const retention = new RetentionService(store.spans, config.retention, log, now);
   const app = createApp(deps);
   let server: Server<undefined>;
   try {
@@ -57,6 +59,7 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
   // Loading the encodings takes ~250 ms; do it now, off the first request's path.
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${server.port}`;
   (opts.print ?? ((t) => process.stdout.write(t)))(banner(url, devKey, config.mock_provider));
+  retention.start();
 
   let stopping: Promise<void> | null = null;
   const stop = () => {
@@ -72,6 +75,7 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
         });
         await server.stop(true);
       }
+      await retention.stop();
       await writer.flush();
       await backend.close();
       log.info('stopped', { spans_written: writer.stats().written });

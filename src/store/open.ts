@@ -39,6 +39,7 @@ export function openBackend(config: Config, opts: OpenOptions): Backend {
     maxHeavyQueries: config.store.max_heavy_queries,
     queryTimeoutMs: config.store.query_timeout_ms,
     connection: { cacheMb: config.store.cache_mb, mmapMb: config.store.mmap_mb },
+    settings: { metadataKeys: config.rollups.metadata_keys },
   });
   const state = openSqliteState({
     path: opts.memory ? ':memory:' : join(config.data_dir, 'switchyard-state.db'),

@@ -278,6 +278,18 @@ export interface SpanStore {
   listThreads(q: ThreadQuery): Promise<{ count: number; countExact: boolean; threads: ThreadSummary[] }>;
   /** Every span of a thread within the scope, oldest first. */
   threadSpans(scope: Scope, threadId: string): Promise<StoredSpan[]>;
+  /**
+   * Retention: deletes up to `limit` spans (of any organization) that ended
+   * before `before` (epoch ms), with the trace and thread rows left without
+   * spans; returns how many spans went. Usage figures and rollups stay.
+   */
+  purge(before: number, limit: number): Promise<number>;
+  /**
+   * Retention of bodies: empties the input, output and full request of up to
+   * `limit` spans that ended before `before` and still have them, keeping
+   * everything else; returns how many were emptied.
+   */
+  purgeBodies(before: number, limit: number): Promise<number>;
 }
 
 /** A custom model of one organization (`/api/models/`); prices USD per 1M tokens, null = built-in. */

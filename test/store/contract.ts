@@ -344,6 +344,35 @@ export function storeContract(h: StoreHarness): void {
       });
     });
 
+    describe('retention', () => {
+      const org = 'org_ret';
+      test('purge deletes old spans in batches and leaves usage; purgeBodies empties old bodies once', async () => {
+        const mk = (t: number) =>
+          span({ org_id: org, customer_identifier: 'r', timestamp: t, input: 'in', output: 'out', extra: { full_request: { a: 1 } }, trace_unique_id: `rt${t}` });
+        // Far before every other test's spans: retention is not scoped to an organization.
+        const base = T0 - 400 * 86_400_000;
+        const oldOnes = Array.from({ length: 9 }, (_, i) => mk(base + i));
+        const newOnes = Array.from({ length: 4 }, (_, i) => mk(base + 10 * 86_400_000 - i));
+        await store.spans.insertBatch([...oldOnes, ...newOnes]);
+        const cut = base + 5 * 86_400_000;
+        const upTo = base + 10 * 86_400_000;
+        const bodies = [await store.spans.purgeBodies(upTo, 5), await store.spans.purgeBodies(upTo, 5), await store.spans.purgeBodies(upTo, 5)];
+        expect(bodies).toEqual([5, 5, 2]);
+        const emptied = await store.spans.get(org, newOnes[1]?.unique_id ?? '');
+        expect(emptied).toMatchObject({ input: null, output: null, customer_identifier: 'r' });
+        expect(emptied?.extra.full_request).toBeUndefined();
+        expect((await store.spans.get(org, newOnes[0]?.unique_id ?? ''))?.input).toBe('in');
+        expect([await store.spans.purge(cut, 4), await store.spans.purge(cut, 4), await store.spans.purge(cut, 4)]).toEqual([4, 4, 1]);
+        expect(await store.spans.count({ orgId: org, environments: ['prod'] })).toBe(4);
+        expect(await store.spans.get(org, oldOnes[0]?.unique_id ?? '')).toBeNull();
+        expect((await store.customers.get(org, 'prod', 'r'))?.requests).toBe(13);
+        const traces = await store.spans.listTraces({
+          scope: { orgId: org, environments: ['prod'] }, from: 0, to: upTo, filters: [], sort: { field: 'start_time', descending: true }, page: 1, pageSize: 50,
+        });
+        expect(traces.count).toBe(4);
+      });
+    });
+
     describe('customers and usage accounting', () => {
       const org = 'org_cust';
       test('spans create customers, apply their params, and add billed usage with markup', async () => {

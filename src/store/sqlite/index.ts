@@ -11,7 +11,7 @@
 import { StorageUnavailableError } from '../../errors.ts';
 import type { SpanRecord, Store } from '../types.ts';
 import { type ConnectionOptions, DEFAULT_CONNECTION, openConnection } from './connection.ts';
-import { localStore, type PartName, type StoreParts } from './local.ts';
+import { DEFAULT_SETTINGS, localStore, type PartName, type StoreParts, type StoreSettings } from './local.ts';
 import { applyMigrations } from './migrate.ts';
 import { migrations } from './migrations/index.ts';
 import { ReaderPool } from './readers.ts';
@@ -28,6 +28,7 @@ export interface SqliteStoreOptions {
   queryTimeoutMs?: number;
   /** Page cache and memory map of each connection. */
   connection?: ConnectionOptions;
+  settings?: StoreSettings;
 }
 
 /** Where each method of the store runs: a reader (light or heavy) or the write thread. */
@@ -40,6 +41,7 @@ const ROUTES: Routes = {
   spans: {
     insertBatch: 'write', get: 'read', count: 'heavy', list: 'heavy', summary: 'heavy', update: 'write', delete: 'write',
     listTraces: 'heavy', traceSpans: 'read', deleteTrace: 'write', listThreads: 'heavy', threadSpans: 'read',
+    purge: 'write', purgeBodies: 'write',
   },
   customers: {
     get: 'read', update: 'write', delete: 'write', count: 'heavy', list: 'heavy', usage: 'heavy', billed: 'read',
@@ -71,12 +73,12 @@ function remote<P extends PartName>(part: P, call: (part: PartName, method: stri
   return methods as unknown as StoreParts[P];
 }
 
-function openMemory(): Store {
+function openMemory(settings: StoreSettings): Store {
   const client = openConnection(':memory:');
   applyMigrations(client, migrations);
   let closed = false;
   return {
-    ...localStore(client),
+    ...localStore(client, settings),
     async ping() {
       return !closed;
     },
@@ -89,7 +91,8 @@ function openMemory(): Store {
 }
 
 export function openSqliteStore(opts: SqliteStoreOptions): Store {
-  if (opts.path === ':memory:') return openMemory();
+  const settings = opts.settings ?? DEFAULT_SETTINGS;
+  if (opts.path === ':memory:') return openMemory(settings);
   const connection = opts.connection ?? DEFAULT_CONNECTION;
   // Migrations run once, before any thread opens the file; several processes
   // starting together take turns (each migration checks and applies under the write lock).
@@ -99,12 +102,13 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store {
   } finally {
     setup.close();
   }
-  const writer = new StoreThread(opts.path, connection);
+  const writer = new StoreThread(opts.path, connection, settings);
   const readers = new ReaderPool(opts.path, {
     size: opts.readers ?? 2,
     maxHeavy: opts.maxHeavyQueries ?? 1,
     timeoutMs: opts.queryTimeoutMs ?? 10_000,
     connection,
+    settings,
   });
   const call = (part: PartName, method: string, args: unknown[], route: Route): Promise<unknown> => {
     if (route !== 'write') return readers.read(part, method, args, route === 'heavy');

@@ -13,7 +13,7 @@
  */
 import { QueryTimeoutError } from '../../errors.ts';
 import type { ConnectionOptions } from './connection.ts';
-import type { PartName } from './local.ts';
+import type { PartName, StoreSettings } from './local.ts';
 import { type Job, StoreThread } from './thread-client.ts';
 
 export interface ReaderPoolOptions {
@@ -22,6 +22,7 @@ export interface ReaderPoolOptions {
   maxHeavy: number;
   timeoutMs: number;
   connection: ConnectionOptions;
+  settings: StoreSettings;
 }
 
 interface Read {
@@ -53,7 +54,7 @@ export class ReaderPool {
     private readonly opts: ReaderPoolOptions,
   ) {
     this.slots = Array.from({ length: Math.max(1, opts.size) }, () => ({
-      thread: new StoreThread(path, { ...opts.connection, readonly: true }),
+      thread: new StoreThread(path, { ...opts.connection, readonly: true }, opts.settings),
       heavy: 0,
       reads: new Set<Read>(),
     }));

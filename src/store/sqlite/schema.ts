@@ -3,7 +3,7 @@
  * fast); JSON columns hold text that the store parses at its boundary.
  */
 import { sql } from 'drizzle-orm';
-import { index, integer, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 export const organizations = sqliteTable('organizations', {
   id: text('id').primaryKey(),
@@ -95,4 +95,16 @@ export const spans = sqliteTable(
     index('spans_org_trace').on(t.org_id, t.trace_unique_id).where(sql`trace_unique_id IS NOT NULL`),
     index('spans_org_prompt').on(t.org_id, t.prompt_id).where(sql`prompt_id IS NOT NULL`),
   ],
+);
+
+/** Retention's progress per scope: bodies are emptied up to (`bodies_before`, `last_id`) in (timestamp, id) order. */
+export const retentionMarks = sqliteTable(
+  'retention_marks',
+  {
+    org_id: text('org_id').notNull(),
+    environment: text('environment').notNull(),
+    bodies_before: integer('bodies_before').notNull(),
+    last_id: integer('last_id').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.org_id, t.environment] })],
 );

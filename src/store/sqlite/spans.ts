@@ -29,6 +29,7 @@ import type { RollupWriter } from './rollup-writer.ts';
 import { compileFilters, compileSort, scopeWhere, type Compiled } from './span-query.ts';
 import { rawRowToSpan, type RawSpanRow, spanToParams, type SqlValue } from './span-rows.ts';
 import { IdentifierSearch } from './identifier-search.ts';
+import { SqliteRetention } from './retention.ts';
 import { SqliteSummaries } from './span-summary.ts';
 import { SqliteTraceQueries } from './span-traces.ts';
 
@@ -53,6 +54,7 @@ export class SqliteSpanStore implements SpanStore {
   private readonly traces: SqliteTraceQueries;
   private readonly summaries: SqliteSummaries;
   private readonly identifiers: IdentifierSearch;
+  private readonly retention: SqliteRetention;
 
   constructor(
     private readonly client: Database,
@@ -81,6 +83,7 @@ export class SqliteSpanStore implements SpanStore {
     this.traces = new SqliteTraceQueries(client);
     this.summaries = new SqliteSummaries(client);
     this.identifiers = new IdentifierSearch(client);
+    this.retention = new SqliteRetention(client);
   }
 
   async insertBatch(batch: SpanRecord[]): Promise<CommittedUsage[]> {
@@ -267,5 +270,13 @@ export class SqliteSpanStore implements SpanStore {
       )
       .all(...w.params, threadId)
       .map(rawRowToSpan);
+  }
+
+  async purge(before: number, limit: number): Promise<number> {
+    return this.retention.purge(before, limit);
+  }
+
+  async purgeBodies(before: number, limit: number): Promise<number> {
+    return this.retention.purgeBodies(before, limit);
   }
 }

@@ -12,10 +12,10 @@
 import type { CommittedUsage } from '../state-types.ts';
 import type { SpanRecord } from '../types.ts';
 import type { ConnectionOptions } from './connection.ts';
-import type { PartName } from './local.ts';
+import type { PartName, StoreSettings } from './local.ts';
 
 export type ThreadRequest =
-  | { type: 'open'; path: string; connection: ConnectionOptions }
+  | { type: 'open'; path: string; connection: ConnectionOptions; settings: StoreSettings }
   | { type: 'call'; id: number; part: PartName; method: string; args: unknown[] }
   /** The spans as one JSON array: a string crosses threads ~3x cheaper than a structured clone of the objects. */
   | { type: 'insert'; id: number; spans: string }
@@ -68,6 +68,7 @@ export class StoreThread {
   constructor(
     private readonly path: string,
     private readonly connection: ConnectionOptions,
+    private readonly settings: StoreSettings,
   ) {}
 
   /** Requests sent and not yet answered. */
@@ -139,7 +140,7 @@ export class StoreThread {
     worker.onerror = (e: ErrorEvent) => this.died(worker, `store thread failed: ${e.message}`);
     worker.addEventListener('close', () => this.died(worker, 'store thread exited'));
     worker.unref();
-    worker.postMessage({ type: 'open', path: this.path, connection: this.connection } satisfies ThreadRequest);
+    worker.postMessage({ type: 'open', path: this.path, connection: this.connection, settings: this.settings } satisfies ThreadRequest);
     return worker;
   }
 

@@ -44,7 +44,7 @@ self.onmessage = async (e: MessageEvent<ThreadRequest>) => {
   if (msg.type === 'open') {
     try {
       client = openConnection(msg.path, msg.connection);
-      parts = localStore(client);
+      parts = localStore(client, msg.settings);
     } catch (err) {
       openError = `store thread could not open ${msg.path}: ${err instanceof Error ? err.message : String(err)}`;
     }

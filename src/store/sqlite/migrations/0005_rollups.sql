@@ -125,6 +125,14 @@ CREATE TABLE `trace_rollups` (
 --> statement-breakpoint
 CREATE INDEX `trace_rollups_end` ON `trace_rollups` (`org_id`,`environment`,`end_time`);--> statement-breakpoint
 CREATE INDEX `trace_rollups_start` ON `trace_rollups` (`org_id`,`environment`,`start_time`);--> statement-breakpoint
+CREATE TABLE `retention_marks` (
+	`org_id` text NOT NULL,
+	`environment` text NOT NULL,
+	`bodies_before` integer NOT NULL,
+	`last_id` integer DEFAULT 0 NOT NULL,
+	PRIMARY KEY(`org_id`, `environment`)
+) WITHOUT ROWID;
+--> statement-breakpoint
 DROP TABLE `customer_activity`;--> statement-breakpoint
 DROP TABLE `customer_months`;--> statement-breakpoint
 ALTER TABLE `customer_usage` ADD `total_tokens` integer DEFAULT 0 NOT NULL;--> statement-breakpoint
