@@ -14,7 +14,7 @@ import { randomToken } from '../../src/lib/ids.ts';
 
 export const TEST_REDIS_URL = process.env.SWITCHYARD_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-async function reachable(url: string): Promise<boolean> {
+export async function reachable(url: string): Promise<boolean> {
   const client = new RedisClient(url, { autoReconnect: false, enableOfflineQueue: false, connectionTimeout: 1000 });
   try {
     await client.connect();
@@ -58,27 +58,32 @@ export function testPrefix(tag: string): string {
   return `sytest:${tag}:${process.pid}:${randomToken(8)}:`;
 }
 
-/** Deletes every key under a prefix. */
-export async function deleteKeys(url: string, prefix: string): Promise<void> {
+/** Runs `work` on a connection of its own, closed after. */
+export async function withClient<T>(url: string, work: (client: RedisClient) => Promise<T>): Promise<T> {
   const client = new RedisClient(url, { autoReconnect: false, enableOfflineQueue: false });
   await client.connect();
   try {
+    return await work(client);
+  } finally {
+    client.close();
+  }
+}
+
+/** Deletes every key under a prefix. */
+export function deleteKeys(url: string, prefix: string): Promise<void> {
+  return withClient(url, async (client) => {
     let cursor = '0';
     do {
       const [next, keys] = (await client.send('SCAN', [cursor, 'MATCH', `${prefix}*`, 'COUNT', '1000'])) as [string, string[]];
       if (keys.length > 0) await client.send('DEL', keys);
       cursor = next;
     } while (cursor !== '0');
-  } finally {
-    client.close();
-  }
+  });
 }
 
 /** Closes the connections whose CLIENT LIST name matches, as a network failure or the server would. */
-export async function killClients(url: string, nameMatches: (name: string) => boolean): Promise<number> {
-  const client = new RedisClient(url, { autoReconnect: false, enableOfflineQueue: false });
-  await client.connect();
-  try {
+export function killClients(url: string, nameMatches: (name: string) => boolean): Promise<number> {
+  return withClient(url, async (client) => {
     const list = (await client.send('CLIENT', ['LIST'])) as string;
     let killed = 0;
     for (const line of list.split('\n')) {
@@ -87,9 +92,7 @@ export async function killClients(url: string, nameMatches: (name: string) => bo
       if (id && name && nameMatches(name)) killed += Number(await client.send('CLIENT', ['KILL', 'ID', id]));
     }
     return killed;
-  } finally {
-    client.close();
-  }
+  });
 }
 
 export interface OwnRedis {
@@ -145,6 +148,8 @@ export async function startOwnRedis(): Promise<OwnRedis> {
       proc?.kill('SIGCONT');
     },
   };
+  // A test run that dies must not leave its server behind.
+  process.once('exit', () => proc?.kill('SIGKILL'));
   await own.start();
   return own;
 }

@@ -31,7 +31,7 @@ export interface LedgerOptions {
 }
 
 interface Hold {
-  amount: number;
+  nano: number;
   expiresAt: number;
 }
 
@@ -45,7 +45,10 @@ interface Spend {
 }
 
 interface Customer {
+  /** In expiry order: every hold lives holdTtlMs from when it was made or settled, and is re-inserted then. */
   holds: Map<string, Hold>;
+  /** What the holds sum to, in whole nano-dollars (exact, like the Redis ledger's). */
+  heldNano: number;
   spend: Map<string, Spend>;
 }
 
@@ -77,7 +80,7 @@ export class MemoryLedger implements ReservationLedger {
       const held = this.held(c, req.id, now);
       const usage = req.limits.map((l) => ({ committed: (c.spend.get(windowName(l.window)) as Spend).value, held }));
       const outcome = decide(req.limits, usage, req.amount);
-      if (outcome.ok) c.holds.set(req.id, { amount: req.amount, expiresAt: now + this.holdTtlMs });
+      if (outcome.ok) this.hold(c, req.id, req.amount, now);
       return outcome;
     }
   }
@@ -85,15 +88,15 @@ export class MemoryLedger implements ReservationLedger {
   async settle(subject: BudgetSubject, id: string, amount: number): Promise<void> {
     checkAmount(amount);
     const c = this.customers.get(subjectKey(subject));
-    const h = c?.holds.get(id);
+    if (!c) return;
     const now = this.now();
-    if (!h || h.expiresAt <= now) return;
-    h.amount = amount;
-    h.expiresAt = now + this.holdTtlMs;
+    this.expire(c, now);
+    if (c.holds.has(id)) this.hold(c, id, amount, now);
   }
 
   async release(subject: BudgetSubject, id: string): Promise<void> {
-    this.customers.get(subjectKey(subject))?.holds.delete(id);
+    const c = this.customers.get(subjectKey(subject));
+    if (c) this.drop(c, id);
   }
 
   async committed(usage: CommittedUsage[]): Promise<void> {
@@ -101,7 +104,7 @@ export class MemoryLedger implements ReservationLedger {
       const c = this.customers.get(subjectKey(u.subject));
       if (!c) continue;
       // Dropping the hold and adding the spend happen in one step.
-      if (u.reservationId !== null) c.holds.delete(u.reservationId);
+      if (u.reservationId !== null) this.drop(c, u.reservationId);
       for (const s of c.spend.values()) {
         if (!inWindow(s.window, u.timestamp)) continue;
         s.value += u.billed;
@@ -114,7 +117,7 @@ export class MemoryLedger implements ReservationLedger {
     let c = this.customers.get(key);
     if (!c) {
       this.sweep();
-      c = { holds: new Map(), spend: new Map() };
+      c = { holds: new Map(), heldNano: 0, spend: new Map() };
       this.customers.set(key, c);
     }
     return c;
@@ -145,14 +148,32 @@ export class MemoryLedger implements ReservationLedger {
     return spend.loading;
   }
 
-  /** What the customer's live holds other than `id` sum to; expired holds are dropped. */
+  /** What the customer's live holds other than `id` sum to (USD). */
   private held(c: Customer, id: string, now: number): number {
-    let sum = 0;
-    for (const [hid, h] of c.holds) {
-      if (h.expiresAt <= now) c.holds.delete(hid);
-      else if (hid !== id) sum += h.amount;
+    this.expire(c, now);
+    return (c.heldNano - (c.holds.get(id)?.nano ?? 0)) / 1e9;
+  }
+
+  private hold(c: Customer, id: string, usd: number, now: number): void {
+    this.drop(c, id);
+    const nano = Math.round(usd * 1e9);
+    c.holds.set(id, { nano, expiresAt: now + this.holdTtlMs });
+    c.heldNano += nano;
+  }
+
+  private drop(c: Customer, id: string): void {
+    const h = c.holds.get(id);
+    if (!h) return;
+    c.holds.delete(id);
+    c.heldNano -= h.nano;
+  }
+
+  /** Holds are in expiry order: the expired ones are at the front. */
+  private expire(c: Customer, now: number): void {
+    for (const [id, h] of c.holds) {
+      if (h.expiresAt > now) break;
+      this.drop(c, id);
     }
-    return sum;
   }
 
   /** At most once per refresh period: forgets customers with no live hold and no fresh or loading spend. */
@@ -161,7 +182,7 @@ export class MemoryLedger implements ReservationLedger {
     if (now - this.sweptAt < this.refreshMs) return;
     this.sweptAt = now;
     for (const [key, c] of this.customers) {
-      this.held(c, '', now);
+      this.expire(c, now);
       if (c.holds.size > 0) continue;
       let live = false;
       for (const s of c.spend.values()) if (s.loading || now - s.loadedAt < this.refreshMs) live = true;

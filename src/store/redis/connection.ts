@@ -27,6 +27,16 @@ export interface RedisConnectionOptions {
   onConnect?: (client: RedisClient) => Promise<void>;
 }
 
+class TimeoutError extends Error {}
+
+function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new TimeoutError(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
+
 const FIRST_RETRY_MS = 50;
 const MAX_RETRY_MS = 2000;
 
@@ -74,23 +84,17 @@ export class RedisConnection {
   async send(command: string, args: string[]): Promise<unknown> {
     const client = this.client;
     if (!client) throw new RedisUnavailableError(`redis ${this.opts.name}: not connected`);
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        reject(new RedisUnavailableError(`redis ${this.opts.name}: ${command} took over ${this.commandTimeoutMs} ms`));
+    try {
+      return await withTimeout(client.send(command, args), this.commandTimeoutMs);
+    } catch (err) {
+      if (err instanceof TimeoutError) {
         // Replies come in order: one stuck reply holds up every later one, so the connection goes.
         this.drop(client, 'command timed out');
-      }, this.commandTimeoutMs);
-    });
-    try {
-      return await Promise.race([client.send(command, args), timeout]);
-    } catch (err) {
-      if (err instanceof RedisUnavailableError) throw err;
+        throw new RedisUnavailableError(`redis ${this.opts.name}: ${command} took over ${this.commandTimeoutMs} ms`);
+      }
       // A reply from a live server (a script error, OOM, READONLY) is not an outage of the connection.
       if (this.client === client && client.connected) throw err;
       throw new RedisUnavailableError(`redis ${this.opts.name}: ${(err as Error).message}`);
-    } finally {
-      clearTimeout(timer);
     }
   }
 
@@ -112,9 +116,15 @@ export class RedisConnection {
     });
     client.onclose = () => this.drop(client, 'connection closed');
     try {
-      await client.connect();
-      await client.send('CLIENT', ['SETNAME', this.opts.name]);
-      await this.opts.onConnect?.(client);
+      // The whole handshake is bounded: a server that accepts but never answers must not stall the retries.
+      await withTimeout(
+        (async () => {
+          await client.connect();
+          await client.send('CLIENT', ['SETNAME', this.opts.name]);
+          await this.opts.onConnect?.(client);
+        })(),
+        this.opts.connectTimeoutMs ?? 2000,
+      );
     } catch (err) {
       client.onclose = null;
       client.close();

@@ -32,6 +32,8 @@ export interface RedisFeedOptions {
   /** Invalidations held while Redis is unreachable (default 10,000). */
   maxQueued?: number;
   connectTimeoutMs?: number;
+  /** A heartbeat unanswered this long drops the subscription (default 1000). */
+  commandTimeoutMs?: number;
 }
 
 /** One log entry: the publishing feed and the change. */
@@ -43,6 +45,8 @@ interface Message {
 const TOPICS = new Set<InvalidationTopic>(['keys', 'models', 'prompts', 'customers']);
 /** Log entries read per XRANGE. */
 const PAGE = 500;
+/** How often an idle subscription is checked. */
+const HEARTBEAT_MS = 5000;
 
 export class RedisFeed implements InvalidationFeed {
   private readonly local: MemoryFeed;
@@ -58,6 +62,7 @@ export class RedisFeed implements InvalidationFeed {
   private catchingUp = false;
   private readonly queue: string[] = [];
   private draining: Promise<void> | null = null;
+  private pingedAt = Date.now();
   private readonly timer: ReturnType<typeof setInterval>;
   private readonly maxLength: number;
   private readonly maxQueued: number;
@@ -76,6 +81,7 @@ export class RedisFeed implements InvalidationFeed {
       name: opts.name,
       log: opts.log,
       connectTimeoutMs: opts.connectTimeoutMs,
+      commandTimeoutMs: opts.commandTimeoutMs,
       onConnect: async (client) => {
         await client.subscribe(channel, (message) => this.announced(message));
       },
@@ -149,6 +155,12 @@ export class RedisFeed implements InvalidationFeed {
   private tick(): void {
     if (this.queue.length > 0) void this.drain();
     if (!this.subscriber.up || this.behind || this.lastId === null) this.catchUp();
+    else if (Date.now() - this.pingedAt >= HEARTBEAT_MS) {
+      // A subscriber only listens: without a question now and then, a connection that died
+      // silently (a NAT or firewall dropping it) would look up forever. A ping that gets no answer drops it.
+      this.pingedAt = Date.now();
+      this.subscriber.send('PING', []).catch(() => {});
+    }
   }
 
   /** An announcement `prev id message` from the channel. */

@@ -73,6 +73,7 @@ export function openRedisState(opts: RedisStateOptions): RedisState {
     log: opts.log,
     pollMs: opts.feedPollMs,
     connectTimeoutMs: opts.connectTimeoutMs,
+    commandTimeoutMs: opts.commandTimeoutMs,
   });
   return {
     rateLimiter: new RedisRateLimiter(conn, keys),

@@ -60,10 +60,11 @@ export class RedisLedger implements ReservationLedger {
 
   async tryReserve(req: ReserveRequest): Promise<ReserveOutcome> {
     checkAmount(req.amount);
+    if (req.id === '') throw new RangeError('a reservation id must not be empty');
     const base = this.keys.budget(req.subject);
     const seeds = req.limits.map(() => ({ value: '', token: '' }));
     for (let attempt = 0; attempt < MAX_READS; attempt++) {
-      const args = [req.id, String(req.amount), String(this.holdTtlMs), String(this.spendTtlMs), String(READ_TTL_MS), String(BUDGET_EPSILON)];
+      const args = [req.id, nano(req.amount), String(this.holdTtlMs), String(this.spendTtlMs), String(READ_TTL_MS), String(BUDGET_EPSILON)];
       for (const [i, l] of req.limits.entries()) {
         const s = seeds[i] as { value: string; token: string };
         args.push(windowName(l.window), String(l.window?.start ?? ''), String(l.window?.end ?? ''), String(l.limit), s.value, s.token);
@@ -89,7 +90,7 @@ export class RedisLedger implements ReservationLedger {
 
   async settle(subject: BudgetSubject, id: string, amount: number): Promise<void> {
     checkAmount(amount);
-    await SCRIPTS.settle.run(this.conn, [this.keys.budget(subject)], [id, String(amount), String(this.holdTtlMs)]);
+    await SCRIPTS.settle.run(this.conn, [this.keys.budget(subject)], [id, nano(amount), String(this.holdTtlMs)]);
   }
 
   async release(subject: BudgetSubject, id: string): Promise<void> {
@@ -130,6 +131,11 @@ export class RedisLedger implements ReservationLedger {
     }
     return p;
   }
+}
+
+/** Holds are kept in whole nano-dollars (lua/lib.lua): their running sum stays exact. */
+function nano(usd: number): string {
+  return String(Math.round(usd * 1e9));
 }
 
 function pairs<T>(list: T[]): [T, T][] {

@@ -1,7 +1,7 @@
-/** The Lua scripts of the Redis backend, each with the server-clock helper in front. */
+/** The Lua scripts of the Redis backend, each with lua/lib.lua in front. */
 import cacheSet from './lua/cache-set.lua' with { type: 'text' };
 import committed from './lua/committed.lua' with { type: 'text' };
-import now from './lua/now.lua' with { type: 'text' };
+import lib from './lua/lib.lua' with { type: 'text' };
 import publish from './lua/publish.lua' with { type: 'text' };
 import rateLimit from './lua/rate-limit.lua' with { type: 'text' };
 import release from './lua/release.lua' with { type: 'text' };
@@ -9,7 +9,7 @@ import reserve from './lua/reserve.lua' with { type: 'text' };
 import settle from './lua/settle.lua' with { type: 'text' };
 import { LuaScript } from './script.ts';
 
-const script = (source: string) => new LuaScript(`${now}\n${source}`);
+const script = (source: string) => new LuaScript(`${lib}\n${source}`);
 
 export const SCRIPTS = {
   rateLimit: script(rateLimit),

@@ -9,15 +9,12 @@ local a = 1
 while a <= #ARGV do
   local base, count = ARGV[a], tonumber(ARGV[a + 1])
   a = a + 2
-  local H, E, W = base .. ':h', base .. ':e', base .. ':w'
+  local W = base .. ':w'
   local windows = redis.call('HGETALL', W)
   for _ = 1, count do
     local ts, billed, rid = tonumber(ARGV[a]), ARGV[a + 1], ARGV[a + 2]
     a = a + 3
-    if rid ~= '' then
-      redis.call('HDEL', H, rid)
-      redis.call('ZREM', E, rid)
-    end
+    if rid ~= '' then drop_hold(base, rid) end
     if tonumber(billed) ~= 0 then
       for w = 1, #windows, 2 do
         local name, range = windows[w], windows[w + 1]

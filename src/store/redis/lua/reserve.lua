@@ -4,31 +4,27 @@
 -- then holds `amount` under `id`.
 --
 -- Keys below KEYS[1] (the customer's base), derived here:
---   :h  holds (hash id -> USD)        :e  hold expiries (zset id -> ms)
+--   :h, :e  holds and their expiries (see lib.lua)
 --   :w  windows known (hash name -> 'start:end', ':' for all time)
 --   :s:<epoch>:<name>  committed spend of a window, seeded from the database, expiring after spend ttl
 --   :r:<epoch>:<name>  a read of that spend in progress (hash t = token, v = USD committed since it began)
 -- KEYS[2] the spend epoch (bumped to make every gateway read spend again)
--- ARGV: id, amount, hold ttl ms, spend ttl ms, read ttl ms, eps,
+-- ARGV: id, amount in nano-dollars, hold ttl ms, spend ttl ms, read ttl ms, eps,
 --   then per limit: window name, start, end ('' for all time), limit, seed USD or '', token of the read it came from or ''
--- Returns {'ok', 0, held, committed...} | {'no', i, held, committed...}
+-- Returns {'ok', 0, held, committed...} | {'no', i, held, committed...} (USD, held = by others)
 --   | {'read', 0, '', i, token, ...}: the windows whose spend the gateway must read from the database,
 --     each with the token to hand back with the value it reads.
-local base, id, amount = KEYS[1], ARGV[1], tonumber(ARGV[2])
+local base, id, nano = KEYS[1], ARGV[1], tonumber(ARGV[2])
 local hold_ttl, spend_ttl, read_ttl, eps = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
-local H, E, W = base .. ':h', base .. ':e', base .. ':w'
+local W = base .. ':w'
 local epoch = redis.call('GET', KEYS[2]) or '0'
 local now = now_ms()
 local function fmt(x) return string.format('%.17g', x) end
 
-local expired = redis.call('ZRANGEBYSCORE', E, '-inf', now)
-for i = 1, #expired do redis.call('HDEL', H, expired[i]) end
-if #expired > 0 then redis.call('ZREMRANGEBYSCORE', E, '-inf', now) end
-local held = 0
-local holds = redis.call('HGETALL', H)
-for i = 1, #holds, 2 do
-  if holds[i] ~= id then held = held + tonumber(holds[i + 1]) end
-end
+expire_holds(base, now)
+local sums = redis.call('HMGET', base .. ':h', '', id)
+local held = ((tonumber(sums[1]) or 0) - (tonumber(sums[2]) or 0)) / 1e9
+local amount = nano / 1e9
 
 local n = (#ARGV - 6) / 6
 local committed, reads = {}, {}
@@ -66,14 +62,12 @@ if #reads > 0 then return {'read', 0, '', unpack(reads)} end
 local reply = {'ok', 0, fmt(held)}
 for i = 1, n do reply[3 + i] = fmt(committed[i]) end
 for i = 1, n do
+  local limit = tonumber(ARGV[6 + (i - 1) * 6 + 4])
   local used = committed[i] + held
-  if not (used + eps < tonumber(ARGV[6 + (i - 1) * 6 + 4]) and used + amount <= tonumber(ARGV[6 + (i - 1) * 6 + 4]) + eps) then
+  if not (used + eps < limit and used + amount <= limit + eps) then
     reply[1], reply[2] = 'no', i
     return reply
   end
 end
-redis.call('HSET', H, id, ARGV[2])
-redis.call('ZADD', E, now + hold_ttl, id)
-redis.call('PEXPIRE', H, hold_ttl)
-redis.call('PEXPIRE', E, hold_ttl)
+put_hold(base, id, nano, now, hold_ttl)
 return reply
