@@ -1,7 +1,7 @@
 /** Shared state for a single gateway process, all in memory. */
 import { silentLogger, type Logger } from '../../lib/log.ts';
+import { MemoryResponseCache } from '../../routing/cache.ts';
 import type { CommittedSpendSource, SharedState } from '../state-types.ts';
-import { MemoryCache } from './cache.ts';
 import { MemoryFeed } from './feed.ts';
 import { MemoryLedger, type LedgerOptions } from './ledger.ts';
 import { MemoryRateLimiter } from './rate-limiter.ts';
@@ -18,7 +18,7 @@ export function memoryState(opts: MemoryStateOptions): SharedState {
   return {
     rateLimiter: new MemoryRateLimiter(now),
     ledger: new MemoryLedger(opts.source, opts),
-    cache: new MemoryCache({ maxBytes: opts.cacheMaxBytes, now }),
+    cache: new MemoryResponseCache({ maxBytes: opts.cacheMaxBytes, now }),
     invalidations,
     close: () => invalidations.close(),
   };
