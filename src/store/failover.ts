@@ -118,6 +118,7 @@ export class FailoverState implements SharedState {
     return { ...this.counts };
   }
 
+  /** Closes the primary; the fallback belongs to whoever made it (the database backend). */
   close(): Promise<void> {
     return this.opts.primary.close();
   }

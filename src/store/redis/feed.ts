@@ -64,6 +64,7 @@ export class RedisFeed implements InvalidationFeed {
   private draining: Promise<void> | null = null;
   private pingedAt = Date.now();
   private readonly timer: ReturnType<typeof setInterval>;
+  private readonly unwatch: () => void;
   private readonly maxLength: number;
   private readonly maxQueued: number;
 
@@ -88,7 +89,7 @@ export class RedisFeed implements InvalidationFeed {
     });
     // Back on the channel: read what was published while it was away.
     this.subscriber.onChange((up) => up && this.catchUp());
-    this.conn.onChange((up) => {
+    this.unwatch = this.conn.onChange((up) => {
       if (!up) return;
       void this.drain();
       this.catchUp();
@@ -127,6 +128,7 @@ export class RedisFeed implements InvalidationFeed {
 
   async close(): Promise<void> {
     clearInterval(this.timer);
+    this.unwatch();
     this.subscriber.close();
     if (this.queue.length > 0) this.opts.log.warn('closing with invalidations redis never received', { count: this.queue.length });
     await this.local.close();
@@ -144,8 +146,10 @@ export class RedisFeed implements InvalidationFeed {
     const { stream, channel } = this.keys.feed;
     try {
       while (this.queue.length > 0) {
-        await SCRIPTS.publish.run(this.conn, [stream], [this.queue[0] as string, String(this.maxLength), channel]);
-        this.queue.shift();
+        const message = this.queue[0] as string;
+        await SCRIPTS.publish.run(this.conn, [stream], [message, String(this.maxLength), channel]);
+        // A full queue may have dropped its head meanwhile.
+        if (this.queue[0] === message) this.queue.shift();
       }
     } catch (err) {
       this.opts.log.debug('invalidation publish deferred', { queued: this.queue.length, error: String(err) });
