@@ -141,6 +141,23 @@ if (needRedisServer(SUITE)) {
       expect(state.stats().rate_limit_fallbacks).toBe(2);
     });
 
+    test('a primary turned replica (a failover) is left for a new connection, and used again once it is a primary', async () => {
+      const primary = redis(testPrefix('replica'));
+      const { state } = failover(primary, true);
+      expect(await primary.ready(5000)).toBe(true);
+      const role = (...args: string[]) => withClient(server.url, (c) => c.send('REPLICAOF', args));
+      await role('127.0.0.1', '1');
+      try {
+        expect((await state.rateLimiter.hit('key', 5)).allowed).toBe(true);
+        expect(state.stats().rate_limit_fallbacks).toBe(1);
+      } finally {
+        await role('NO', 'ONE');
+      }
+      expect(await primary.ready(5000)).toBe(true);
+      await state.rateLimiter.hit('key', 5);
+      expect(state.stats().rate_limit_fallbacks).toBe(1);
+    });
+
     test('a server whose eviction policy could evict limits is reported at connect', async () => {
       logs = [];
       const policy = (value: string) => withClient(server.url, (c) => c.send('CONFIG', ['SET', 'maxmemory-policy', value]));

@@ -85,14 +85,22 @@ export class RedisConnection {
     const client = this.client;
     if (!client) throw new RedisUnavailableError(`redis ${this.opts.name}: not connected`);
     try {
-      return await withTimeout(client.send(command, args), this.commandTimeoutMs);
+      const reply = await withTimeout(client.send(command, args), this.commandTimeoutMs);
+      // The backoff starts over once a connection proves useful, not merely open (a replica opens fine).
+      this.retryMs = FIRST_RETRY_MS;
+      return reply;
     } catch (err) {
       if (err instanceof TimeoutError) {
         // Replies come in order: one stuck reply holds up every later one, so the connection goes.
         this.drop(client, 'command timed out');
         throw new RedisUnavailableError(`redis ${this.opts.name}: ${command} took over ${this.commandTimeoutMs} ms`);
       }
-      // A reply from a live server (a script error, OOM, READONLY) is not an outage of the connection.
+      if (/^(READONLY|LOADING|MASTERDOWN)/.test((err as Error).message)) {
+        // A replica now, or not ready: connect again, the URL may lead to the new primary.
+        this.drop(client, (err as Error).message);
+        throw new RedisUnavailableError(`redis ${this.opts.name}: ${(err as Error).message}`);
+      }
+      // Any other reply from a live server (a script error, OOM) is not an outage of the connection.
       if (this.client === client && client.connected) throw err;
       throw new RedisUnavailableError(`redis ${this.opts.name}: ${(err as Error).message}`);
     }
@@ -136,7 +144,6 @@ export class RedisConnection {
       return;
     }
     this.client = client;
-    this.retryMs = FIRST_RETRY_MS;
     if (this.wasUp) this.opts.log.info('redis connection restored', { connection: this.opts.name });
     this.wasUp = true;
     this.emit(true);
