@@ -106,35 +106,39 @@ async function measure(s: SharedState, op: Op): Promise<{ mean: number; p50: num
   return { mean: times.reduce((a, b) => a + b, 0) / times.length, p50: at(0.5), p99: at(0.99), perSecond };
 }
 
-const redis = openRedisState({ url, prefix, source, log: silentLogger, cache: { maxBytes: 64 * 1024 * 1024 } });
+// A generous timeout: on a busy machine a slow reply should show in the figures, not abort the run.
+const redis = openRedisState({ url, prefix, source, log: silentLogger, cache: { maxBytes: 64 * 1024 * 1024 }, commandTimeoutMs: 10_000 });
 if (!(await redis.ready(5000))) {
   console.error(`Redis at ${url} is unreachable`);
   process.exit(1);
 }
 const memory = memoryState({ source, cacheMaxBytes: 64 * 1024 * 1024 });
 const rows: string[][] = [];
-for (const [backend, s] of [
-  ['redis', redis],
-  ['memory', memory],
-] as const) {
-  await s.cache.set('small', chatEntry(0), 600_000);
-  await s.cache.set('stream', chatEntry(200), 600_000);
-  for (const op of ops) {
-    process.stderr.write(`${backend}: ${op.name} ...\n`);
-    const r = await measure(s, op);
-    rows.push([op.name, backend, r.mean.toFixed(1), r.p50.toFixed(1), r.p99.toFixed(1), Math.round(r.perSecond).toLocaleString('en-US')]);
+try {
+  for (const [backend, s] of [
+    ['redis', redis],
+    ['memory', memory],
+  ] as const) {
+    await s.cache.set('small', chatEntry(0), 600_000);
+    await s.cache.set('stream', chatEntry(200), 600_000);
+    for (const op of ops) {
+      process.stderr.write(`${backend}: ${op.name} ...\n`);
+      const r = await measure(s, op);
+      rows.push([op.name, backend, r.mean.toFixed(1), r.p50.toFixed(1), r.p99.toFixed(1), Math.round(r.perSecond).toLocaleString('en-US')]);
+    }
   }
+} finally {
+  await redis.close();
+  await memory.close();
+  const cleanup = new RedisClient(url);
+  let cursor = '0';
+  do {
+    const [next, keys] = (await cleanup.send('SCAN', [cursor, 'MATCH', `${prefix}*`, 'COUNT', '1000'])) as [string, string[]];
+    if (keys.length > 0) await cleanup.send('DEL', keys);
+    cursor = next;
+  } while (cursor !== '0');
+  cleanup.close();
 }
-await redis.close();
-await memory.close();
-const cleanup = new RedisClient(url);
-let cursor = '0';
-do {
-  const [next, keys] = (await cleanup.send('SCAN', [cursor, 'MATCH', `${prefix}*`, 'COUNT', '1000'])) as [string, string[]];
-  if (keys.length > 0) await cleanup.send('DEL', keys);
-  cursor = next;
-} while (cursor !== '0');
-cleanup.close();
 
 const header = ['operation', 'backend', 'mean µs', 'p50 µs', 'p99 µs', `ops/s (${CONCURRENCY} in flight)`];
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
