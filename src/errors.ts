@@ -155,6 +155,23 @@ export class RateLimitError extends GatewayError {
   }
 }
 
+/**
+ * A rate limit or budget cannot be decided: the shared store that decides it
+ * (Redis) is unreachable and the deployment refuses rather than fall back
+ * (`fail_closed`). Nothing is sent upstream.
+ */
+export class SharedStateUnavailableError extends GatewayError {
+  readonly status = 503;
+  override readonly type = 'server_error';
+  override readonly code = 'shared_state_unavailable';
+  constructor(readonly check: 'rate_limit' | 'budget') {
+    super(`The ${check === 'rate_limit' ? 'rate limit' : 'budget'} cannot be checked: the shared state store is unreachable; try again shortly`);
+  }
+  override extraBody() {
+    return { retry_after: 1 };
+  }
+}
+
 export class StreamTimeoutError extends GatewayError {
   readonly status = 408;
   override readonly type = 'timeout_error';

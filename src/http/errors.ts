@@ -23,7 +23,7 @@ const JSON_HEADERS = { 'content-type': 'application/json' };
 
 export function errorResponse(err: GatewayError, proxy: boolean): Response {
   const headers: Record<string, string> = { ...JSON_HEADERS };
-  if (err.status === 429) {
+  if (err.status === 429 || err.status === 503) {
     const retry = err.extraBody().retry_after;
     if (typeof retry === 'number') headers['retry-after'] = String(retry);
   }

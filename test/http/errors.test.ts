@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { SharedStateUnavailableError } from '../../src/errors.ts';
+import { errorResponse } from '../../src/http/errors.ts';
 import { json, makeTestApp, type TestApp } from '../helpers/app.ts';
 
 let t: TestApp;
@@ -60,5 +62,14 @@ describe('error model', () => {
     expect(page.headers.get('content-type')).toContain('text/html');
     const body = await page.text();
     expect(body).toContain('fetch(`api/${path}`');
+  });
+});
+
+describe('rendering', () => {
+  test('unreachable shared state (fail_closed) is a 503 with Retry-After, in the OpenAI shape on proxy routes', async () => {
+    const r = errorResponse(new SharedStateUnavailableError('budget'), true);
+    expect(r.status).toBe(503);
+    expect(r.headers.get('retry-after')).toBe('1');
+    expect(await r.json()).toMatchObject({ error: { type: 'server_error', code: 'shared_state_unavailable' }, retry_after: 1 });
   });
 });

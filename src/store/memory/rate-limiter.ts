@@ -1,0 +1,49 @@
+/**
+ * Requests per minute in one process, as a sliding-window counter: the
+ * previous minute's count, weighted by how much of it still overlaps the
+ * window, plus this minute's. O(1) memory per key, within a few percent of an
+ * exact log; in a fresh window exactly `perMinute` hits pass. The Redis
+ * limiter runs the same algorithm (src/store/redis/lua/rate-limit.lua).
+ */
+import type { RateDecision, RateLimiter } from '../state-types.ts';
+
+interface Window {
+  start: number;
+  current: number;
+  previous: number;
+}
+
+const MINUTE = 60_000;
+
+export class MemoryRateLimiter implements RateLimiter {
+  private readonly windows = new Map<string, Window>();
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  async hit(key: string, perMinute: number): Promise<RateDecision> {
+    const now = this.now();
+    const start = now - (now % MINUTE);
+    let w = this.windows.get(key);
+    if (!w) {
+      w = { start, current: 0, previous: 0 };
+      this.windows.set(key, w);
+      if (this.windows.size > 100_000) this.sweep(now);
+    } else if (w.start !== start) {
+      w.previous = start - w.start === MINUTE ? w.current : 0;
+      w.current = 0;
+      w.start = start;
+    }
+    const elapsed = now - start;
+    if (w.previous * (1 - elapsed / MINUTE) + w.current + 1 > perMinute) {
+      // An upper bound: by the end of this minute the window has room again.
+      return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((MINUTE - elapsed) / 1000)) };
+    }
+    w.current++;
+    return { allowed: true, retryAfterSeconds: 0 };
+  }
+
+  /** Drops windows idle for two minutes, so memory follows active keys only. */
+  private sweep(now: number): void {
+    for (const [k, w] of this.windows) if (now - w.start >= 2 * MINUTE) this.windows.delete(k);
+  }
+}

@@ -1,0 +1,66 @@
+/** Runs the shared-state contract over every implementation: memory, and Redis at SWITCHYARD_TEST_REDIS_URL. */
+import { afterAll, expect } from 'bun:test';
+import { silentLogger } from '../../src/lib/log.ts';
+import { FailoverState } from '../../src/store/failover.ts';
+import { memoryState } from '../../src/store/memory/index.ts';
+import { openRedisState } from '../../src/store/redis/index.ts';
+import { deleteKeys, killClients, needRedis, testPrefix, TEST_REDIS_URL } from '../helpers/redis.ts';
+import { stateContract, type OpenOptions } from './state-contract.ts';
+
+stateContract({
+  name: 'memory',
+  async open(o: OpenOptions) {
+    const state = memoryState({ source: o.source, holdTtlMs: o.holdTtlMs, cacheMaxBytes: o.cacheMaxBytes });
+    return { states: Array.from({ length: o.handles }, () => state) };
+  },
+});
+
+if (await needRedis('shared state contract (redis)')) {
+  const prefix = testPrefix('contract');
+  let deployments = 0;
+  afterAll(() => deleteKeys(TEST_REDIS_URL, prefix));
+
+  /** As the gateway runs it with fail_closed: any Redis failure surfaces, and verify() sees none was hidden. */
+  const open = async (o: OpenOptions, url: string, name: string) => {
+    const deployment = `${prefix}${++deployments}:`;
+    const states = Array.from({ length: o.handles }, (_, i) => {
+      const redis = openRedisState({
+        url,
+        prefix: deployment,
+        name: `${name}-${deployments}-${i}`,
+        source: o.source,
+        log: silentLogger,
+        holdTtlMs: o.holdTtlMs,
+        cache: { maxBytes: o.cacheMaxBytes },
+        connectTimeoutMs: 200,
+      });
+      return { redis, state: new FailoverState({ primary: redis, fallback: null, log: silentLogger }) };
+    });
+    return states;
+  };
+
+  stateContract({
+    name: 'redis',
+    cutsSubscriptions: true,
+    async open(o) {
+      const name = `sytest-${process.pid}`;
+      const states = await open(o, TEST_REDIS_URL, name);
+      const tag = `${name}-${deployments}-`;
+      for (const s of states) expect(await s.redis.ready(5000)).toBe(true);
+      return {
+        states: states.map((s) => s.state),
+        async dropSubscriptions() {
+          expect(await killClients(TEST_REDIS_URL, (n) => n.startsWith(tag) && n.endsWith(':feed'))).toBe(states.length);
+        },
+        verify() {
+          for (const s of states) expect(s.state.stats()).toEqual({ rate_limit_fallbacks: 0, budget_fallbacks: 0, refusals: 0, cache_errors: 0, ledger_errors: 0 });
+        },
+      };
+    },
+    async openDead() {
+      // A port nothing listens on: the connection never comes up.
+      const states = await open({ source: { billed: async () => 0 }, holdTtlMs: 1000, cacheMaxBytes: 1024, handles: 1 }, 'redis://127.0.0.1:1', 'dead');
+      return (states[0] as (typeof states)[number]).state;
+    },
+  });
+}
