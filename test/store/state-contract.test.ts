@@ -1,8 +1,12 @@
-/** Runs the shared-state contract over every implementation: memory, and Redis at SWITCHYARD_TEST_REDIS_URL. */
+/** Runs the shared-state contract over every implementation: memory, SQLite (one state file, a handle per process), and Redis at SWITCHYARD_TEST_REDIS_URL. */
 import { afterAll, expect } from 'bun:test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { silentLogger } from '../../src/lib/log.ts';
 import { FailoverState } from '../../src/store/failover.ts';
 import { memoryState } from '../../src/store/memory/index.ts';
+import { openSqliteState } from '../../src/store/sqlite/state.ts';
 import { openRedisState } from '../../src/store/redis/index.ts';
 import { deleteKeys, killClients, needRedis, testPrefix, TEST_REDIS_URL } from '../helpers/redis.ts';
 import { stateContract, type OpenOptions } from './state-contract.ts';
@@ -12,6 +16,26 @@ stateContract({
   async open(o: OpenOptions) {
     const state = memoryState({ source: o.source, holdTtlMs: o.holdTtlMs, cacheMaxBytes: o.cacheMaxBytes });
     return { states: Array.from({ length: o.handles }, () => state) };
+  },
+});
+
+const sqliteDirs: string[] = [];
+afterAll(() => {
+  for (const d of sqliteDirs) rmSync(d, { recursive: true, force: true });
+});
+
+stateContract({
+  name: 'sqlite (one state file, a connection per handle as per process)',
+  cachePerProcess: true,
+  async open(o: OpenOptions) {
+    const dir = mkdtempSync(join(tmpdir(), 'switchyard-state-'));
+    sqliteDirs.push(dir);
+    const path = join(dir, 'switchyard-state.db');
+    return {
+      states: Array.from({ length: o.handles }, () =>
+        openSqliteState({ path, source: o.source, cacheMaxBytes: o.cacheMaxBytes, now: Date.now, log: silentLogger, holdTtlMs: o.holdTtlMs, pollMs: 50 }),
+      ),
+    };
   },
 });
 

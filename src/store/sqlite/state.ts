@@ -12,6 +12,8 @@ import type { Database } from 'bun:sqlite';
 import { randomToken } from '../../lib/ids.ts';
 import type { Logger } from '../../lib/log.ts';
 import { MemoryResponseCache } from '../../routing/cache.ts';
+import { checkAmount, decide, subjectKey } from '../budget-rule.ts';
+import { MemoryFeed } from '../memory/feed.ts';
 import type {
   BudgetSubject,
   CommittedSpendSource,
@@ -39,10 +41,6 @@ const DDL = [
 ];
 
 const MINUTE = 60_000;
-
-export function subjectKey(s: BudgetSubject): string {
-  return `${s.orgId}\u0000${s.environment}\u0000${s.identifier}`;
-}
 
 /** Sliding-window counter per key: the previous minute weighted by its overlap, plus this minute. */
 export class SqliteRateLimiter implements RateLimiter {
@@ -99,6 +97,7 @@ export class SqliteLedger implements ReservationLedger {
   }
 
   async tryReserve(req: ReserveRequest): Promise<ReserveOutcome> {
+    checkAmount(req.amount);
     const subject = subjectKey(req.subject);
     for (let attempt = 0; ; attempt++) {
       const gen = this.generation(subject);
@@ -109,13 +108,11 @@ export class SqliteLedger implements ReservationLedger {
           const now = this.now();
           this.db.query('DELETE FROM holds WHERE subject = ? AND expires_at <= ?').run(subject, now);
           const held = this.db.query<{ s: number | null }, [string]>('SELECT sum(amount) AS s FROM holds WHERE subject = ?').get(subject)?.s ?? 0;
-          const usage = committed.map((c) => ({ committed: c, held }));
-          for (const [i, l] of req.limits.entries()) {
-            const used = (committed[i] ?? 0) + held;
-            if (!(used < l.limit && used + req.amount <= l.limit)) return { ok: false, budget: l.budget, limit: l.limit, used, usage };
+          const outcome = decide(req.limits, committed.map((c) => ({ committed: c, held })), req.amount);
+          if (outcome.ok) {
+            this.db.query('INSERT INTO holds (id, subject, amount, expires_at) VALUES (?, ?, ?, ?)').run(req.id, subject, req.amount, now + this.holdTtlMs);
           }
-          this.db.query('INSERT INTO holds (id, subject, amount, expires_at) VALUES (?, ?, ?, ?)').run(req.id, subject, req.amount, now + this.holdTtlMs);
-          return { ok: true, usage };
+          return outcome;
         })
         .immediate();
       if (outcome) return outcome;
@@ -123,6 +120,7 @@ export class SqliteLedger implements ReservationLedger {
   }
 
   async settle(_subject: BudgetSubject, id: string, amount: number): Promise<void> {
+    checkAmount(amount);
     this.db.query('UPDATE holds SET amount = ?, expires_at = ? WHERE id = ?').run(amount, this.now() + this.holdTtlMs, id);
   }
 
@@ -160,7 +158,7 @@ interface ChangeRow {
 /** A change log every process polls; its own changes are delivered at once. */
 export class SqliteInvalidationFeed implements InvalidationFeed {
   private readonly origin = randomToken(12);
-  private readonly listeners = new Set<(c: Invalidation) => void>();
+  private readonly local: MemoryFeed;
   private last: number;
   private readonly timer: ReturnType<typeof setInterval>;
   private lastPrune = 0;
@@ -171,6 +169,7 @@ export class SqliteInvalidationFeed implements InvalidationFeed {
     private readonly log: Logger,
     pollMs = 250,
   ) {
+    this.local = new MemoryFeed(log);
     this.last = db.query<{ m: number | null }, []>('SELECT max(seq) AS m FROM changes').get()?.m ?? 0;
     this.timer = setInterval(() => this.poll(), pollMs);
     this.timer.unref();
@@ -180,28 +179,16 @@ export class SqliteInvalidationFeed implements InvalidationFeed {
     this.db
       .query('INSERT INTO changes (at, origin, topic, org_id, id) VALUES (?, ?, ?, ?, ?)')
       .run(this.now(), this.origin, change.topic, change.orgId, change.id);
-    this.deliver(change);
+    this.local.deliver(change);
   }
 
   subscribe(listener: (change: Invalidation) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.local.subscribe(listener);
   }
 
   async close(): Promise<void> {
     clearInterval(this.timer);
-    this.listeners.clear();
-  }
-
-  private deliver(change: Invalidation): void {
-    for (const l of this.listeners) {
-      // One listener's failure must not keep the change from the others.
-      try {
-        l(change);
-      } catch (err) {
-        this.log.warn('invalidation listener failed', { topic: change.topic, error: String(err) });
-      }
-    }
+    await this.local.close();
   }
 
   private poll(): void {
@@ -211,7 +198,7 @@ export class SqliteInvalidationFeed implements InvalidationFeed {
         .all(this.last);
       for (const r of rows) {
         this.last = r.seq;
-        if (r.origin !== this.origin) this.deliver({ topic: r.topic, orgId: r.org_id, id: r.id });
+        if (r.origin !== this.origin) this.local.deliver({ topic: r.topic, orgId: r.org_id, id: r.id });
       }
       const now = this.now();
       if (now - this.lastPrune > MINUTE) {
@@ -232,15 +219,19 @@ export interface SqliteStateOptions {
   cacheMaxBytes: number;
   now: () => number;
   log: Logger;
+  /** How long a hold lasts unless settled or committed (default 10 minutes). */
+  holdTtlMs?: number;
+  /** How often other processes' changes are read (default 250 ms). */
+  pollMs?: number;
 }
 
 export function openSqliteState(opts: SqliteStateOptions): SharedState {
   const db = openConnection(opts.path, { cacheMb: 2, mmapMb: 0 });
   for (const stmt of DDL) db.run(stmt);
-  const invalidations = new SqliteInvalidationFeed(db, opts.now, opts.log);
+  const invalidations = new SqliteInvalidationFeed(db, opts.now, opts.log, opts.pollMs);
   return {
     rateLimiter: new SqliteRateLimiter(db, opts.now),
-    ledger: new SqliteLedger(db, opts.source, opts.now),
+    ledger: new SqliteLedger(db, opts.source, opts.now, opts.holdTtlMs),
     cache: new MemoryResponseCache({ maxBytes: opts.cacheMaxBytes, now: opts.now }),
     invalidations,
     async close() {
