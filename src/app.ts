@@ -168,13 +168,15 @@ export function createApp(deps: AppDeps) {
       '/health',
       async ({ set }) => {
         const db = await deps.store.ping();
+        const writer = deps.writer.stats();
+        // Unreachable is down; refusing writes (disk full) still proxies, so it is degraded, not down.
         if (!db) set.status = 503;
         return {
-          status: db ? 'ok' : 'degraded',
-          database: db ? 'ok' : 'unreachable',
+          status: db && writer.storage === 'ok' ? 'ok' : 'degraded',
+          database: !db ? 'unreachable' : writer.storage === 'ok' ? 'ok' : 'not taking writes',
           version: deps.version,
           uptime_s: Math.round((deps.now() - startedAt) / 1000),
-          span_writer: deps.writer.stats(),
+          span_writer: writer,
         };
       },
       { detail: { tags: ['System'], summary: 'Process and database health' } },

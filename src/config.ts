@@ -133,6 +133,10 @@ export const ConfigSchema = T.Object(
         cache_mb: T.Number({ exclusiveMinimum: 0, maximum: 65536, default: 16 }),
         /** Memory map per connection, MiB (0: none); mapped pages count in the process's RSS. */
         mmap_mb: T.Integer({ minimum: 0, maximum: 1048576, default: 0 }),
+        /** normal: an acknowledged span survives a crash of the process; full: also a power loss (each commit waits for the disk). */
+        synchronous: T.Union([T.Literal('normal'), T.Literal('full')], { default: 'normal' }),
+        /** Ceiling on the database file, MiB: past it ingest answers 503 as on a full disk (null: none). */
+        max_db_mb: T.Union([T.Number({ exclusiveMinimum: 0 }), T.Null()], { default: null }),
       },
       { default: {}, additionalProperties: false },
     ),

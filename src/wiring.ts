@@ -29,6 +29,10 @@ export function buildAppDeps(config: Config, backend: Backend, { log, now, versi
     batchSize: config.writer.batch_size,
     flushIntervalMs: config.writer.flush_interval_ms,
     onError: (err, span) => log.error('span not stored', { unique_id: span.unique_id, error: String(err) }),
+    onStorage: (err) => {
+      if (err) log.error('the database cannot take writes; ingest answers 503 and proxy spans wait in memory', { error: err.message, max_queue: config.writer.max_queue });
+      else log.info('the database takes writes again; queued spans are being written');
+    },
     onCommitted: (usage) => {
       state.ledger.committed(usage).catch((err: unknown) => log.warn('budget holds not dropped; they expire by themselves', { error: String(err) }));
     },

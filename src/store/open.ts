@@ -38,7 +38,12 @@ export function openBackend(config: Config, opts: OpenOptions): Backend {
     readers: config.store.readers,
     maxHeavyQueries: config.store.max_heavy_queries,
     queryTimeoutMs: config.store.query_timeout_ms,
-    connection: { cacheMb: config.store.cache_mb, mmapMb: config.store.mmap_mb },
+    connection: {
+      cacheMb: config.store.cache_mb,
+      mmapMb: config.store.mmap_mb,
+      maxDbMb: config.store.max_db_mb,
+      synchronous: config.store.synchronous,
+    },
     settings: { metadataKeys: config.rollups.metadata_keys },
   });
   const state = openSqliteState({

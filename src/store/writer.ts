@@ -4,8 +4,14 @@
  * burst of N spans costs a handful of transactions instead of N. Callers that
  * must know their span is durable await `write`; the proxy uses `offer` and
  * never waits.
+ *
+ * When the database cannot take writes (disk full, read-only folder), nothing
+ * already queued is dropped: callers awaiting a commit get a 503 at once (their
+ * spans were never acknowledged, so they are withdrawn: a retry by the client
+ * must not store them twice), the proxy's spans stay queued up to `maxQueue`,
+ * and the writer tries again with a growing pause until a commit succeeds.
  */
-import { QueueFullError } from '../errors.ts';
+import { QueueFullError, StorageUnavailableError } from '../errors.ts';
 import type { CommittedUsage } from './state-types.ts';
 import type { SpanRecord, SpanStore } from './types.ts';
 
@@ -25,6 +31,10 @@ export interface SpanWriterOptions {
   onError: (err: unknown, span: SpanRecord) => void;
   /** Told, after each commit, what customer spend it added (the reservation ledger follows it). */
   onCommitted?: (usage: CommittedUsage[]) => void;
+  /** Told when the database stops (an error) and starts again (null) taking writes. */
+  onStorage?: (err: StorageUnavailableError | null) => void;
+  /** First pause before writing again after the database refused a batch; doubles up to 30 s. */
+  retryMs?: number;
 }
 
 /** The spans of one `write` call: settled once, when the last is committed or the first fails. */
@@ -46,6 +56,10 @@ export interface SpanWriterStats {
   failed: number;
   refused: number;
   batches: number;
+  /** Batches the database refused for want of space or permission (each retried). */
+  storage_errors: number;
+  /** 'unavailable' while the database cannot take writes. */
+  storage: 'ok' | 'unavailable';
 }
 
 export class SpanWriter {
@@ -56,7 +70,9 @@ export class SpanWriter {
   private wake: (() => void) | null = null;
   /** Some queued span has a caller awaiting its commit. */
   private urgent = false;
-  private readonly counters = { written: 0, failed: 0, refused: 0, batches: 0 };
+  private readonly counters = { written: 0, failed: 0, refused: 0, batches: 0, storage_errors: 0 };
+  /** Set while the database refuses writes; cleared by the next commit that succeeds. */
+  private outage: { error: StorageUnavailableError; retryMs: number; timer: ReturnType<typeof setTimeout> | null } | null = null;
 
   constructor(
     private readonly store: SpanStore,
@@ -68,7 +84,12 @@ export class SpanWriter {
   }
 
   stats(): SpanWriterStats {
-    return { queued: this.size, ...this.counters };
+    return { queued: this.size, ...this.counters, storage: this.outage ? 'unavailable' : 'ok' };
+  }
+
+  /** Throws the 503 a caller that needs its span stored gets while the database cannot take writes. */
+  assertWritable(): void {
+    if (this.outage) throw this.outage.error;
   }
 
   /** Queues without waiting. False when the queue is full (the span is not kept). */
@@ -85,6 +106,10 @@ export class SpanWriter {
   /** Queues and resolves once every span is committed. Refuses the whole set if it does not fit. */
   write(spans: SpanRecord[]): Promise<void> {
     if (spans.length === 0) return Promise.resolve();
+    if (this.outage) {
+      this.counters.refused += spans.length;
+      return Promise.reject(this.outage.error);
+    }
     if (this.size + spans.length > this.opts.maxQueue) {
       this.counters.refused += spans.length;
       return Promise.reject(new QueueFullError());
@@ -100,9 +125,9 @@ export class SpanWriter {
     return done;
   }
 
-  /** Resolves when everything queued so far is committed (or has failed). */
+  /** Resolves when everything queued so far is committed (or has failed, or the database refuses writes). */
   async flush(): Promise<void> {
-    while (this.size > 0 || this.draining) {
+    while ((this.size > 0 && !this.outage) || this.draining) {
       this.schedule();
       this.wake?.();
       await this.draining;
@@ -110,6 +135,8 @@ export class SpanWriter {
   }
 
   private schedule(): void {
+    // During an outage the retry timer, not new spans, decides when to write again.
+    if (this.outage) return;
     if (this.draining) {
       if (this.urgent || this.size >= this.opts.batchSize) this.wake?.();
       return;
@@ -131,7 +158,7 @@ export class SpanWriter {
 
   private async drain(): Promise<void> {
     try {
-      while (this.size > 0) {
+      while (this.size > 0 && !this.outage) {
         const end = Math.min(this.queue.length, this.head + this.opts.batchSize);
         const batch = this.queue.slice(this.head, end);
         this.head = end;
@@ -149,6 +176,7 @@ export class SpanWriter {
   private async commit(batch: Pending[]): Promise<void> {
     try {
       const usage = await this.store.insertBatch(batch.map((p) => p.span));
+      if (this.outage) this.recovered();
       if (usage.length > 0) this.opts.onCommitted?.(usage);
       this.counters.batches++;
       this.counters.written += batch.length;
@@ -160,6 +188,7 @@ export class SpanWriter {
         }
       }
     } catch (err) {
+      if (err instanceof StorageUnavailableError) return this.refusedByStorage(batch, err);
       if (batch.length === 1) {
         const [p] = batch as [Pending];
         this.counters.failed++;
@@ -173,5 +202,53 @@ export class SpanWriter {
       // One bad span must not cost its neighbours: retry them one by one.
       for (const p of batch) await this.commit([p]);
     }
+  }
+
+  /** The database refused a batch as a whole: withdraw what callers await, keep the rest, retry later. */
+  private refusedByStorage(batch: Pending[], error: StorageUnavailableError): void {
+    this.counters.storage_errors++;
+    const keep: Pending[] = [];
+    for (const p of batch) {
+      const w = p.waiter;
+      if (!w) keep.push(p);
+      else if (!w.settled) {
+        w.settled = true;
+        w.reject(error);
+      }
+    }
+    this.queue.splice(this.head, 0, ...keep);
+    const first = !this.outage;
+    const retryMs = first ? (this.opts.retryMs ?? 1000) : Math.min(30_000, (this.outage?.retryMs ?? 1000) * 2);
+    if (this.outage?.timer) clearTimeout(this.outage.timer);
+    const timer = setTimeout(() => {
+      if (!this.outage) return;
+      this.outage.timer = null;
+      // Try one batch: a success clears the outage, a refusal schedules the next try.
+      void this.tryAgain();
+    }, retryMs);
+    timer.unref();
+    this.outage = { error, retryMs, timer };
+    if (first) this.opts.onStorage?.(error);
+  }
+
+  private async tryAgain(): Promise<void> {
+    if (this.draining || this.size === 0) {
+      if (this.size === 0 && this.outage) this.recovered();
+      return;
+    }
+    const end = Math.min(this.queue.length, this.head + this.opts.batchSize);
+    const batch = this.queue.slice(this.head, end);
+    this.head = end;
+    this.draining = this.commit(batch).finally(() => {
+      this.draining = null;
+      if (!this.outage) this.schedule();
+    });
+    await this.draining;
+  }
+
+  private recovered(): void {
+    if (this.outage?.timer) clearTimeout(this.outage.timer);
+    this.outage = null;
+    this.opts.onStorage?.(null);
   }
 }

@@ -58,7 +58,11 @@ export class LogService {
     const errors: FieldErrors = {};
     const block = isObj(body) ? readBlock(body, errors) : true;
     if (block) await this.deps.writer.write([span]);
-    else if (!this.deps.writer.offer(span)) throw new QueueFullError();
+    else {
+      // Accepted-for-later promises a write: not while the database refuses them.
+      this.deps.writer.assertWritable();
+      if (!this.deps.writer.offer(span)) throw new QueueFullError();
+    }
     return { span, blocked: block };
   }
 

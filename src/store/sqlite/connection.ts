@@ -18,6 +18,10 @@ export interface ConnectionOptions {
   mmapMb: number;
   /** A reader: refuses writes (PRAGMA query_only; a read-only open would trip over WAL's shared memory file). */
   readonly?: boolean;
+  /** A ceiling on the file's size, MiB: past it writes fail as on a full disk (store.max_db_mb). */
+  maxDbMb?: number | null;
+  /** FULL: every commit reaches the disk before it returns (survives power loss); NORMAL: survives a process crash. */
+  synchronous?: 'normal' | 'full';
 }
 
 export const DEFAULT_CONNECTION: ConnectionOptions = { cacheMb: 16, mmapMb: 0 };
@@ -29,10 +33,11 @@ export function openConnection(path: string, opts: ConnectionOptions = DEFAULT_C
   // Several connections and processes write: wait for the lock, never fail on it. First,
   // so that switching a new file to WAL while another process does the same waits too.
   client.run('PRAGMA busy_timeout = 5000');
-  // WAL lets readers run while a writer commits; NORMAL sync is durable
-  // across process crashes, which is what a gateway's log needs.
+  // WAL lets readers run while a writer commits. NORMAL: a commit is in the WAL
+  // file (the OS's) before it returns, so it survives a crash of the process;
+  // FULL also waits for the disk, so it survives a power loss (docs/limits.md).
   client.run('PRAGMA journal_mode = WAL');
-  client.run('PRAGMA synchronous = NORMAL');
+  client.run(`PRAGMA synchronous = ${opts.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
   client.run('PRAGMA foreign_keys = ON');
   client.run('PRAGMA temp_store = MEMORY');
   client.run(`PRAGMA cache_size = -${Math.max(1, Math.round(opts.cacheMb * 1024))}`);
@@ -41,5 +46,9 @@ export function openConnection(path: string, opts: ConnectionOptions = DEFAULT_C
   // rewrites the hot index pages, so fewer of them lift batch inserts by ~25%.
   client.run('PRAGMA wal_autocheckpoint = 10000');
   if (opts.readonly) client.run('PRAGMA query_only = 1');
+  if (opts.maxDbMb) {
+    const pageSize = client.query<{ page_size: number }, []>('PRAGMA page_size').get()?.page_size ?? 4096;
+    client.run(`PRAGMA max_page_count = ${Math.max(1, Math.floor((opts.maxDbMb * 1024 * 1024) / pageSize))}`);
+  }
   return client;
 }

@@ -90,6 +90,13 @@ function openMemory(settings: StoreSettings): Store {
   };
 }
 
+/** The store's threads, for fault-injection tests (a file database's store carries them). */
+export const STORE_THREADS = Symbol('sqlite store threads');
+
+export interface StoreThreads {
+  writer: StoreThread;
+}
+
 export function openSqliteStore(opts: SqliteStoreOptions): Store {
   const settings = opts.settings ?? DEFAULT_SETTINGS;
   if (opts.path === ':memory:') return openMemory(settings);
@@ -116,7 +123,8 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store {
     return writer.call(part, method, args, false).catch(translate);
   };
   let closed = false;
-  return {
+  const store: Store & { [STORE_THREADS]: StoreThreads } = {
+    [STORE_THREADS]: { writer },
     orgs: remote('orgs', call),
     keys: remote('keys', call),
     spans: remote('spans', call),
@@ -142,4 +150,5 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store {
       last.close();
     },
   };
+  return store;
 }

@@ -120,6 +120,14 @@ export class StoreThread {
     return jobs;
   }
 
+  /**
+   * Ends the thread as a crash would (fault injection for tests): what was
+   * waiting on it is taken over by a new thread, as after a real crash.
+   */
+  crash(): void {
+    this.worker?.terminate();
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     const worker = this.worker;
