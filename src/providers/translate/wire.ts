@@ -1,0 +1,114 @@
+/**
+ * The client-facing wire shapes besides chat completions: the OpenAI
+ * Responses API (responses/) and the Anthropic Messages API (messages/). Each
+ * is served for every adapter: as is where the adapter speaks the shape
+ * itself (`adapter.native`), else translated to chat for the adapter and the
+ * answer translated back. All translation of a shape, both ways, lives in its
+ * folder; the proxy pipeline sees only `ClientWire`.
+ */
+import { UpstreamError } from '../../errors.ts';
+import type { ChatChunk, ChatRequest, ChatResponse } from '../../schemas/openai.ts';
+import type { JsonRecord } from '../shared/json.ts';
+import type { CallContext, NativeShape, ProviderAdapter } from '../types.ts';
+
+/** One event of a streamed answer; `type` is also its SSE `event:` name. */
+export interface WireEvent {
+  type: string;
+  data: JsonRecord;
+}
+
+/** An answer in the client's shape, and the same answer as chat (for the span, tokens, cost). */
+export interface WireAnswer {
+  body: JsonRecord;
+  chat: ChatResponse;
+}
+
+/** Rebuilds the answer from a stream's events as they pass (native or translated alike). */
+export interface WireAssembler {
+  add(ev: WireEvent): void;
+  /** Events seen so far. */
+  readonly events: number;
+  /** The answer so far: complete after the last event, partial when the stream broke. */
+  answer(): WireAnswer;
+}
+
+/** Who a translation refusal is about (the attempt's provider and model). */
+export interface Attempt {
+  provider: string;
+  model: string;
+}
+
+export interface ErrorInfo {
+  status: number;
+  type: string;
+  message: string;
+  code: string | null;
+  param: string | null;
+}
+
+export interface ClientWire {
+  readonly shape: NativeShape;
+  /**
+   * The request as chat. With an attempt (a translating adapter is about to
+   * get it), what has no chat equivalent throws a 400 naming the parameter;
+   * without one (the span's input, token counts) it is skipped.
+   */
+  toChat(req: JsonRecord, attempt: Attempt | null): ChatRequest;
+  complete(adapter: ProviderAdapter, req: JsonRecord, ctx: CallContext): Promise<WireAnswer>;
+  /** Errors before the first event are thrown from the first `next()` (routing can still retry). */
+  stream(adapter: ProviderAdapter, req: JsonRecord, ctx: CallContext): AsyncIterable<WireEvent>;
+  assembler(req: JsonRecord): WireAssembler;
+  /** A cached answer as the events of a stream. */
+  replay(answer: WireAnswer, req: JsonRecord): WireEvent[];
+  /** The event that reports a failure inside a stream that has begun. */
+  errorEvent(err: ErrorInfo, asm: WireAssembler): WireEvent;
+}
+
+/** A parameter the attempt's provider cannot be given in translation: a 400 (routing may fall back). */
+export function untranslatable(a: Attempt, param: string, why: string): UpstreamError {
+  return new UpstreamError({
+    provider: a.provider,
+    model: a.model,
+    status: 400,
+    message: `'${param}' cannot be sent to ${a.provider} (${a.model}): ${why}`,
+    code: 'unsupported_parameter',
+    param,
+  });
+}
+
+/** An upstream answer that is not the shape it should be: the provider's fault (502). */
+export function malformed(a: Attempt, what: string): UpstreamError {
+  return new UpstreamError({ provider: a.provider, model: a.model, status: 502, message: `upstream sent an unexpected ${what}` });
+}
+
+/** A random id with the shape's prefix (`resp_`, `msg_`, `fc_`, ...). */
+export function wireId(prefix: string): string {
+  return `${prefix}${crypto.randomUUID().replaceAll('-', '')}`;
+}
+
+/**
+ * A whole completion as the chunks of a stream (role+content, tool calls,
+ * finish, then usage if asked): how a cached answer is replayed in every shape.
+ */
+export function chunksOf(r: ChatResponse, includeUsage: boolean): ChatChunk[] {
+  const base = { id: r.id, object: 'chat.completion.chunk' as const, created: r.created, model: r.model };
+  const out: ChatChunk[] = [];
+  for (const c of r.choices) {
+    const m = c.message;
+    const delta: ChatChunk['choices'][number]['delta'] = { role: 'assistant', content: m.content ?? '' };
+    if (m.reasoning_content) delta.reasoning_content = m.reasoning_content;
+    out.push({ ...base, choices: [{ index: c.index, delta, finish_reason: null }] });
+    if (m.tool_calls?.length) {
+      const tool_calls = m.tool_calls.map((tc, index) => ({
+        index,
+        id: tc.id,
+        type: 'function' as const,
+        function: { name: tc.function.name, arguments: tc.function.arguments },
+      }));
+      out.push({ ...base, choices: [{ index: c.index, delta: { tool_calls }, finish_reason: null }] });
+    }
+    out.push({ ...base, choices: [{ index: c.index, delta: {}, finish_reason: c.finish_reason ?? 'stop' }] });
+  }
+  if (includeUsage && r.usage) out.push({ ...base, choices: [], usage: r.usage });
+  return out;
+}
