@@ -7,7 +7,7 @@
  * folder; the proxy pipeline sees only `ClientWire`.
  */
 import { UpstreamError } from '../../errors.ts';
-import type { ChatChunk, ChatRequest, ChatResponse } from '../../schemas/openai.ts';
+import type { ChatChunk, ChatRequest, ChatResponse, Usage } from '../../schemas/openai.ts';
 import type { JsonRecord } from '../shared/json.ts';
 import type { CallContext, NativeShape, ProviderAdapter } from '../types.ts';
 
@@ -15,6 +15,12 @@ import type { CallContext, NativeShape, ProviderAdapter } from '../types.ts';
 export interface WireEvent {
   type: string;
   data: JsonRecord;
+  /**
+   * On a translated stream's last usage-bearing event: the provider's chat
+   * usage, for the span, where the shape's own usage cannot carry all of it
+   * (Messages has no reasoning tokens). Never sent to the client.
+   */
+  usage?: Usage;
 }
 
 /** An answer in the client's shape, and the same answer as chat (for the span, tokens, cost). */

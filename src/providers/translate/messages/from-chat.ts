@@ -108,7 +108,9 @@ export class MessagesEncoder {
   end(): WireEvent[] {
     const out: WireEvent[] = [];
     this.close(out);
-    out.push(ev('message_delta', { delta: { stop_reason: stopReason(this.finish ?? 'stop'), stop_sequence: null }, usage: messagesUsage(this.usage) }));
+    const delta = ev('message_delta', { delta: { stop_reason: stopReason(this.finish ?? 'stop'), stop_sequence: null }, usage: messagesUsage(this.usage) });
+    if (this.usage) delta.usage = this.usage;
+    out.push(delta);
     out.push(ev('message_stop'));
     return out;
   }
@@ -133,9 +135,12 @@ export class MessagesAssembler implements WireAssembler {
   events = 0;
   private body: JsonRecord = { type: 'message', role: 'assistant', content: [], usage: {} };
   private readonly json = new Map<number, string>();
+  /** A translated stream's own chat usage (WireEvent.usage), which wins over the Messages usage. */
+  private usage: Usage | undefined;
 
   add(e: WireEvent): void {
     this.events++;
+    if (e.usage) this.usage = e.usage;
     const d = e.data;
     const index = num(d.index) ?? 0;
     const content = this.body.content as JsonRecord[];
@@ -176,6 +181,7 @@ export class MessagesAssembler implements WireAssembler {
     }
     const body = { ...this.body, content };
     const chat = fromAnthropicResponse(body, unixNow()) as ChatResponse;
+    if (this.usage) chat.usage = this.usage;
     return { body, chat };
   }
 }
