@@ -68,6 +68,7 @@ const ERROR_STATUS: Record<string, number> = {
 export function anthropicErrorType(status: number): string {
   for (const [type, s] of Object.entries(ERROR_STATUS)) if (s === status) return type;
   if (status === 422) return 'invalid_request_error';
+  if (status === 408) return 'timeout_error';
   return status >= 500 ? 'api_error' : 'invalid_request_error';
 }
 
