@@ -8,8 +8,8 @@
  */
 import { UpstreamError } from '../../errors.ts';
 import type { ChatChunk, ChatRequest, ChatResponse, Usage } from '../../schemas/openai.ts';
-import type { JsonRecord } from '../shared/json.ts';
-import type { CallContext, NativeShape, ProviderAdapter } from '../types.ts';
+import { isRecord, type JsonRecord } from '../shared/json.ts';
+import type { CallContext, NativeEndpoint, NativeShape, ProviderAdapter } from '../types.ts';
 
 /** One event of a streamed answer; `type` is also its SSE `event:` name. */
 export interface WireEvent {
@@ -80,6 +80,73 @@ export function untranslatable(a: Attempt, param: string, why: string): Upstream
     code: 'unsupported_parameter',
     param,
   });
+}
+
+/** Reports a field translation cannot carry: throws for an attempt, does nothing for the span's view. */
+export type Refuse = (param: string, why: string) => void;
+
+/**
+ * The refusal for one translation, after checking the request's top-level
+ * fields: each must be translated or known not to matter (`known`).
+ */
+export function refuser(req: JsonRecord, known: ReadonlySet<string>, api: string, attempt: Attempt | null): Refuse {
+  const refuse: Refuse = (param, why) => {
+    if (attempt) throw untranslatable(attempt, param, why);
+  };
+  for (const k of Object.keys(req)) {
+    if (!known.has(k) && req[k] !== undefined && req[k] !== null) refuse(k, `the ${api} API parameter has no chat completions equivalent`);
+  }
+  return refuse;
+}
+
+/** What a shape brings to `translatedCalls`. */
+export interface Translation {
+  /** Names the shape's answer in a 502 when a native provider sends something else. */
+  what: string;
+  native(adapter: ProviderAdapter): NativeEndpoint | undefined;
+  toChat(req: JsonRecord, attempt: Attempt | null): ChatRequest;
+  /** A native answer as chat; undefined when it is not this shape. */
+  nativeChat(body: unknown): ChatResponse | undefined;
+  fromChat(chat: ChatResponse, req: JsonRecord): JsonRecord;
+  encoder(req: JsonRecord): { add(chunk: ChatChunk): WireEvent[]; end(): WireEvent[] };
+}
+
+/** A shape's calls: the adapter's native endpoint when it has one, else chat both ways. */
+export function translatedCalls(t: Translation): Pick<ClientWire, 'complete' | 'stream' | 'replay'> {
+  const attemptOf = (adapter: ProviderAdapter, ctx: CallContext): Attempt => ({ provider: adapter.id, model: ctx.model });
+  function encode(enc: ReturnType<Translation['encoder']>, chunks: Iterable<ChatChunk>): WireEvent[] {
+    const out: WireEvent[] = [];
+    for (const c of chunks) out.push(...enc.add(c));
+    out.push(...enc.end());
+    return out;
+  }
+  return {
+    async complete(adapter, req, ctx) {
+      const native = t.native(adapter);
+      if (native) {
+        const body = await native.complete(req, ctx);
+        const chat = t.nativeChat(body);
+        if (!chat || !isRecord(body)) throw malformed(attemptOf(adapter, ctx), t.what);
+        return { body, chat };
+      }
+      const chat = await adapter.complete({ ...t.toChat(req, attemptOf(adapter, ctx)), model: ctx.model }, ctx);
+      return { body: t.fromChat(chat, req), chat };
+    },
+    async *stream(adapter, req, ctx) {
+      const native = t.native(adapter);
+      if (native) {
+        for await (const data of native.stream(req, ctx)) {
+          if (!isRecord(data) || typeof data.type !== 'string') throw malformed(attemptOf(adapter, ctx), `${t.what} stream event`);
+          yield { type: data.type, data };
+        }
+        return;
+      }
+      const enc = t.encoder(req);
+      for await (const chunk of adapter.stream({ ...t.toChat(req, attemptOf(adapter, ctx)), model: ctx.model, stream: true }, ctx)) yield* enc.add(chunk);
+      yield* enc.end();
+    },
+    replay: (answer, req) => encode(t.encoder(req), chunksOf(answer.chat, true)),
+  };
 }
 
 /** An upstream answer that is not the shape it should be: the provider's fault (502). */

@@ -4,6 +4,7 @@
  * Responses), Anthropic and Gemini. One model per upstream, with the tokens
  * each fake reports, so tests can check spans and costs exactly.
  */
+import { expect } from 'bun:test';
 import { computeCost } from '../../../src/pricing/cost.ts';
 import { ModelRegistry } from '../../../src/pricing/registry.ts';
 import type { SpanRecord } from '../../../src/store/types.ts';
@@ -66,16 +67,12 @@ export async function upstreamGateway(): Promise<Gateway> {
 
 const prices = new ModelRegistry({ configModels: [], configProviders: [] });
 
-/** The span's tokens, and its cost as the price table makes it. */
-export function spanTokens(s: SpanRecord): Tokens & { cost: number; expectedCost: number } {
+/** The span carries the fake's tokens (cached and reasoning too), and the cost the price table makes of them. */
+export function expectSpanUsage(s: SpanRecord, up: Upstream): void {
+  expect({ prompt: s.prompt_tokens, completion: s.completion_tokens, cached: s.cached_tokens, reasoning: s.reasoning_tokens }).toEqual(up.tokens);
   const info = prices.resolve(s.model ?? '');
   const t = { prompt_tokens: s.prompt_tokens, completion_tokens: s.completion_tokens, cached_tokens: s.cached_tokens, cache_creation_tokens: s.cache_creation_tokens, reasoning_tokens: s.reasoning_tokens };
-  return {
-    prompt: s.prompt_tokens,
-    completion: s.completion_tokens,
-    cached: s.cached_tokens,
-    reasoning: s.reasoning_tokens,
-    cost: s.cost,
-    expectedCost: info ? computeCost(t, info) : Number.NaN,
-  };
+  expect(info).not.toBeNull();
+  expect(s.cost).toBeGreaterThan(0);
+  expect(s.cost).toBeCloseTo(computeCost(t, info!), 15);
 }

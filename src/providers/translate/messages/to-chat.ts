@@ -18,22 +18,16 @@
  */
 import type { ChatMessage, ChatRequest, ContentPart, Tool, ToolCall, ToolChoice } from '../../../schemas/openai.ts';
 import { arr, type JsonRecord, num, rec, str } from '../../shared/json.ts';
-import { type Attempt, untranslatable } from '../wire.ts';
+import { type Attempt, type Refuse, refuser } from '../wire.ts';
 
-const NOT_SENT = new Set(['model', 'stream', 'metadata', 'service_tier']);
-const TRANSLATED = new Set(['system', 'messages', 'max_tokens', 'temperature', 'top_p', 'stop_sequences', 'tools', 'tool_choice', 'thinking']);
-
-type Refuse = (param: string, why: string) => void;
+/** Fields that translate, then those that are not sent because they do not change the answer. */
+const KNOWN: ReadonlySet<string> = new Set([
+  ...['system', 'messages', 'max_tokens', 'temperature', 'top_p', 'stop_sequences', 'tools', 'tool_choice', 'thinking'],
+  ...['model', 'stream', 'metadata', 'service_tier'],
+]);
 
 export function messagesToChat(req: JsonRecord, attempt: Attempt | null): ChatRequest {
-  const refuse: Refuse = (param, why) => {
-    if (attempt) throw untranslatable(attempt, param, why);
-  };
-  for (const k of Object.keys(req)) {
-    if (!NOT_SENT.has(k) && !TRANSLATED.has(k) && req[k] !== undefined && req[k] !== null) {
-      refuse(k, 'the Messages API parameter has no chat completions equivalent');
-    }
-  }
+  const refuse = refuser(req, KNOWN, 'Messages', attempt);
   const messages: ChatMessage[] = [];
   const system = typeof req.system === 'string' ? req.system : arr(req.system).map((b) => str(rec(b).text) ?? '').join('\n');
   if (system) messages.push({ role: 'system', content: system });

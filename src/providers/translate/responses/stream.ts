@@ -16,7 +16,7 @@
  */
 import type { ChatChunk, ChatResponse, FinishReason, ToolCall, Usage } from '../../../schemas/openai.ts';
 import { type JsonRecord, num, rec, str } from '../../shared/json.ts';
-import { chunksOf, type WireAnswer, type WireAssembler, type WireEvent, wireId } from '../wire.ts';
+import { type WireAnswer, type WireAssembler, type WireEvent, wireId } from '../wire.ts';
 import {
   functionCallItem,
   messageItem,
@@ -217,13 +217,4 @@ export class ResponsesAssembler implements WireAssembler {
     const chat = responsesToChatResponse(body) ?? responsesToChatResponse({ output: [] });
     return { body, chat: chat as ChatResponse };
   }
-}
-
-/** A cached answer's events, as a translated stream would have sent them. */
-export function replayResponses(chat: ChatResponse, req: JsonRecord): WireEvent[] {
-  const enc = new ResponsesEncoder(req);
-  const out: WireEvent[] = [];
-  for (const c of chunksOf(chat, true)) out.push(...enc.add(c));
-  out.push(...enc.end());
-  return out;
 }

@@ -23,7 +23,7 @@ import { BadRequestError } from '../../../errors.ts';
 import type { ChatMessage, ChatRequest, ContentPart, Tool, ToolCall, ToolChoice } from '../../../schemas/openai.ts';
 import { textOf } from '../../shared/content.ts';
 import { arr, isRecord, type JsonRecord, rec, str } from '../../shared/json.ts';
-import { type Attempt, untranslatable } from '../wire.ts';
+import { type Attempt, type Refuse, refuser } from '../wire.ts';
 
 /** Stateful parts of the Responses API: the gateway keeps no responses (docs/proxy.md says why). */
 const STATELESS_HINT = 'this gateway keeps no responses: send the whole conversation in `input` (with the Vercel AI SDK, providerOptions.openai.store = false)';
@@ -42,33 +42,14 @@ export function refuseStateful(req: JsonRecord): void {
   }
 }
 
-const NOT_SENT = new Set(['model', 'metadata', 'store', 'include', 'truncation', 'prompt_cache_key', 'service_tier', 'stream', 'stream_options', 'background']);
-const TRANSLATED = new Set([
-  'input',
-  'instructions',
-  'tools',
-  'tool_choice',
-  'parallel_tool_calls',
-  'text',
-  'max_output_tokens',
-  'temperature',
-  'top_p',
-  'reasoning',
-  'user',
-  'safety_identifier',
+/** Fields that translate, then those that are not sent because they do not change the answer. */
+const KNOWN: ReadonlySet<string> = new Set([
+  ...['input', 'instructions', 'tools', 'tool_choice', 'parallel_tool_calls', 'text', 'max_output_tokens', 'temperature', 'top_p', 'reasoning', 'user', 'safety_identifier'],
+  ...['model', 'metadata', 'store', 'include', 'truncation', 'prompt_cache_key', 'service_tier', 'stream', 'stream_options', 'background'],
 ]);
 
-type Refuse = (param: string, why: string) => void;
-
 export function responsesToChat(req: JsonRecord, attempt: Attempt | null): ChatRequest {
-  const refuse: Refuse = (param, why) => {
-    if (attempt) throw untranslatable(attempt, param, why);
-  };
-  for (const k of Object.keys(req)) {
-    if (!NOT_SENT.has(k) && !TRANSLATED.has(k) && req[k] !== undefined && req[k] !== null) {
-      refuse(k, 'the Responses API parameter has no chat completions equivalent');
-    }
-  }
+  const refuse = refuser(req, KNOWN, 'Responses', attempt);
   const messages: ChatMessage[] = [];
   const instructions = str(req.instructions);
   if (instructions) messages.push({ role: 'system', content: instructions });
