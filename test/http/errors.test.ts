@@ -77,6 +77,7 @@ describe('error model', () => {
     const doc = await json(await t.call('GET', '/openapi.json'));
     expect(doc.openapi).toStartWith('3.');
     expect(Object.keys(doc.paths)).toContain('/temporary-keys/');
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/responses', '/v1/responses', '/anthropic/v1/messages']));
     const page = await t.call('GET', '/docs');
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('openapi.json');

@@ -122,9 +122,6 @@ export const RESPONSES_API = wireApi(responsesWire, {
   },
 });
 
-/** Sent when a Messages request sets no max_tokens (Anthropic requires one; the reference documents 4096). */
-export const MESSAGES_DEFAULT_MAX_TOKENS = DEFAULT_MAX_TOKENS;
-
 export const MESSAGES_API = wireApi(messagesWire, {
   fromChat(template) {
     for (const p of Object.keys(SETS)) {
@@ -137,6 +134,7 @@ export const MESSAGES_API = wireApi(messagesWire, {
   accept(upstream) {
     const messages = upstream.messages;
     if (!Array.isArray(messages) || messages.length === 0) throw ValidationError.field('messages', 'messages is required (or a prompt)');
-    upstream.max_tokens ??= MESSAGES_DEFAULT_MAX_TOKENS;
+    // Anthropic requires max_tokens; the reference documents 4096 when none is given.
+    upstream.max_tokens ??= DEFAULT_MAX_TOKENS;
   },
 });

@@ -103,7 +103,8 @@ export async function prepare(
   let prompt: Prepared['prompt'] = null;
   if (params.prompt) {
     if (!api) throw ValidationError.field('prompt', 'prompt templates apply to chat completions only');
-    const own = split.upstream.messages === undefined && split.upstream.input === undefined ? [] : api.chatView(split.upstream).messages;
+    // The request's own conversation, if it has one (instructions or a system prompt alone are not one).
+    const own = split.upstream.messages === undefined && split.upstream.input === undefined ? [] : (api.chatView(split.upstream).messages ?? []);
     prompt = await deps.prompts.resolve(input.principal.orgId, params.prompt, own);
     applyPrompt(split, prompt, api);
   }

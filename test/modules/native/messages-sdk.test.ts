@@ -96,6 +96,19 @@ describe('Anthropic SDK: errors and headers', () => {
     expect((err as InstanceType<typeof Anthropic.APIError>).error).toMatchObject({ type: 'error', error: { type: 'authentication_error' } });
   });
 
+  test('gateway parameters in the X-Data-Keywordsai-Params header', async () => {
+    const before = (await g.t.spans(0)).length;
+    const withHeader = new Anthropic({
+      apiKey: g.key,
+      baseURL: `${g.base}/api/anthropic`,
+      maxRetries: 0,
+      defaultHeaders: { 'X-Data-Keywordsai-Params': JSON.stringify({ customer_identifier: 'from-header', metadata: { via: 'header' } }) },
+    });
+    await withHeader.messages.create({ model: 'gpt-4o-mini', max_tokens: 10, messages: [{ role: 'user', content: 'Hi' }] });
+    const s = (await g.t.spans(before + 1))[before]!;
+    expect([s.customer_identifier, s.metadata]).toEqual(['from-header', { via: 'header' }]);
+  });
+
   test('the key as a Bearer token works too', async () => {
     const bearer = new Anthropic({ authToken: g.key, apiKey: null, baseURL: `${g.base}/api/anthropic`, maxRetries: 0 });
     const m = await bearer.messages.create({ model: 'gpt-4o-mini', max_tokens: 10, messages: [{ role: 'user', content: 'Hi' }] });
