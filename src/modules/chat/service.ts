@@ -21,7 +21,7 @@ import type { GatewayParams } from '../../schemas/gateway.ts';
 import type { WireAnswer } from '../../providers/translate/wire.ts';
 import type { CallContext } from '../../providers/types.ts';
 import type { ChatResponse, EmbeddingRequest, EmbeddingResponse } from '../../schemas/openai.ts';
-import { CHAT_API, type ProxyApi } from './api.ts';
+import type { ProxyApi } from './api.ts';
 import type { SpanRecord } from '../../store/types.ts';
 import { estimateCost } from '../customers/estimate.ts';
 import type { Admission, CustomerGate } from '../customers/gate.ts';
@@ -264,11 +264,6 @@ export class ChatService {
     const h: Record<string, string> = { [OVERHEAD_HEADER]: overheadMs.toFixed(3) };
     if (cache) h[CACHE_HEADER] = cache;
     return h;
-  }
-
-  /** POST /chat/completions without streaming. */
-  chat(input: ProxyInput): Promise<ProxyResult> {
-    return this.complete(input, CHAT_API);
   }
 
   /** A completion without streaming, in any of the client-facing APIs. */

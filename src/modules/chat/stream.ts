@@ -74,10 +74,6 @@ function toReadable(gen: AsyncGenerator<string>, onCancel: () => void): Readable
   );
 }
 
-export function streamChat(svc: ChatService, input: ProxyInput): Promise<StreamResult> {
-  return streamCall(svc, input, CHAT_API);
-}
-
 export async function streamCall(svc: ChatService, input: ProxyInput, api: ProxyApi): Promise<StreamResult> {
   const c = await svc.prepare(input, api);
   const keepaliveMs = svc.deps.config.routing.keepalive_ms;

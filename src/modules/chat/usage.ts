@@ -1,11 +1,9 @@
 /**
- * Token usage in the span's terms, from OpenAI usage objects; the stream
+ * Token usage in the span's terms, from OpenAI usage objects; and the stream
  * assembler that rebuilds a completion from its chunks (for the span, the
- * cache and the token count); and the replay of a cached completion as chunks.
+ * cache and the token count).
  */
 import type { ChatChunk, ChatResponse, ToolCall, Usage } from '../../schemas/openai.ts';
-
-export { chunksOf as replayChunks } from '../../providers/translate/wire.ts';
 
 export interface TokenCounts {
   prompt_tokens: number;

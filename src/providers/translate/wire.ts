@@ -71,7 +71,7 @@ export interface ClientWire {
 }
 
 /** A parameter the attempt's provider cannot be given in translation: a 400 (routing may fall back). */
-export function untranslatable(a: Attempt, param: string, why: string): UpstreamError {
+function untranslatable(a: Attempt, param: string, why: string): UpstreamError {
   return new UpstreamError({
     provider: a.provider,
     model: a.model,

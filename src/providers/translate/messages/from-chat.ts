@@ -20,7 +20,7 @@ import { isRecord, type JsonRecord, num, parseArgs, rec, str, unixNow } from '..
 import { type WireAnswer, type WireAssembler, type WireEvent, wireId } from '../wire.ts';
 import { fromAnthropicResponse } from './from-anthropic.ts';
 
-export function stopReason(f: FinishReason): string {
+function stopReason(f: FinishReason): string {
   switch (f) {
     case 'length':
       return 'max_tokens';
@@ -34,7 +34,7 @@ export function stopReason(f: FinishReason): string {
   }
 }
 
-export function messagesUsage(u: Usage | null | undefined): JsonRecord {
+function messagesUsage(u: Usage | null | undefined): JsonRecord {
   const cached = u?.prompt_tokens_details?.cached_tokens ?? 0;
   const created = u?.prompt_tokens_details?.cache_creation_tokens ?? 0;
   return {
