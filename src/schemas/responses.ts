@@ -3,28 +3,30 @@
  * reads it. Open on purpose: fields it does not name go to native providers
  * as they came, and translation refuses what it cannot carry (a 400 naming it).
  */
-import { type Static, Type as T } from '@sinclair/typebox';
+import { type Static, type TSchema, Type as T } from '@sinclair/typebox';
 
 const Open = { additionalProperties: true } as const;
+/** The OpenAI SDKs type most optional fields as nullable; null means unset. */
+const Nullable = <S extends TSchema>(schema: S) => T.Optional(T.Union([schema, T.Null()]));
 
 export const ResponsesRequest = T.Object(
   {
     model: T.String({ minLength: 1 }),
     input: T.Union([T.String(), T.Array(T.Object({}, Open))], { description: 'a string, or message / function_call / function_call_output / image items' }),
-    instructions: T.Optional(T.Union([T.String(), T.Null()])),
+    instructions: Nullable(T.String()),
     tools: T.Optional(T.Array(T.Object({ type: T.String() }, Open))),
-    tool_choice: T.Optional(T.Union([T.String(), T.Object({ type: T.String() }, Open)])),
-    parallel_tool_calls: T.Optional(T.Boolean()),
-    text: T.Optional(T.Object({ format: T.Optional(T.Object({ type: T.String() }, Open)) }, Open)),
-    max_output_tokens: T.Optional(T.Integer({ minimum: 1 })),
-    temperature: T.Optional(T.Number({ minimum: 0, maximum: 2 })),
-    top_p: T.Optional(T.Number({ minimum: 0, maximum: 1 })),
-    reasoning: T.Optional(T.Object({ effort: T.Optional(T.Union([T.String(), T.Null()])) }, Open)),
-    metadata: T.Optional(T.Record(T.String(), T.Unknown())),
-    store: T.Optional(T.Boolean({ description: 'true is refused: the gateway keeps no responses' })),
-    stream: T.Optional(T.Boolean()),
-    previous_response_id: T.Optional(T.Union([T.String(), T.Null()], { description: 'refused: the gateway keeps no responses' })),
-    user: T.Optional(T.String()),
+    tool_choice: Nullable(T.Union([T.String(), T.Object({ type: T.String() }, Open)])),
+    parallel_tool_calls: Nullable(T.Boolean()),
+    text: Nullable(T.Object({ format: Nullable(T.Object({ type: T.String() }, Open)) }, Open)),
+    max_output_tokens: Nullable(T.Integer({ minimum: 1 })),
+    temperature: Nullable(T.Number({ minimum: 0, maximum: 2 })),
+    top_p: Nullable(T.Number({ minimum: 0, maximum: 1 })),
+    reasoning: Nullable(T.Object({ effort: Nullable(T.String()) }, Open)),
+    metadata: Nullable(T.Record(T.String(), T.Unknown())),
+    store: Nullable(T.Boolean({ description: 'true is refused: the gateway keeps no responses' })),
+    stream: Nullable(T.Boolean()),
+    previous_response_id: Nullable(T.String({ description: 'refused (when not null): the gateway keeps no responses' })),
+    user: Nullable(T.String()),
   },
   Open,
 );

@@ -50,6 +50,13 @@ describe('error model', () => {
     }
   });
 
+  test('null means unset on the Responses route, as the OpenAI SDKs send it', async () => {
+    const nulls = { instructions: null, temperature: null, top_p: null, reasoning: null, metadata: null, store: null, previous_response_id: null, max_output_tokens: null, text: null };
+    const r = await t.call('POST', '/api/responses', { key, body: { model: 'mock/echo', input: 'Hi', ...nulls } });
+    expect(r.status).toBe(200);
+    expect((await json(r)).output[0].content[0].text).toBe('Hi');
+  });
+
   test('each proxy API answers errors in its own shape', async () => {
     const raw = { raw: '{"model": ', headers: { 'content-type': 'application/json' } };
     const anthropic = await t.call('POST', '/api/anthropic/v1/messages', { key, ...raw });
