@@ -63,3 +63,17 @@ for (const up of UPSTREAMS) {
     });
   });
 }
+
+describe('Vercel AI SDK: stored items', () => {
+  test('a tool loop with the default store sends item references: a 400 that says what to do', async () => {
+    const err = await generateText({
+      model: openai('anthropic/claude-3-5-haiku-20241022'),
+      prompt: 'Weather in Paris?',
+      tools: { get_weather: getWeather },
+      stopWhen: stepCountIs(2),
+      maxRetries: 0,
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect((err as Error).message).toContain('providerOptions.openai.store = false');
+  });
+});
