@@ -2,7 +2,7 @@
  * The response cache: exact match on what changes the answer. The key is a
  * SHA-256 of a canonical JSON (object keys sorted) of the organization,
  * environment, routing target, the upstream request minus the fields that do
- * not change the answer (`stream`, `stream_options`, `user`), and the
+ * not change the answer (`stream`, `stream_options`, `user`, `metadata`), and the
  * customer when `cache_by_customer` is on. Entries are bounded by total bytes
  * (lru-cache's maxSize) and expire by their own TTL against an injected clock.
  * The cache is an interface of the shared state (src/store/state-types.ts);
