@@ -7,9 +7,11 @@ import { openapi } from '@elysiajs/openapi';
 import { Elysia } from 'elysia';
 import type { Config } from './config.ts';
 import { PayloadTooLargeError } from './errors.ts';
-import { errorResponse, isProxyPath, toGatewayError } from './http/errors.ts';
+import { errorResponse, errorShapeOf, toGatewayError } from './http/errors.ts';
 import type { Logger } from './lib/log.ts';
 import { chatRoutes } from './modules/chat/index.ts';
+import { messagesRoutes } from './modules/messages/index.ts';
+import { responsesRoutes } from './modules/responses/index.ts';
 import type { PromptResolver } from './modules/chat/prompt.ts';
 import { PromptResolver as PromptResolverImpl } from './modules/prompts/resolver.ts';
 import { ChatService } from './modules/chat/service.ts';
@@ -121,6 +123,8 @@ function featureModules(deps: AppDeps, s: Services) {
   return [
     keyRoutes(deps.keys, deps.now),
     chatRoutes(deps.keys, s.chat),
+    responsesRoutes(deps.keys, s.chat),
+    messagesRoutes(deps.keys, s.chat),
     logRoutes(s.logs, deps.keys, deps.now),
     traceRoutes(s.traces, deps.keys, deps.now),
     promptRoutes(deps.keys, s.prompts),
@@ -140,7 +144,7 @@ export function createApp(deps: AppDeps) {
   const app = new Elysia({ normalize: false })
     .onError(({ code, error, request }) => {
       const err = toGatewayError(code, error, deps.log);
-      return errorResponse(err, isProxyPath(new URL(request.url).pathname));
+      return errorResponse(err, errorShapeOf(new URL(request.url).pathname));
     })
     .onRequest(({ request }) => {
       const length = Number(request.headers.get('content-length') ?? 0);

@@ -29,6 +29,8 @@ const ProviderConfig = T.Object(
     api_version: T.Optional(T.String()),
     /** Azure: model name -> deployment name. */
     deployments: T.Optional(T.Record(T.String(), T.String())),
+    /** Kind openai: the server answers the Responses API itself (POST {api_base}/responses); default per provider (docs/proxy.md). */
+    responses_api: T.Optional(T.Boolean()),
   },
   { additionalProperties: false },
 );

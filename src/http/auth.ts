@@ -6,9 +6,12 @@
 import { Elysia } from 'elysia';
 import type { Authenticator } from '../principal.ts';
 
-/** `Authorization: Bearer KEY`, `Authorization: Api-Key KEY` or `X-Auth-Api-Key: KEY`. */
+/**
+ * `Authorization: Bearer KEY`, `Authorization: Api-Key KEY`, `X-Auth-Api-Key: KEY`,
+ * or `X-Api-Key: KEY` (how the Anthropic SDK sends its key).
+ */
 export function extractKey(headers: Record<string, string | undefined>): string | null {
-  const direct = headers['x-auth-api-key']?.trim();
+  const direct = headers['x-auth-api-key']?.trim() || headers['x-api-key']?.trim();
   if (direct) return direct;
   const auth = headers.authorization?.trim();
   if (!auth) return null;

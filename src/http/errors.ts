@@ -1,7 +1,9 @@
 /**
  * Renders every error into the reference's bodies. Statuses come from the
  * error classes (src/errors.ts); this file only chooses the wire shape:
- * OpenAI's `{"error": {...}}` on proxy routes, `{"detail": ...}` elsewhere.
+ * OpenAI's `{"error": {...}}` on the OpenAI-shaped proxy routes, Anthropic's
+ * `{"type": "error", "error": {...}}` on the Messages route, `{"detail": ...}`
+ * elsewhere.
  */
 import {
   BadRequestError,
@@ -12,22 +14,34 @@ import {
   type FieldErrors,
 } from '../errors.ts';
 import type { Logger } from '../lib/log.ts';
+import { anthropicErrorType } from '../providers/translate/messages/anthropic-events.ts';
 
-const PROXY_PATHS = /\/(chat\/completions|completions|embeddings)\/?$/;
+const OPENAI_PATHS = /\/(chat\/completions|completions|embeddings|responses(\/[^/]+)?)\/?$/;
+const ANTHROPIC_PATHS = /\/anthropic\/v1\/messages\/?$/;
 
-export function isProxyPath(pathname: string): boolean {
-  return PROXY_PATHS.test(pathname);
+export type ErrorShape = 'detail' | 'openai' | 'anthropic';
+
+/** The error body shape a path's clients read. */
+export function errorShapeOf(pathname: string): ErrorShape {
+  if (ANTHROPIC_PATHS.test(pathname)) return 'anthropic';
+  return OPENAI_PATHS.test(pathname) ? 'openai' : 'detail';
 }
 
 const JSON_HEADERS = { 'content-type': 'application/json' };
 
-export function errorResponse(err: GatewayError, proxy: boolean): Response {
+export function errorResponse(err: GatewayError, shape: ErrorShape): Response {
   const headers: Record<string, string> = { ...JSON_HEADERS };
   if (err.status === 429 || err.status === 503) {
     const retry = err.extraBody().retry_after;
     if (typeof retry === 'number') headers['retry-after'] = String(retry);
   }
-  const body = proxy
+  if (shape === 'anthropic') {
+    // Anthropic answers invalid requests with 400; its SDK picks the error class by status.
+    const status = err.status === 422 ? 400 : err.status;
+    const body = { type: 'error', error: { type: anthropicErrorType(err.status), message: err.message }, ...err.extraBody() };
+    return new Response(JSON.stringify(body), { status, headers });
+  }
+  const body = shape === 'openai'
     ? { error: { message: err.message, type: err.type, param: err.param, code: err.code }, ...err.extraBody() }
     : err instanceof ValidationError
       ? { detail: 'Validation error', ...err.extraBody() }

@@ -25,6 +25,8 @@ export interface ProviderConfig {
   headers?: Record<string, string>;
   /** OpenAI-compatible: set false for a server that rejects `stream_options`. */
   stream_usage?: boolean;
+  /** OpenAI-compatible: whether the server answers the Responses API itself (default: see openai/presets.ts). */
+  responses_api?: boolean;
   /** Anthropic: max_tokens when the request has none. */
   default_max_tokens?: number;
   /** Mock: latency/error knobs (see mock/adapter.ts). */
@@ -52,6 +54,7 @@ export function createProviderAdapter(c: ProviderConfig): ProviderAdapter {
         ...opt('api_key'),
         ...opt('headers'),
         ...(c.stream_usage === undefined ? {} : { streamUsage: c.stream_usage }),
+        ...(c.responses_api === undefined ? {} : { responsesApi: c.responses_api }),
       });
     case 'azure':
       return createAzureAdapter({ id: c.id, ...opt('api_base'), ...opt('api_key'), ...opt('api_version'), ...opt('deployment') });

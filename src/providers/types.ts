@@ -30,6 +30,26 @@ export interface CallContext {
   /** Aborts the upstream call: client disconnect or timeout. */
   signal: AbortSignal;
   fetch: typeof fetch;
+  /** Client headers a native call passes on as they came (Anthropic's `anthropic-version`, `anthropic-beta`). */
+  headers?: Record<string, string>;
+}
+
+/** The client-facing wire shapes besides chat completions that a provider may speak itself. */
+export type NativeShape = 'responses' | 'messages';
+
+/**
+ * A provider's own endpoint for one of those shapes: the request goes as the
+ * client wrote it (model replaced), the answer comes back as the provider
+ * sent it. Translation and validation of the shape live in
+ * src/providers/translate/, not here.
+ */
+export interface NativeEndpoint {
+  complete(body: Record<string, unknown>, ctx: CallContext): Promise<unknown>;
+  /**
+   * The stream's events as parsed JSON. An error event (before or after the
+   * first event) is thrown as an UpstreamError, like chat streams.
+   */
+  stream(body: Record<string, unknown>, ctx: CallContext): AsyncIterable<unknown>;
 }
 
 export interface ProviderAdapter {
@@ -43,4 +63,6 @@ export interface ProviderAdapter {
    */
   stream(req: ChatRequest, ctx: CallContext): AsyncIterable<ChatChunk>;
   embed?(req: EmbeddingRequest, ctx: CallContext): Promise<EmbeddingResponse>;
+  /** Shapes this provider serves natively; the others are translated from chat (src/providers/translate/). */
+  readonly native?: Partial<Record<NativeShape, NativeEndpoint>>;
 }

@@ -2,7 +2,7 @@
  * The response cache: exact match on what changes the answer. The key is a
  * SHA-256 of a canonical JSON (object keys sorted) of the organization,
  * environment, routing target, the upstream request minus the fields that do
- * not change the answer (`stream`, `stream_options`, `user`), and the
+ * not change the answer (`stream`, `stream_options`, `user`, `metadata`), and the
  * customer when `cache_by_customer` is on. Entries are bounded by total bytes
  * (lru-cache's maxSize) and expire by their own TTL against an injected clock.
  * The cache is an interface of the shared state (src/store/state-types.ts);
@@ -10,11 +10,15 @@
  */
 import { LRUCache } from 'lru-cache';
 import { createHash } from 'node:crypto';
-import type { ChatChunk, ChatResponse, EmbeddingResponse } from '../schemas/openai.ts';
+import type { ChatResponse, EmbeddingResponse } from '../schemas/openai.ts';
 import type { ResponseCache } from '../store/state-types.ts';
 
+/**
+ * A completion is kept as chat (tokens, output, stream replay) and, for the
+ * Responses and Messages APIs, as the body the client got.
+ */
 export type CachedBody =
-  | { kind: 'chat'; response: ChatResponse; chunks?: ChatChunk[] }
+  | { kind: 'chat' | 'responses' | 'messages'; chat: ChatResponse; body?: Record<string, unknown> }
   | { kind: 'embedding'; response: EmbeddingResponse };
 
 export interface CacheEntry {
@@ -26,8 +30,8 @@ export interface CacheEntry {
   storedAt: number;
 }
 
-/** Body fields that do not change the answer. */
-const IGNORED = new Set(['stream', 'stream_options', 'user']);
+/** Body fields that do not change the answer (`metadata`: the Responses and Messages APIs' own). */
+const IGNORED = new Set(['stream', 'stream_options', 'user', 'metadata']);
 
 export interface CacheKeyInput {
   orgId: string;

@@ -26,12 +26,13 @@ describe('authentication', () => {
     }
   });
 
-  test('the three accepted headers all work', async () => {
+  test('the accepted headers all work (X-Api-Key is how the Anthropic SDK sends it)', async () => {
     const key = await t.key('acme');
     for (const headers of <Record<string, string>[]>[
       { authorization: `Bearer ${key}` },
       { authorization: `Api-Key ${key}` },
       { 'x-auth-api-key': key },
+      { 'x-api-key': key },
     ]) {
       const r = await t.call('GET', '/api/temporary-keys/', { headers });
       expect(r.status).toBe(200);

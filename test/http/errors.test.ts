@@ -41,6 +41,41 @@ describe('error model', () => {
     }
   });
 
+  test('the Responses and Messages routes answer on every path convention', async () => {
+    const responses = { model: 'mock/echo', input: 'Hi' };
+    for (const p of ['/api/responses', '/api/responses/', '/responses', '/v1/responses', '/api/v1/responses/']) {
+      expect((await t.call('POST', p, { key, body: responses })).status).toBe(200);
+    }
+    const messages = { model: 'mock/echo', messages: [{ role: 'user', content: 'Hi' }] };
+    for (const p of ['/api/anthropic/v1/messages', '/api/anthropic/v1/messages/', '/anthropic/v1/messages']) {
+      expect((await t.call('POST', p, { key, body: messages })).status).toBe(200);
+    }
+  });
+
+  test('null means unset on the Responses route, as the OpenAI SDKs send it', async () => {
+    const nulls = { instructions: null, temperature: null, top_p: null, reasoning: null, metadata: null, store: null, previous_response_id: null, max_output_tokens: null, text: null };
+    const r = await t.call('POST', '/api/responses', { key, body: { model: 'mock/echo', input: 'Hi', ...nulls } });
+    expect(r.status).toBe(200);
+    expect((await json(r)).output[0].content[0].text).toBe('Hi');
+  });
+
+  test('each proxy API answers errors in its own shape', async () => {
+    const raw = { raw: '{"model": ', headers: { 'content-type': 'application/json' } };
+    const anthropic = await t.call('POST', '/api/anthropic/v1/messages', { key, ...raw });
+    expect(anthropic.status).toBe(400);
+    expect(await json(anthropic)).toEqual({ type: 'error', error: { type: 'invalid_request_error', message: 'Malformed request body: expected valid JSON' } });
+    const invalid = await t.call('POST', '/api/anthropic/v1/messages', { key, body: { model: 'mock/echo', messages: 'hi' } });
+    expect(invalid.status).toBe(400);
+    expect((await json(invalid)).error.type).toBe('invalid_request_error');
+    const noKey = await t.call('POST', '/anthropic/v1/messages', { body: {} });
+    expect([noKey.status, (await json(noKey)).error.type]).toEqual([401, 'authentication_error']);
+    const openai = await t.call('POST', '/api/v1/responses', { key, ...raw });
+    expect((await json(openai)).error.message).toContain('JSON');
+    const stored = await t.call('GET', '/api/responses/resp_1', { key });
+    expect(stored.status).toBe(400);
+    expect((await json(stored)).error.message).toContain('not supported');
+  });
+
   test('health reports the database and the writer', async () => {
     const r = await t.call('GET', '/health');
     expect(r.status).toBe(200);
@@ -51,6 +86,7 @@ describe('error model', () => {
     const doc = await json(await t.call('GET', '/openapi.json'));
     expect(doc.openapi).toStartWith('3.');
     expect(Object.keys(doc.paths)).toContain('/temporary-keys/');
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/responses', '/v1/responses', '/anthropic/v1/messages']));
     const page = await t.call('GET', '/docs');
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('openapi.json');

@@ -1,9 +1,9 @@
 import { afterAll, describe, expect, test } from 'bun:test';
 import { UpstreamError } from '../../src/errors.ts';
 import { createAnthropicAdapter } from '../../src/providers/anthropic/adapter.ts';
-import { DEFAULT_MAX_TOKENS, toAnthropicRequest } from '../../src/providers/anthropic/request.ts';
-import { fromAnthropicResponse, mapStopReason, mapUsage } from '../../src/providers/anthropic/response.ts';
-import { createAnthropicStreamState, fromAnthropicEvent } from '../../src/providers/anthropic/stream.ts';
+import { DEFAULT_MAX_TOKENS, toAnthropicRequest } from '../../src/providers/translate/messages/to-anthropic.ts';
+import { fromAnthropicResponse, mapStopReason, mapUsage } from '../../src/providers/translate/messages/from-anthropic.ts';
+import { createAnthropicStreamState, fromAnthropicEvent } from '../../src/providers/translate/messages/anthropic-events.ts';
 import type { ChatChunk, ChatRequest } from '../../src/schemas/openai.ts';
 import { API_KEY } from './fakes/common.ts';
 import { startAnthropicFake } from './fakes/anthropic.ts';

@@ -6,7 +6,13 @@ import { createGeminiAdapter } from '../../src/providers/gemini/adapter.ts';
 import { createMockAdapter } from '../../src/providers/mock/adapter.ts';
 import { startMockUpstream } from '../../src/providers/mock/server.ts';
 import { createOpenAIAdapter } from '../../src/providers/openai/adapter.ts';
-import { adapterContract, PNG_DATA_URL, WEATHER_TOOL } from './contract.ts';
+import { adapterContract, type ContractHarness, PNG_DATA_URL, WEATHER_TOOL, wireContract } from './contract.ts';
+
+/** Every adapter passes both contracts: chat, and the Responses and Messages shapes. */
+function contract(h: ContractHarness): void {
+  adapterContract(h);
+  wireContract(h);
+}
 import { startAnthropicFake } from './fakes/anthropic.ts';
 import { API_KEY, list, rec, RETRY_AFTER_SECONDS, TEXT } from './fakes/common.ts';
 import { startGeminiFake } from './fakes/gemini.ts';
@@ -41,7 +47,7 @@ const openaiSent = {
   },
 };
 
-adapterContract({
+contract({
   name: 'openai',
   adapter: createOpenAIAdapter({ id: 'openai' }),
   apiKey: API_KEY,
@@ -54,7 +60,7 @@ adapterContract({
   cancelled: () => openaiFake.cancelled,
 });
 
-adapterContract({
+contract({
   name: 'azure',
   adapter: createAzureAdapter({ api_version: '2024-10-21' }),
   apiKey: API_KEY,
@@ -67,7 +73,7 @@ adapterContract({
   cancelled: () => azureFake.cancelled,
 });
 
-adapterContract({
+contract({
   name: 'anthropic',
   adapter: createAnthropicAdapter(),
   apiKey: API_KEY,
@@ -102,7 +108,7 @@ adapterContract({
   cancelled: () => anthropicFake.cancelled,
 });
 
-adapterContract({
+contract({
   name: 'gemini',
   adapter: createGeminiAdapter(),
   apiKey: API_KEY,
@@ -142,7 +148,7 @@ const mockModels = {
   hang: 'mock-model',
 };
 
-adapterContract({
+contract({
   name: 'mock (in-process)',
   adapter: createMockAdapter({ tokens_per_second: 1000 }),
   apiKey: API_KEY,
@@ -152,9 +158,10 @@ adapterContract({
   retryAfterMs: 1000,
 });
 
-adapterContract({
+contract({
   name: 'openai -> mock upstream server',
-  adapter: createOpenAIAdapter({ id: 'mockserver' }),
+  // The mock server speaks chat completions only, so Responses calls are translated.
+  adapter: createOpenAIAdapter({ id: 'mockserver', responsesApi: false }),
   apiKey: API_KEY,
   apiBase: mockUpstream.url,
   models: mockModels,

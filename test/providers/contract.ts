@@ -6,6 +6,9 @@ import { describe, expect, test } from 'bun:test';
 import { UpstreamError } from '../../src/errors.ts';
 import type { ChatChunk, ChatMessage, ChatRequest, Tool } from '../../src/schemas/openai.ts';
 import type { CallContext, ProviderAdapter } from '../../src/providers/types.ts';
+import { messagesWire } from '../../src/providers/translate/messages/index.ts';
+import { responsesWire } from '../../src/providers/translate/responses/index.ts';
+import type { WireEvent } from '../../src/providers/translate/wire.ts';
 
 export interface ContractHarness {
   name: string;
@@ -227,6 +230,125 @@ export function adapterContract(h: ContractHarness): void {
         const deadline = Date.now() + 2000;
         while (h.cancelled() === 0 && Date.now() < deadline) await Bun.sleep(10);
         expect(h.cancelled()).toBeGreaterThan(0);
+      }
+    });
+  });
+}
+
+const FN_TOOL = { type: 'function', name: WEATHER_TOOL.function.name, description: WEATHER_TOOL.function.description, parameters: WEATHER_TOOL.function.parameters };
+const ANTHROPIC_TOOL = { name: WEATHER_TOOL.function.name, description: WEATHER_TOOL.function.description, input_schema: WEATHER_TOOL.function.parameters };
+
+async function events(it: AsyncIterable<WireEvent>): Promise<WireEvent[]> {
+  const out: WireEvent[] = [];
+  for await (const e of it) out.push(e);
+  return out;
+}
+
+const outputText = (body: Record<string, unknown>) =>
+  (body.output as Record<string, unknown>[])
+    .filter((i) => i.type === 'message')
+    .flatMap((i) => i.content as { text?: string }[])
+    .map((p) => p.text ?? '')
+    .join('');
+
+/**
+ * The Responses and Messages APIs through the adapter: native where it has
+ * the shape, translated from chat otherwise. The same checks either way.
+ */
+export function wireContract(h: ContractHarness): void {
+  describe(`client wire shapes: ${h.name}`, () => {
+    test('Responses: a plain answer, with usage', async () => {
+      const a = await responsesWire.complete(h.adapter, { model: 'x', instructions: 'Be brief.', input: 'Hello' }, makeCtx(h, h.models.ok));
+      expect(a.body.object).toBe('response');
+      expect(a.body.status).toBe('completed');
+      expect(outputText(a.body)).toBe(h.expectedText);
+      expect(a.chat.choices[0]?.message.content).toBe(h.expectedText);
+      expect((a.body.usage as { input_tokens: number }).input_tokens).toBeGreaterThan(0);
+      expect(a.chat.usage?.completion_tokens).toBeGreaterThan(0);
+    });
+
+    test('Responses: the stream is response.created ... response.completed and assembles to the answer', async () => {
+      const req = { model: 'x', input: [{ role: 'user', content: [{ type: 'input_text', text: 'Hello' }] }] };
+      const evs = await events(responsesWire.stream(h.adapter, req, makeCtx(h, h.models.ok)));
+      expect(evs[0]?.type).toBe('response.created');
+      expect(evs[evs.length - 1]?.type).toBe('response.completed');
+      expect(evs.filter((e) => e.type === 'response.output_text.delta').map((e) => e.data.delta).join('')).toBe(h.expectedText);
+      const asm = responsesWire.assembler(req);
+      for (const e of evs) asm.add(e);
+      expect(asm.answer().chat.choices[0]?.message.content).toBe(h.expectedText);
+      expect(asm.answer().chat.usage?.prompt_tokens).toBeGreaterThan(0);
+    });
+
+    test('Responses: function call round trip', async () => {
+      const ctx = makeCtx(h, h.models.ok);
+      const input: Record<string, unknown>[] = [{ role: 'user', content: 'Weather in Paris?' }];
+      const first = await responsesWire.complete(h.adapter, { model: 'x', input, tools: [FN_TOOL], tool_choice: 'auto' }, ctx);
+      const call = (first.body.output as Record<string, unknown>[]).find((i) => i.type === 'function_call');
+      expect(call?.name).toBe('get_weather');
+      expect(typeof JSON.parse(String(call?.arguments)).city).toBe('string');
+      const evs = await events(responsesWire.stream(h.adapter, { model: 'x', input, tools: [FN_TOOL] }, ctx));
+      expect(evs.filter((e) => e.type === 'response.function_call_arguments.delta').length).toBeGreaterThan(0);
+      const second = await responsesWire.complete(
+        h.adapter,
+        { model: 'x', input: [...input, call ?? {}, { type: 'function_call_output', call_id: call?.call_id, output: '{"temp_c":21}' }], tools: [FN_TOOL] },
+        ctx,
+      );
+      expect(outputText(second.body)).toBeTruthy();
+    });
+
+    test('Messages: a plain answer, with usage', async () => {
+      const a = await messagesWire.complete(h.adapter, { model: 'x', max_tokens: 100, system: 'Be brief.', messages: [{ role: 'user', content: 'Hello' }] }, makeCtx(h, h.models.ok));
+      expect(a.body.type).toBe('message');
+      expect(a.body.stop_reason).toBe('end_turn');
+      expect((a.body.content as { text?: string }[]).map((b) => b.text ?? '').join('')).toBe(h.expectedText);
+      expect((a.body.usage as { output_tokens: number }).output_tokens).toBeGreaterThan(0);
+      expect(a.chat.usage?.prompt_tokens).toBeGreaterThan(0);
+    });
+
+    test('Messages: the stream is message_start ... message_stop and assembles to the answer', async () => {
+      const req = { model: 'x', max_tokens: 100, messages: [{ role: 'user', content: [{ type: 'text', text: 'Hello' }] }] };
+      const evs = await events(messagesWire.stream(h.adapter, req, makeCtx(h, h.models.ok)));
+      expect(evs[0]?.type).toBe('message_start');
+      expect(evs[evs.length - 1]?.type).toBe('message_stop');
+      const asm = messagesWire.assembler(req);
+      for (const e of evs) asm.add(e);
+      const a = asm.answer();
+      expect(a.chat.choices[0]?.message.content).toBe(h.expectedText);
+      expect(a.chat.usage?.completion_tokens).toBeGreaterThan(0);
+      expect(a.body.stop_reason).toBe('end_turn');
+    });
+
+    test('Messages: tool use round trip', async () => {
+      const ctx = makeCtx(h, h.models.ok);
+      const messages: Record<string, unknown>[] = [{ role: 'user', content: 'Weather in Paris?' }];
+      const first = await messagesWire.complete(h.adapter, { model: 'x', max_tokens: 100, messages, tools: [ANTHROPIC_TOOL] }, ctx);
+      expect(first.body.stop_reason).toBe('tool_use');
+      const use = (first.body.content as Record<string, unknown>[]).find((b) => b.type === 'tool_use');
+      expect(use?.name).toBe('get_weather');
+      const second = await messagesWire.complete(
+        h.adapter,
+        {
+          model: 'x',
+          max_tokens: 100,
+          tools: [ANTHROPIC_TOOL],
+          messages: [...messages, { role: 'assistant', content: first.body.content }, { role: 'user', content: [{ type: 'tool_result', tool_use_id: use?.id, content: '{"temp_c":21}' }] }],
+        },
+        ctx,
+      );
+      expect(second.body.stop_reason).toBe('end_turn');
+      expect((second.body.content as { text?: string }[])[0]?.text).toBeTruthy();
+    });
+
+    test('an upstream error surfaces as the UpstreamError, natively or translated', async () => {
+      const status = h.statuses.find((s) => s >= 500) ?? 500;
+      const calls = [
+        [responsesWire, { model: 'x', input: 'Hello' }],
+        [messagesWire, { model: 'x', max_tokens: 10, messages: [{ role: 'user', content: 'Hello' }] }],
+      ] as const;
+      for (const [wire, body] of calls) {
+        const err = await failure(wire.complete(h.adapter, body, makeCtx(h, h.models.error(status))));
+        expect(err).toBeInstanceOf(UpstreamError);
+        expect((err as UpstreamError).upstreamStatus).toBe(status);
       }
     });
   });

@@ -29,4 +29,29 @@ describe('createProviderRegistry', () => {
   test('duplicate ids are a config error', () => {
     expect(() => createProviderRegistry([{ id: 'a', kind: 'mock' }, { id: 'a', kind: 'openai' }])).toThrow("provider 'a' is configured twice");
   });
+
+  test('which adapters answer the Responses and Messages APIs themselves', () => {
+    const r = createProviderRegistry([
+      { id: 'openai', kind: 'openai' },
+      { id: 'mistral', kind: 'openai' },
+      { id: 'inhouse', kind: 'openai', api_base: 'http://10.0.0.5:8000/v1' },
+      { id: 'llamacpp', kind: 'openai', responses_api: true },
+      { id: 'groq', kind: 'openai', responses_api: false },
+      { id: 'azure', kind: 'azure' },
+      { id: 'anthropic', kind: 'anthropic' },
+      { id: 'gemini', kind: 'gemini' },
+    ]);
+    const native = (id: string) => Object.keys(r.get(id)?.native ?? {}).sort();
+    expect(['openai', 'mistral', 'inhouse', 'llamacpp', 'groq', 'azure', 'anthropic', 'gemini', 'mock'].map((id) => [id, native(id)])).toEqual([
+      ['openai', ['responses']],
+      ['mistral', []],
+      ['inhouse', ['responses']],
+      ['llamacpp', ['responses']],
+      ['groq', []],
+      ['azure', []],
+      ['anthropic', ['messages']],
+      ['gemini', []],
+      ['mock', []],
+    ]);
+  });
 });

@@ -5,7 +5,7 @@ import { type CacheEntry, MemoryResponseCache, cacheKey, canonicalJson } from '.
 const entry = (text: string): CacheEntry => ({
   body: {
     kind: 'chat',
-    response: {
+    chat: {
       id: 'x',
       object: 'chat.completion',
       created: 1,

@@ -2,36 +2,27 @@
 import { Elysia } from 'elysia';
 import { requireAuth } from '../../http/auth.ts';
 import type { Authenticator } from '../../principal.ts';
+import { CHAT_API } from './api.ts';
 import { ChatBody, EmbeddingBody } from './model.ts';
 import { PARAMS_HEADER, headerParams } from './params.ts';
-import type { ChatService, ProxyResult } from './service.ts';
-import { streamChat } from './stream.ts';
-
-function jsonResponse(r: ProxyResult): Response {
-  return new Response(JSON.stringify(r.body), { headers: { 'content-type': 'application/json', ...r.headers } });
-}
+import { respond } from './respond.ts';
+import type { ChatService } from './service.ts';
 
 export function chatRoutes(auth: Authenticator, chat: ChatService) {
   return new Elysia({ detail: { tags: ['Proxy'] } })
     .use(requireAuth(auth))
     .post(
       '/chat/completions',
-      async ({ body, principal, request, headers }) => {
-        const input = { principal, body, header: headerParams(headers[PARAMS_HEADER]), signal: request.signal };
-        if (body.stream === true) {
-          const s = await streamChat(chat, input);
-          return new Response(s.stream, { headers: s.headers });
-        }
-        return jsonResponse(await chat.chat(input));
-      },
+      ({ body, principal, request, headers }) =>
+        respond(chat, CHAT_API, { principal, body, header: headerParams(headers[PARAMS_HEADER]), signal: request.signal }),
       { body: ChatBody, detail: { summary: 'OpenAI-compatible chat completions with routing, fallbacks, cache and logging' } },
     )
     .post(
       '/embeddings',
-      async ({ body, principal, request, headers }) =>
-        jsonResponse(
-          await chat.embed({ principal, body, header: headerParams(headers[PARAMS_HEADER]), signal: request.signal }),
-        ),
+      async ({ body, principal, request, headers }) => {
+        const r = await chat.embed({ principal, body, header: headerParams(headers[PARAMS_HEADER]), signal: request.signal });
+        return new Response(JSON.stringify(r.body), { headers: { 'content-type': 'application/json', ...r.headers } });
+      },
       { body: EmbeddingBody, detail: { summary: 'OpenAI-compatible embeddings with routing and logging' } },
     );
 }

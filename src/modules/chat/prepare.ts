@@ -10,8 +10,9 @@ import { cacheKey } from '../../routing/cache.ts';
 import { type PlanContext, type PlannedAttempt, planAttempts } from '../../routing/plan.ts';
 import { type RetryPolicy, retryPolicy } from '../../routing/retry.ts';
 import type { Credentials, GatewayParams, WeightedModel } from '../../schemas/gateway.ts';
-import type { ChatMessage } from '../../schemas/openai.ts';
+import type { ChatRequest } from '../../schemas/openai.ts';
 import type { Principal } from '../../principal.ts';
+import type { ProxyApi } from './api.ts';
 import { splitRequest } from './params.ts';
 import type { PromptResolver, ResolvedPrompt } from './prompt.ts';
 
@@ -28,6 +29,12 @@ export interface PrepareDeps {
 export interface Prepared {
   principal: Principal;
   kind: 'chat' | 'embedding';
+  /** The client-facing API of a completion call; null for embeddings. */
+  api: ProxyApi | null;
+  /** The request read as chat (span input, token counts, estimates); null for embeddings. */
+  chat: ChatRequest | null;
+  /** Client headers passed on to native calls. */
+  forward: Record<string, string> | undefined;
   stream: boolean;
   /** Monotonic ms at arrival, and epoch ms. */
   t0: number;
@@ -50,15 +57,19 @@ export interface Prepared {
 
 const CREDENTIAL_FIELDS = ['api_key', 'api_base', 'api_version', 'deployment'] as const;
 
-/** The version's parameters win over the request's own (docs/prompts.md); its routing fills what the request lacks. */
-function applyPrompt(split: ReturnType<typeof splitRequest>, resolved: ResolvedPrompt): void {
+/**
+ * The version's parameters win over the request's own (docs/prompts.md); its routing fills what the request lacks.
+ * The template is a chat request; the API writes it in its own fields.
+ */
+function applyPrompt(split: ReturnType<typeof splitRequest>, resolved: ResolvedPrompt, api: ProxyApi): void {
+  const template: Record<string, unknown> = { messages: resolved.messages };
   for (const [k, v] of Object.entries(resolved.params)) {
     if (v === undefined || v === null) continue;
     if (k === 'model') {
       if (typeof v === 'string') split.params.model = v;
-    } else split.upstream[k] = v;
+    } else template[k] = v;
   }
-  split.upstream.messages = resolved.messages;
+  Object.assign(split.upstream, api.fromChat(template as ChatRequest));
   if (resolved.fallback_models && !split.params.fallback_models) split.params.fallback_models = resolved.fallback_models;
   if (resolved.load_balance_models && !split.params.loadbalance_models) {
     split.params.loadbalance_models = resolved.load_balance_models.map((m): WeightedModel => {
@@ -77,32 +88,32 @@ export async function prepare(
   input: {
     principal: Principal;
     kind: 'chat' | 'embedding';
+    api: ProxyApi | null;
     body: Record<string, unknown>;
     header: GatewayParams | null;
     clientSignal: AbortSignal | undefined;
+    forward?: Record<string, string>;
   },
 ): Promise<Prepared> {
   const t0 = deps.clock();
   const startedAt = deps.now();
-  const split = splitRequest(input.body, input.header);
+  const { api } = input;
+  const split = splitRequest(input.body, input.header, api?.name);
   const { params } = split;
   let prompt: Prepared['prompt'] = null;
   if (params.prompt) {
-    if (input.kind !== 'chat') throw ValidationError.field('prompt', 'prompt templates apply to chat completions only');
-    prompt = await deps.prompts.resolve(
-      input.principal.orgId,
-      params.prompt,
-      (split.upstream.messages as ChatMessage[] | undefined) ?? [],
-    );
-    applyPrompt(split, prompt);
+    if (!api) throw ValidationError.field('prompt', 'prompt templates apply to chat completions only');
+    // The request's own conversation, if it has one (instructions or a system prompt alone are not one).
+    const own = split.upstream.messages === undefined && split.upstream.input === undefined ? [] : (api.chatView(split.upstream).messages ?? []);
+    prompt = await deps.prompts.resolve(input.principal.orgId, params.prompt, own);
+    applyPrompt(split, prompt, api);
   }
-  if (input.kind === 'chat') {
-    const messages = split.upstream.messages as ChatMessage[] | undefined;
-    if (!messages || messages.length === 0) throw ValidationError.field('messages', 'messages is required (or a prompt)');
-  } else if (split.upstream.input === undefined) {
-    throw ValidationError.field('input', 'input is required');
+  if (api) api.accept(split.upstream);
+  else if (split.upstream.input === undefined) throw ValidationError.field('input', 'input is required');
+  const stream = api !== null && split.upstream.stream === true;
+  if (stream && params.request_breakdown && api?.name !== 'chat') {
+    throw ValidationError.field('request_breakdown', 'is returned in the response body; this API\'s stream events have no place for it (call without stream)');
   }
-  const stream = input.kind === 'chat' && split.upstream.stream === true;
   const overlay = await deps.overlay(input.principal.orgId);
   const plan = planAttempts(params, deps.planContext(overlay));
   const customerId = params.customer_params?.customer_identifier ?? params.customer_identifier ?? null;
@@ -111,7 +122,7 @@ export async function prepare(
         orgId: input.principal.orgId,
         environment: input.principal.environment,
         target: {
-          kind: input.kind,
+          kind: api?.name ?? input.kind,
           model: params.model,
           models: params.models,
           load_balance_group: params.load_balance_group,
@@ -138,6 +149,9 @@ export async function prepare(
   return {
     principal: input.principal,
     kind: input.kind,
+    api,
+    chat: api ? api.chatView(split.upstream) : null,
+    forward: input.forward,
     stream,
     t0,
     startedAt,

@@ -18,7 +18,10 @@ import { EngineFailure, type EngineResult, RoutingEngine } from '../../routing/e
 import type { Sleep } from '../../routing/retry.ts';
 import type { Random } from '../../lib/random.ts';
 import type { GatewayParams } from '../../schemas/gateway.ts';
-import type { ChatMessage, ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse } from '../../schemas/openai.ts';
+import type { WireAnswer } from '../../providers/translate/wire.ts';
+import type { CallContext } from '../../providers/types.ts';
+import type { ChatResponse, EmbeddingRequest, EmbeddingResponse } from '../../schemas/openai.ts';
+import type { ProxyApi } from './api.ts';
 import type { SpanRecord } from '../../store/types.ts';
 import { estimateCost } from '../customers/estimate.ts';
 import type { Admission, CustomerGate } from '../customers/gate.ts';
@@ -51,6 +54,8 @@ export interface ProxyInput {
   body: Record<string, unknown>;
   header: GatewayParams | null;
   signal?: AbortSignal;
+  /** Client headers passed on to native calls (anthropic-version, anthropic-beta). */
+  forward?: Record<string, string>;
 }
 
 export interface ProxyResult {
@@ -74,7 +79,7 @@ export class ChatService {
     });
   }
 
-  prepare(input: ProxyInput, kind: 'chat' | 'embedding'): Promise<Prepared> {
+  prepare(input: ProxyInput, api: ProxyApi | null): Promise<Prepared> {
     const d = this.deps;
     return prepare(
       {
@@ -93,12 +98,25 @@ export class ChatService {
           keyless: keylessProvider,
         }),
       },
-      { principal: input.principal, body: input.body, header: input.header, clientSignal: input.signal, kind },
+      {
+        principal: input.principal,
+        body: input.body,
+        header: input.header,
+        clientSignal: input.signal,
+        kind: api ? 'chat' : 'embedding',
+        api,
+        ...(input.forward ? { forward: input.forward } : {}),
+      },
     );
   }
 
+  /** The engine's call context for one try, with the client headers native calls pass on. */
+  contextFor(c: Prepared, ctx: CallContext): CallContext {
+    return c.forward ? { ...ctx, headers: c.forward } : ctx;
+  }
+
   /** Customer limits before any upstream call; a refusal is logged as a span too. */
-  async admit(c: Prepared, messages: ChatMessage[] | null): Promise<Admission | null> {
+  async admit(c: Prepared): Promise<Admission | null> {
     if (!c.customerId) return null;
     const info = c.plan.find((a) => a.info)?.info ?? null;
     try {
@@ -106,7 +124,7 @@ export class ChatService {
         orgId: c.principal.orgId,
         environment: c.principal.environment,
         customer: c.params.customer_params ?? { customer_identifier: c.customerId },
-        estimateCost: () => (info ? this.estimateCost(c, info, messages) : Promise.resolve(0)),
+        estimateCost: () => (info ? this.estimateCost(c, info) : Promise.resolve(0)),
         now: this.deps.now(),
       });
     } catch (err) {
@@ -117,10 +135,9 @@ export class ChatService {
     }
   }
 
-  private estimateCost(c: Prepared, info: ModelInfo, messages: ChatMessage[] | null): Promise<number> {
-    const u = c.upstream;
-    const maxOut = u.max_completion_tokens ?? u.max_tokens;
-    return estimateCost(messages ?? [], typeof maxOut === 'number' ? maxOut : null, info, this.deps.tokenizer);
+  private estimateCost(c: Prepared, info: ModelInfo): Promise<number> {
+    const maxOut = c.chat?.max_completion_tokens ?? c.chat?.max_tokens;
+    return estimateCost(c.chat?.messages ?? [], typeof maxOut === 'number' ? maxOut : null, info, this.deps.tokenizer);
   }
 
   /** Tokens of a completion: the provider's usage, else counted with the tokenizer. */
@@ -128,7 +145,7 @@ export class ChatService {
     const reported = countsFromUsage(response.usage);
     if (reported) return reported;
     const model = info?.upstream_model ?? response.model;
-    const messages = (c.upstream.messages as ChatMessage[] | undefined) ?? [];
+    const messages = c.chat?.messages ?? [];
     return {
       ...NO_TOKENS,
       prompt_tokens: await this.deps.tokenizer.countMessageTokens(messages, model),
@@ -157,9 +174,10 @@ export class ChatService {
       environment: c.principal.environment,
       apiKeyId: c.principal.keyId,
       logType: c.kind,
+      api: c.api?.name ?? null,
       params: c.params,
       request: c.upstream,
-      input: c.kind === 'chat' ? c.upstream.messages : c.upstream.input,
+      input: c.chat ? c.chat.messages : c.upstream.input,
       output: null,
       model: last?.model ?? c.params.model ?? null,
       provider: last?.provider || null,
@@ -248,32 +266,32 @@ export class ChatService {
     return h;
   }
 
-  /** POST /chat/completions without streaming. */
-  async chat(input: ProxyInput): Promise<ProxyResult> {
-    const c = await this.prepare(input, 'chat');
+  /** A completion without streaming, in any of the client-facing APIs. */
+  async complete(input: ProxyInput, api: ProxyApi): Promise<ProxyResult> {
+    const c = await this.prepare(input, api);
     try {
       if (c.cacheKey) {
         const hit = await this.cached(c.cacheKey);
-        if (hit?.body.kind === 'chat') {
-          const response = hit.body.response;
-          const f = this.hitFacts(c, hit, countsFromUsage(response.usage) ?? NO_TOKENS, response.choices[0]?.message ?? null);
+        if (hit?.body.kind === api.name) {
+          const { chat, body } = hit.body;
+          const f = this.hitFacts(c, hit, countsFromUsage(chat.usage) ?? NO_TOKENS, chat.choices[0]?.message ?? null);
           if (!c.params.cache_options?.omit_log) this.offer(buildSpan(f));
-          return { body: this.decorate(c, { ...response }, f), headers: this.headers(f.overhead * 1000, 'HIT') };
+          return { body: this.decorate(c, { ...(body ?? chat) }, f), headers: this.headers(f.overhead * 1000, 'HIT') };
         }
       }
-      const messages = c.upstream.messages as ChatMessage[];
-      const admission = await this.admit(c, messages);
-      let r: EngineResult<ChatResponse>;
+      const admission = await this.admit(c);
+      let r: EngineResult<WireAnswer>;
       try {
         r = await this.engine.run({ plan: c.plan, retry: c.retry, signal: c.signal }, (adapter, ctx) =>
-          adapter.complete({ ...c.upstream, model: ctx.model } as ChatRequest, ctx),
+          api.complete(adapter, c.upstream, this.contextFor(c, ctx)),
         );
       } catch (err) {
         admission?.release();
         throw this.logFailure(c, err, admission?.limitInfo ?? null);
       }
-      const tokens = await this.tokensOf(c, r.value, r.attempt.info);
-      return this.answered(c, r, admission, tokens, r.value.choices[0]?.message ?? null, { kind: 'chat', response: r.value });
+      const { chat, body } = r.value;
+      const tokens = await this.tokensOf(c, chat, r.attempt.info);
+      return this.answered(c, r, body, admission, tokens, chat.choices[0]?.message ?? null, cachedAnswer(api, r.value));
     } finally {
       c.done();
     }
@@ -282,7 +300,8 @@ export class ChatService {
   /** A successful upstream answer: settle the budget, log the span, fill the cache, shape the response. */
   private answered(
     c: Prepared,
-    r: EngineResult<ChatResponse | EmbeddingResponse>,
+    r: EngineResult<unknown>,
+    body: Record<string, unknown>,
     admission: Admission | null,
     tokens: TokenCounts,
     output: unknown,
@@ -308,12 +327,11 @@ export class ChatService {
       const entry = { body: cached, model: r.attempt.model, provider: r.attempt.provider, storedAt: this.deps.now() };
       this.remember(c.cacheKey, entry, c.cacheTtlMs);
     }
-    return { body: this.decorate(c, r.value, f), headers: this.headers(overhead, c.cacheKey ? 'MISS' : null) };
+    return { body: this.decorate(c, body, f), headers: this.headers(overhead, c.cacheKey ? 'MISS' : null) };
   }
 
   /** Adds what the gateway's parameters ask for to a response body. */
-  decorate(c: Prepared, body: ChatResponse | EmbeddingResponse, f: CallFacts): Record<string, unknown> {
-    const out = body as Record<string, unknown>;
+  decorate(c: Prepared, out: Record<string, unknown>, f: CallFacts): Record<string, unknown> {
     if (c.params.request_breakdown) out.request_breakdown = requestBreakdown(f);
     if (c.prompt?.prompt_message) out.prompt_message = c.prompt.prompt_message;
     return out;
@@ -321,7 +339,7 @@ export class ChatService {
 
   /** POST /embeddings. */
   async embed(input: ProxyInput): Promise<ProxyResult> {
-    const c = await this.prepare(input, 'embedding');
+    const c = await this.prepare(input, null);
     try {
       if (c.cacheKey) {
         const hit = await this.cached(c.cacheKey);
@@ -332,7 +350,7 @@ export class ChatService {
           return { body: this.decorate(c, { ...hit.body.response }, f), headers: this.headers(f.overhead * 1000, 'HIT') };
         }
       }
-      const admission = await this.admit(c, null);
+      const admission = await this.admit(c);
       let r: EngineResult<EmbeddingResponse>;
       try {
         r = await this.engine.run({ plan: c.plan, retry: c.retry, signal: c.signal }, (adapter, ctx, attempt) => {
@@ -348,9 +366,14 @@ export class ChatService {
       const tokens = { ...NO_TOKENS, prompt_tokens: r.value.usage.prompt_tokens };
       const first = r.value.data[0]?.embedding;
       const output = { vectors: r.value.data.length, dimensions: Array.isArray(first) ? first.length : null };
-      return this.answered(c, r, admission, tokens, output, { kind: 'embedding', response: r.value });
+      return this.answered(c, r, r.value, admission, tokens, output, { kind: 'embedding', response: r.value });
     } finally {
       c.done();
     }
   }
+}
+
+/** What the cache keeps of an answer: the chat view, and the client's body when it is not the same object. */
+export function cachedAnswer(api: ProxyApi, a: WireAnswer): CachedBody {
+  return a.body === a.chat ? { kind: api.name, chat: a.chat } : { kind: api.name, chat: a.chat, body: a.body };
 }

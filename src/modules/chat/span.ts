@@ -14,6 +14,8 @@ export interface CallFacts {
   environment: Environment;
   apiKeyId: string;
   logType: 'chat' | 'embedding';
+  /** The client-facing API of a completion ('chat', 'responses', 'messages'); null for embeddings. */
+  api: string | null;
   params: GatewayParams & { model?: string };
   /** The upstream request body (no gateway parameters, no credentials). */
   request: Record<string, unknown>;
@@ -56,6 +58,7 @@ export function buildSpan(f: CallFacts): SpanRecord {
     gateway_overhead_ms: Math.round(f.overhead * 1e6) / 1e3,
   };
   if (f.warnings.length) extra.warnings = f.warnings;
+  if (f.api && f.api !== 'chat') extra.api = f.api;
   if (f.limitInfo && Object.keys(f.limitInfo).length) extra.limit_info = f.limitInfo;
   if (p.customer_params) extra.customer_params = p.customer_params;
   if (p.disable_log) extra.disable_log = true;

@@ -1,5 +1,6 @@
 /**
- * Streaming chat completions as Server-Sent Events in OpenAI's chunk format.
+ * Streamed completions as Server-Sent Events, in the client-facing API's own
+ * events (api.ts): OpenAI chunks, Responses events or Messages events.
  *
  * Until the upstream's first chunk, failures are retried and fall back (the
  * engine waits for the first chunk inside each attempt). If that first chunk
@@ -17,14 +18,16 @@
  * header need control of the response before its first byte.
  */
 import { ClientClosedError, GatewayError, InternalError } from '../../errors.ts';
+import type { WireAssembler, WireEvent } from '../../providers/translate/wire.ts';
 import type { CacheEntry } from '../../routing/cache.ts';
 import { EngineFailure, type EngineResult } from '../../routing/engine.ts';
-import type { ChatChunk, ChatMessage, ChatRequest } from '../../schemas/openai.ts';
+import type { ChatResponse } from '../../schemas/openai.ts';
+import { CHAT_API, type ProxyApi } from './api.ts';
 import type { Admission } from '../customers/gate.ts';
 import type { Prepared } from './prepare.ts';
-import type { ChatService, ProxyInput } from './service.ts';
-import { buildSpan, requestBreakdown } from './span.ts';
-import { NO_TOKENS, StreamAssembler, countsFromUsage, replayChunks } from './usage.ts';
+import { type ChatService, type ProxyInput, cachedAnswer } from './service.ts';
+import { buildSpan, type CallFacts, requestBreakdown } from './span.ts';
+import { NO_TOKENS, countsFromUsage } from './usage.ts';
 
 export interface StreamResult {
   stream: ReadableStream<Uint8Array>;
@@ -32,19 +35,12 @@ export interface StreamResult {
 }
 
 interface Opened {
-  iterator: AsyncIterator<ChatChunk>;
-  first: IteratorResult<ChatChunk>;
+  iterator: AsyncIterator<WireEvent>;
+  first: IteratorResult<WireEvent>;
 }
 
 const KEEPALIVE = ': keep-alive\n\n';
-const DONE = 'data: [DONE]\n\n';
 const TIMER = Symbol('timer');
-
-const frame = (v: unknown) => `data: ${JSON.stringify(v)}\n\n`;
-
-function errorFrame(err: GatewayError): string {
-  return frame({ error: { message: err.message, type: err.type, param: err.param, code: err.code ?? String(err.status) } });
-}
 
 /** Resolves with the promise's value, or TIMER after `ms` (the promise keeps running). */
 function within<T>(p: Promise<T>, ms: number): Promise<T | typeof TIMER> {
@@ -78,19 +74,18 @@ function toReadable(gen: AsyncGenerator<string>, onCancel: () => void): Readable
   );
 }
 
-export async function streamChat(svc: ChatService, input: ProxyInput): Promise<StreamResult> {
-  const c = await svc.prepare(input, 'chat');
+export async function streamCall(svc: ChatService, input: ProxyInput, api: ProxyApi): Promise<StreamResult> {
+  const c = await svc.prepare(input, api);
   const keepaliveMs = svc.deps.config.routing.keepalive_ms;
-  const includeUsage = (c.upstream.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true;
   try {
     if (c.cacheKey) {
       const hit = await svc.cached(c.cacheKey);
-      if (hit?.body.kind === 'chat') return replay(svc, c, hit, includeUsage);
+      if (hit?.body.kind === api.name) return replay(svc, c, api, hit);
     }
-    const admission = await svc.admit(c, c.upstream.messages as ChatMessage[]);
+    const admission = await svc.admit(c);
     const opening = svc.engine
       .run({ plan: c.plan, retry: c.retry, signal: c.signal }, async (adapter, ctx) => {
-        const iterator = adapter.stream({ ...c.upstream, model: ctx.model } as ChatRequest, ctx)[Symbol.asyncIterator]();
+        const iterator = api.stream(adapter, c.upstream, svc.contextFor(c, ctx))[Symbol.asyncIterator]();
         return { iterator, first: await iterator.next() };
       })
       .then(
@@ -103,7 +98,7 @@ export async function streamChat(svc: ChatService, input: ProxyInput): Promise<S
       throw svc.logFailure(c, early.err, admission?.limitInfo ?? null);
     }
     const overheadSoFar = early === TIMER ? svc.overheadMs(c, 0, 0) : svc.overheadMs(c, early.r.upstreamMs, early.r.retryWaitMs);
-    const gen = pump(svc, c, opening, admission, includeUsage, keepaliveMs);
+    const gen = pump(svc, c, api, opening, admission, keepaliveMs);
     return {
       stream: toReadable(gen, () => c.abort(new ClientClosedError())),
       headers: { ...svc.headers(overheadSoFar, c.cacheKey ? 'MISS' : null), ...SSE_HEADERS },
@@ -125,12 +120,12 @@ type Opening = Promise<{ ok: true; r: EngineResult<Opened> } | { ok: false; err:
 async function* pump(
   svc: ChatService,
   c: Prepared,
+  api: ProxyApi,
   opening: Opening,
   admission: Admission | null,
-  includeUsage: boolean,
   keepaliveMs: number,
 ): AsyncGenerator<string> {
-  const asm = new StreamAssembler();
+  const asm = api.assembler(c.upstream);
   let result: EngineResult<Opened> | null = null;
   let failure: unknown = null;
   let ttft: number | null = null;
@@ -141,36 +136,34 @@ async function* pump(
     if (!opened.ok) {
       failure = opened.err;
       const err = opened.err instanceof EngineFailure ? opened.err.error : toGateway(opened.err);
-      if (!(err instanceof ClientClosedError)) yield errorFrame(err);
+      if (!(err instanceof ClientClosedError)) yield api.errorFrame(err, asm);
       return;
     }
     result = opened.r;
     const { iterator } = result.value;
-    let step: IteratorResult<ChatChunk> = result.value.first;
+    let step: IteratorResult<WireEvent> = result.value.first;
     ttft = (svc.deps.clock() - c.t0) / 1000;
     while (!step.done) {
-      const chunk = step.value;
-      asm.add(chunk);
-      const out = forClient(chunk, includeUsage);
-      if (out) yield frame(out);
-      let next: IteratorResult<ChatChunk> | typeof TIMER;
+      const ev = step.value;
+      asm.add(ev);
+      const out = api.forClient(ev, c.upstream);
+      if (out) yield api.frame(out);
+      let next: IteratorResult<WireEvent> | typeof TIMER;
       const pending = iterator.next();
       while ((next = await within(pending, keepaliveMs)) === TIMER) yield KEEPALIVE;
       step = next;
     }
     finished = true;
-    if (c.params.request_breakdown) {
-      const f = await spanFacts(svc, c, asm, result, ttft, null, admission);
-      yield frame({ id: asm.id, object: 'chat.completion.chunk', created: asm.created, model: asm.model, choices: [], request_breakdown: requestBreakdown(f) });
-    }
-    yield DONE;
+    // Only chat streams reach here with request_breakdown (prepare refuses it for the others).
+    if (c.params.request_breakdown) yield breakdownFrame(asm.answer().chat, await spanFacts(svc, c, asm, result, ttft, null, admission));
+    yield api.trailer;
   } catch (err) {
     failure = c.signal.aborted ? c.signal.reason : err;
-    if (!(failure instanceof ClientClosedError)) yield errorFrame(toGateway(failure));
+    if (!(failure instanceof ClientClosedError)) yield api.errorFrame(toGateway(failure), asm);
   } finally {
     // Cancelled while parked at a yield: no catch ran, but the stream did not finish.
     if (!finished && failure === null) failure = c.signal.aborted ? c.signal.reason : new ClientClosedError();
-    await finish(svc, c, asm, result, ttft, finished ? null : failure, admission);
+    await finish(svc, c, api, asm, result, ttft, finished ? null : failure, admission);
     c.done();
   }
 }
@@ -180,26 +173,26 @@ function toGateway(err: unknown): GatewayError {
   return err instanceof GatewayError ? err : new InternalError();
 }
 
-/** The chunk as the client should see it: usage only when it asked for it (we always ask upstream). */
-function forClient(chunk: ChatChunk, includeUsage: boolean): ChatChunk | null {
-  if (includeUsage || !chunk.usage) return chunk;
-  if (chunk.choices.length === 0) return null;
-  const { usage: _u, ...rest } = chunk;
-  return rest as ChatChunk;
+/** Chat's `request_breakdown`: a last chunk with no choices. */
+function breakdownFrame(r: ChatResponse, f: CallFacts): string {
+  return CHAT_API.frame({
+    type: 'chunk',
+    data: { id: r.id, object: 'chat.completion.chunk', created: r.created, model: r.model, choices: [], request_breakdown: requestBreakdown(f) },
+  });
 }
 
 async function spanFacts(
   svc: ChatService,
   c: Prepared,
-  asm: StreamAssembler,
+  asm: WireAssembler,
   r: EngineResult<Opened>,
   ttft: number | null,
   failure: unknown,
   admission: Admission | null,
 ) {
-  const response = asm.response();
+  const response = asm.answer().chat;
   const info = r.attempt.info;
-  const tokens = asm.chunks > 0 ? await svc.tokensOf(c, response, info) : NO_TOKENS;
+  const tokens = asm.events > 0 ? await svc.tokensOf(c, response, info) : NO_TOKENS;
   const warnings = [...r.warnings];
   const cost = svc.costOf(tokens, info, warnings);
   const err = failure === null ? null : toGateway(failure);
@@ -222,7 +215,8 @@ async function spanFacts(
 async function finish(
   svc: ChatService,
   c: Prepared,
-  asm: StreamAssembler,
+  api: ProxyApi,
+  asm: WireAssembler,
   r: EngineResult<Opened> | null,
   ttft: number | null,
   failure: unknown,
@@ -242,7 +236,7 @@ async function finish(
     if (failure === null && c.cacheKey) {
       svc.remember(
         c.cacheKey,
-        { body: { kind: 'chat', response: asm.response() }, model: r.attempt.model, provider: r.attempt.provider, storedAt: svc.deps.now() },
+        { body: cachedAnswer(api, asm.answer()), model: r.attempt.model, provider: r.attempt.provider, storedAt: svc.deps.now() },
         c.cacheTtlMs,
       );
     }
@@ -252,18 +246,16 @@ async function finish(
 }
 
 /** A cache hit replayed as a stream. */
-function replay(svc: ChatService, c: Prepared, hit: CacheEntry, includeUsage: boolean): StreamResult {
-  if (hit.body.kind !== 'chat') throw new InternalError();
-  const response = hit.body.response;
-  const f = svc.hitFacts(c, hit, countsFromUsage(response.usage) ?? NO_TOKENS, response.choices[0]?.message ?? null);
+function replay(svc: ChatService, c: Prepared, api: ProxyApi, hit: CacheEntry): StreamResult {
+  if (hit.body.kind === 'embedding') throw new InternalError();
+  const { chat, body } = hit.body;
+  const f = svc.hitFacts(c, hit, countsFromUsage(chat.usage) ?? NO_TOKENS, chat.choices[0]?.message ?? null);
   f.ttft = f.latency;
   if (!c.params.cache_options?.omit_log) svc.offer(buildSpan(f));
   let text = '';
-  for (const chunk of replayChunks(response, includeUsage)) text += frame(chunk);
-  if (c.params.request_breakdown) {
-    text += frame({ id: response.id, object: 'chat.completion.chunk', created: response.created, model: response.model, choices: [], request_breakdown: requestBreakdown(f) });
-  }
-  text += DONE;
+  for (const ev of api.replay({ chat, body: body ?? chat }, c.upstream)) text += api.frame(ev);
+  if (c.params.request_breakdown) text += breakdownFrame(chat, f);
+  text += api.trailer;
   c.done();
   return {
     stream: new Response(text).body as ReadableStream<Uint8Array>,

@@ -1,7 +1,7 @@
 /**
- * Token usage in the span's terms, from OpenAI usage objects; the stream
+ * Token usage in the span's terms, from OpenAI usage objects; and the stream
  * assembler that rebuilds a completion from its chunks (for the span, the
- * cache and the token count); and the replay of a cached completion as chunks.
+ * cache and the token count).
  */
 import type { ChatChunk, ChatResponse, ToolCall, Usage } from '../../schemas/openai.ts';
 
@@ -107,28 +107,6 @@ export class StreamAssembler {
       ...(this.usage ? { usage: this.usage } : {}),
     };
   }
-}
-
-/** A cached completion as the chunks of a stream: role+content, tool calls, finish, then usage if asked. */
-export function replayChunks(r: ChatResponse, includeUsage: boolean): ChatChunk[] {
-  const base = { id: r.id, object: 'chat.completion.chunk' as const, created: r.created, model: r.model };
-  const out: ChatChunk[] = [];
-  for (const c of r.choices) {
-    const m = c.message;
-    out.push({ ...base, choices: [{ index: c.index, delta: { role: 'assistant', content: m.content ?? '' }, finish_reason: null }] });
-    if (m.tool_calls?.length) {
-      const tool_calls = m.tool_calls.map((tc, index) => ({
-        index,
-        id: tc.id,
-        type: 'function' as const,
-        function: { name: tc.function.name, arguments: tc.function.arguments },
-      }));
-      out.push({ ...base, choices: [{ index: c.index, delta: { tool_calls }, finish_reason: null }] });
-    }
-    out.push({ ...base, choices: [{ index: c.index, delta: {}, finish_reason: c.finish_reason ?? 'stop' }] });
-  }
-  if (includeUsage && r.usage) out.push({ ...base, choices: [], usage: r.usage });
-  return out;
 }
 
 /** The text of a completion, for counting tokens when the provider reported none. */

@@ -1,17 +1,23 @@
-/** Anthropic Messages API: `POST {base}/v1/messages` with `x-api-key` and a pinned version. */
+/**
+ * Anthropic Messages API: `POST {base}/v1/messages` with `x-api-key` and a pinned version.
+ * Chat requests are translated (src/providers/translate/messages/); Messages
+ * requests from the gateway's own Messages endpoint go as they came (`native`).
+ */
 import type { ChatChunk, ChatRequest, ChatResponse } from '../../schemas/openai.ts';
 import { eventJson, postJson, readJson, upstreamError, upstreamEvents, type UpstreamCall } from '../shared/http.ts';
 import { unixNow } from '../shared/json.ts';
-import type { CallContext, ProviderAdapter } from '../types.ts';
 import { rejectOutOfRange, rejectUnsupported } from '../shared/unsupported.ts';
-import { toAnthropicRequest } from './request.ts';
+import { createAnthropicStreamState, fromAnthropicEvent, throwIfAnthropicError } from '../translate/messages/anthropic-events.ts';
+import { fromAnthropicResponse } from '../translate/messages/from-anthropic.ts';
+import { toAnthropicRequest } from '../translate/messages/to-anthropic.ts';
+import type { CallContext, NativeEndpoint, ProviderAdapter } from '../types.ts';
 
 const ANTHROPIC_UNSUPPORTED = ['n', 'presence_penalty', 'frequency_penalty', 'logit_bias', 'seed', 'logprobs', 'top_logprobs'];
-import { fromAnthropicResponse } from './response.ts';
-import { createAnthropicStreamState, fromAnthropicEvent } from './stream.ts';
 
 export const ANTHROPIC_DEFAULT_BASE = 'https://api.anthropic.com';
 export const ANTHROPIC_VERSION = '2023-06-01';
+/** Client headers a native Messages call passes on; the version pinned above is the default. */
+const PASSED_HEADERS = ['anthropic-version', 'anthropic-beta'];
 
 export interface AnthropicAdapterOptions {
   id?: string;
@@ -28,6 +34,10 @@ export function createAnthropicAdapter(options: AnthropicAdapterOptions = {}): P
     const base = (ctx.credentials.api_base ?? options.api_base ?? ANTHROPIC_DEFAULT_BASE).replace(/\/+$/, '');
     const key = ctx.credentials.api_key ?? options.api_key;
     const headers: Record<string, string> = { 'anthropic-version': ANTHROPIC_VERSION };
+    for (const h of PASSED_HEADERS) {
+      const v = ctx.headers?.[h];
+      if (v) headers[h] = v;
+    }
     if (key) headers['x-api-key'] = key;
     return { provider: id, ctx, url: `${base}/v1/messages`, headers, body };
   }
@@ -38,8 +48,27 @@ export function createAnthropicAdapter(options: AnthropicAdapterOptions = {}): P
     return toAnthropicRequest(req, ctx.model, reqOpts);
   };
 
+  const messages: NativeEndpoint = {
+    async complete(body, ctx) {
+      const c = call(ctx, { ...body, model: ctx.model });
+      return readJson(c, await postJson(c));
+    },
+    async *stream(body, ctx) {
+      const c = call(ctx, { ...body, model: ctx.model, stream: true });
+      const res = await postJson(c);
+      const secrets = Object.values(c.headers);
+      for await (const ev of upstreamEvents(c, res)) {
+        const data = eventJson(c, ev);
+        throwIfAnthropicError(data, { provider: id, model: ctx.model, callerCredentials: ctx.callerCredentials, secrets });
+        yield data;
+        if (ev.event === 'message_stop') return;
+      }
+    },
+  };
+
   return {
     id,
+    native: { messages },
 
     async complete(req: ChatRequest, ctx: CallContext): Promise<ChatResponse> {
       const c = call(ctx, translate(req, ctx));

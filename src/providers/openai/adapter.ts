@@ -1,7 +1,7 @@
 /** OpenAI and OpenAI-compatible servers: `{base}/chat/completions` with Bearer auth. */
 import type { CallContext, ProviderAdapter } from '../types.ts';
 import { createOpenAICompatibleAdapter, joinUrl } from './compat.ts';
-import { isOpenAIPreset, OPENAI_COMPATIBLE_PRESETS } from './presets.ts';
+import { isOpenAIPreset, OPENAI_COMPATIBLE_PRESETS, servesResponsesApi } from './presets.ts';
 
 export interface OpenAIAdapterOptions {
   /** Provider id; a preset id (groq, ollama, ...) also picks the default base URL. */
@@ -12,6 +12,8 @@ export interface OpenAIAdapterOptions {
   /** Extra fixed headers (e.g. OpenRouter's `HTTP-Referer`). */
   headers?: Record<string, string>;
   streamUsage?: boolean;
+  /** The server answers the Responses API itself; default from the preset (presets.ts). */
+  responsesApi?: boolean;
 }
 
 export function createOpenAIAdapter(options: OpenAIAdapterOptions): ProviderAdapter {
@@ -28,5 +30,6 @@ export function createOpenAIAdapter(options: OpenAIAdapterOptions): ProviderAdap
       return key ? { ...fixed, authorization: `Bearer ${key}` } : { ...fixed };
     },
     ...(options.streamUsage === undefined ? {} : { streamUsage: options.streamUsage }),
+    responses: options.responsesApi ?? servesResponsesApi(options.id),
   });
 }

@@ -16,10 +16,10 @@ import {
   parseErrorBody,
 } from '../shared/http.ts';
 import { isRecord } from '../shared/json.ts';
-import type { CallContext, ProviderAdapter } from '../types.ts';
+import type { CallContext, NativeEndpoint, ProviderAdapter } from '../types.ts';
 import { isChatChunk, isChatResponse, isEmbeddingResponse } from './guards.ts';
 
-export type Endpoint = 'chat/completions' | 'embeddings';
+export type Endpoint = 'chat/completions' | 'embeddings' | 'responses';
 
 export interface OpenAICompatSpec {
   id: string;
@@ -33,6 +33,8 @@ export interface OpenAICompatSpec {
    * rejects the field can turn it off.
    */
   streamUsage?: boolean;
+  /** The server answers the Responses API itself (`{base}/responses`). Default false. */
+  responses?: boolean;
 }
 
 export function createOpenAICompatibleAdapter(spec: OpenAICompatSpec): ProviderAdapter {
@@ -44,8 +46,30 @@ export function createOpenAICompatibleAdapter(spec: OpenAICompatSpec): ProviderA
     return { provider: spec.id, ctx, url: spec.url(endpoint, ctx), headers: spec.headers(ctx), body };
   }
 
+  const responses: NativeEndpoint = {
+    async complete(body, ctx) {
+      const c = call('responses', ctx, { ...body, model: ctx.model });
+      return readJson(c, await postJson(c));
+    },
+    async *stream(body, ctx) {
+      const c = call('responses', ctx, { ...body, model: ctx.model, stream: true });
+      const res = await postJson(c);
+      for await (const ev of upstreamEvents(c, res)) {
+        if (ev.data === '[DONE]') return;
+        const json = eventJson(c, ev);
+        // A failure reported inside the 200 stream: `error` (flat or nested) or a failed response.
+        if (isRecord(json) && (json.type === 'error' || json.type === 'response.failed')) {
+          const f = parseErrorBody(json.type === 'error' ? json : json.response);
+          throw upstreamError(c, statusFromCode(json.code ?? json.status, 500), f.message ?? 'upstream stream error', f);
+        }
+        yield json;
+      }
+    },
+  };
+
   return {
     id: spec.id,
+    ...(spec.responses ? { native: { responses } } : {}),
 
     async complete(req: ChatRequest, ctx: CallContext): Promise<ChatResponse> {
       // Spread keeps provider extras (reasoning_effort, ...) untouched.

@@ -22,3 +22,16 @@ export type OpenAIPresetId = keyof typeof OPENAI_COMPATIBLE_PRESETS;
 export function isOpenAIPreset(id: string): id is OpenAIPresetId {
   return Object.hasOwn(OPENAI_COMPATIBLE_PRESETS, id);
 }
+
+/**
+ * Presets whose servers answer the Responses API (`POST {base}/responses`)
+ * themselves, so a Responses call goes to them as is; the others get it
+ * translated to chat completions. Ids that are no preset (a server of your
+ * own, kind openai) are assumed to serve it; `responses_api: false` in the
+ * provider's config says otherwise.
+ */
+const RESPONSES_PRESETS: ReadonlySet<string> = new Set(['openai', 'groq', 'openrouter', 'xai', 'fireworks', 'vllm', 'ollama']);
+
+export function servesResponsesApi(id: string): boolean {
+  return !isOpenAIPreset(id) || RESPONSES_PRESETS.has(id);
+}

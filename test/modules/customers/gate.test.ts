@@ -101,9 +101,9 @@ describe('total budget and markup', () => {
     const customer = { customer_identifier: 'tot', total_budget: 3 };
     const err = await refusal(t.gate.admit(req(customer, 0)));
     expect([err.budget, err.limit, err.used]).toEqual(['total_budget', 3, 3]);
-    const body = await errorResponse(err, true).json();
+    const body = await errorResponse(err, 'openai').json();
     expect(body).toMatchObject({ budget: 'total_budget', limit: 3, used: 3, customer_identifier: 'tot' });
-    expect(errorResponse(err, false).status).toBe(402);
+    expect(errorResponse(err, 'detail').status).toBe(402);
     expect(err.limitInfo).toMatchObject({ allowed: false, reason: 'total_budget' });
     const ok = await t.gate.admit(req({ ...customer, total_budget: 3.5 }, 0.5));
     expect(ok.limitInfo).toMatchObject({ allowed: true, total_usage: 3 });
@@ -148,7 +148,7 @@ describe('rate limit', () => {
     const r = err as RateLimitError;
     expect(r.retryAfterSeconds).toBeGreaterThan(0);
     expect(r.limitInfo).toMatchObject({ allowed: false, reason: 'rate_limit', rate_limit: 3 });
-    const res = errorResponse(r, false);
+    const res = errorResponse(r, 'detail');
     expect(res.status).toBe(429);
     expect(await res.json()).toEqual({ detail: 'Rate limit exceeded', retry_after: r.retryAfterSeconds });
     // Another customer is not affected; the next minute has room again.

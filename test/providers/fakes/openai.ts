@@ -1,4 +1,4 @@
-/** Fake OpenAI (and Azure OpenAI) speaking the real chat/completions wire format. */
+/** Fake OpenAI (and Azure OpenAI) speaking the real chat/completions and Responses wire formats. */
 import { API_KEY, JSON_ANSWER, list, rec, RETRY_AFTER_SECONDS, scenarioOf, sse, startFake, TEXT_PIECES, TOOL_ANSWER, type FakeServer, type Recorded } from './common.ts';
 
 const ERRORS: Record<number, { type: string; code: string | null; message: string }> = {
@@ -29,6 +29,67 @@ const USAGE = {
   completion_tokens_details: { reasoning_tokens: 2, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
 };
 
+/** The Responses API's answer for a request: a tool result answers, tools call, JSON formats answer JSON. */
+function responsesAnswerFor(body: Record<string, unknown>): Answer {
+  const input = list(body.input);
+  if (rec(input[input.length - 1]).type === 'function_call_output') return { text: TOOL_ANSWER };
+  const tools = list(body.tools);
+  if (tools.length > 0) return { tool: String(rec(tools[0]).name) };
+  const format = rec(rec(body.text).format).type;
+  if (format === 'json_schema' || format === 'json_object') return { text: JSON_ANSWER };
+  return { text: TEXT_PIECES.join('') };
+}
+
+const RESPONSES_USAGE = {
+  input_tokens: 12,
+  input_tokens_details: { cached_tokens: 4 },
+  output_tokens: 5,
+  output_tokens_details: { reasoning_tokens: 2 },
+  total_tokens: 17,
+};
+
+/** POST {base}/responses as OpenAI answers it: a Response object, or its typed event stream. */
+function responses(body: Record<string, unknown>, model: string, sc: ReturnType<typeof scenarioOf>, fake: FakeServer): Response {
+  const ans = responsesAnswerFor(body);
+  const item =
+    'tool' in ans
+      ? { type: 'function_call', id: 'fc_fake1', call_id: 'call_abc', name: ans.tool, arguments: '{"city":"Paris"}', status: 'completed' }
+      : { type: 'message', id: 'msg_fake1', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text: ans.text, annotations: [] }] };
+  const response = (status: string, output: unknown[], usage: unknown) => ({
+    id: 'resp_fake1',
+    object: 'response',
+    created_at: 1_700_000_000,
+    status,
+    model,
+    output,
+    usage,
+    store: body.store ?? true,
+    metadata: body.metadata ?? {},
+  });
+  if (body.stream !== true) return Response.json(response('completed', [item], RESPONSES_USAGE));
+  let seq = 0;
+  const ev = (type: string, fields: Record<string, unknown>) => `event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: seq++, ...fields })}\n\n`;
+  const frames = [ev('response.created', { response: response('in_progress', [], null) }), ev('response.in_progress', { response: response('in_progress', [], null) })];
+  if ('tool' in ans) {
+    frames.push(ev('response.output_item.added', { output_index: 0, item: { ...item, arguments: '', status: 'in_progress' } }));
+    frames.push(ev('response.function_call_arguments.delta', { item_id: 'fc_fake1', output_index: 0, delta: '{"ci' }));
+    frames.push(ev('response.function_call_arguments.delta', { item_id: 'fc_fake1', output_index: 0, delta: 'ty":"Paris"}' }));
+    frames.push(ev('response.function_call_arguments.done', { item_id: 'fc_fake1', output_index: 0, arguments: '{"city":"Paris"}' }));
+  } else {
+    const at = { item_id: 'msg_fake1', output_index: 0, content_index: 0 };
+    frames.push(ev('response.output_item.added', { output_index: 0, item: { ...item, status: 'in_progress', content: [] } }));
+    frames.push(ev('response.content_part.added', { ...at, part: { type: 'output_text', text: '', annotations: [] } }));
+    const pieces = ans.text === TEXT_PIECES.join('') ? TEXT_PIECES : [ans.text];
+    for (const p of pieces) frames.push(ev('response.output_text.delta', { ...at, delta: p, logprobs: [] }));
+    if (sc.kind === 'hang') return sse(fake, frames.slice(0, 5), true);
+    frames.push(ev('response.output_text.done', { ...at, text: ans.text }));
+    frames.push(ev('response.content_part.done', { ...at, part: { type: 'output_text', text: ans.text, annotations: [] } }));
+  }
+  frames.push(ev('response.output_item.done', { output_index: 0, item }));
+  frames.push(ev('response.completed', { response: response('completed', [item], RESPONSES_USAGE) }));
+  return sse(fake, frames);
+}
+
 /** `modelOf` reads the model: from the body for OpenAI, from the deployment path for Azure. */
 export function startOpenAIFake(modelOf: (r: Recorded) => string = (r) => String(rec(r.body).model)): FakeServer {
   return startFake((r, fake) => {
@@ -41,6 +102,7 @@ export function startOpenAIFake(modelOf: (r: Recorded) => string = (r) => String
       if (sc.status === 429) headers['retry-after'] = String(RETRY_AFTER_SECONDS);
       return Response.json({ error: { ...e, param: null } }, { status: sc.status, headers });
     }
+    if (r.path.endsWith('/responses')) return responses(body, model, sc, fake);
     const ans = answerFor(body);
     const base = { id: 'chatcmpl-fake1', created: 1_700_000_000, model, system_fingerprint: 'fp_fake' };
     if (body.stream !== true) {

@@ -13,9 +13,9 @@
  * - `n`, penalties, `logit_bias`, `seed`, `logprobs` have no equivalent: the
  *   adapter refuses requests that set them (shared/unsupported.ts).
  */
-import type { ChatMessage, ChatRequest, ContentPart, Tool, ToolChoice } from '../../schemas/openai.ts';
-import { jsonInstruction, parseDataUrl, partImageUrl, partText, stopList, textOf } from '../shared/content.ts';
-import { parseArgs, type JsonRecord } from '../shared/json.ts';
+import type { ChatMessage, ChatRequest, ContentPart, Tool, ToolChoice } from '../../../schemas/openai.ts';
+import { jsonInstruction, parseDataUrl, partImageUrl, partText, stopList, textOf } from '../../shared/content.ts';
+import { parseArgs, type JsonRecord } from '../../shared/json.ts';
 
 export const DEFAULT_MAX_TOKENS = 4096;
 

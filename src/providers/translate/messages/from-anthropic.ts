@@ -1,6 +1,6 @@
 /** Anthropic Messages response -> OpenAI chat completion (pure). */
-import type { ChatResponse, FinishReason, ToolCall, Usage } from '../../schemas/openai.ts';
-import { arr, isRecord, num, rec, str } from '../shared/json.ts';
+import type { ChatResponse, FinishReason, ToolCall, Usage } from '../../../schemas/openai.ts';
+import { arr, isRecord, num, rec, str } from '../../shared/json.ts';
 
 /**
  * end_turn/stop_sequence/pause_turn -> stop, max_tokens -> length,

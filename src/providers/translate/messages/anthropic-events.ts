@@ -9,11 +9,11 @@
  * cumulative output_tokens), message_stop; `ping` anywhere; `error` anywhere,
  * which we throw as an UpstreamError so the consumer's iterator fails.
  */
-import { UpstreamError } from '../../errors.ts';
-import type { ChatChunk, FinishReason, ToolCallDelta } from '../../schemas/openai.ts';
-import { redact } from '../shared/http.ts';
-import { isRecord, num, rec, str, type JsonRecord } from '../shared/json.ts';
-import { mapStopReason, mapUsage } from './response.ts';
+import { UpstreamError } from '../../../errors.ts';
+import type { ChatChunk, FinishReason, ToolCallDelta } from '../../../schemas/openai.ts';
+import { redact } from '../../shared/http.ts';
+import { isRecord, num, rec, str, type JsonRecord } from '../../shared/json.ts';
+import { mapStopReason, mapUsage } from './from-anthropic.ts';
 
 export interface AnthropicStreamState {
   provider: string;
@@ -50,7 +50,7 @@ export function createAnthropicStreamState(init: {
   };
 }
 
-/** HTTP status implied by an error type sent inside a 200 stream. */
+/** Anthropic's error types and their HTTP statuses (an error inside a 200 stream has only the type). */
 const ERROR_STATUS: Record<string, number> = {
   invalid_request_error: 400,
   authentication_error: 401,
@@ -59,8 +59,18 @@ const ERROR_STATUS: Record<string, number> = {
   request_too_large: 413,
   rate_limit_error: 429,
   api_error: 500,
+  billing_error: 402,
+  timeout_error: 504,
   overloaded_error: 529,
 };
+
+/** The Anthropic error type for a status: how the gateway's own errors look to Anthropic clients. */
+export function anthropicErrorType(status: number): string {
+  for (const [type, s] of Object.entries(ERROR_STATUS)) if (s === status) return type;
+  if (status === 422) return 'invalid_request_error';
+  if (status === 408) return 'timeout_error';
+  return status >= 500 ? 'api_error' : 'invalid_request_error';
+}
 
 /** Translates one event's data; returns null for events with nothing to forward. */
 export function fromAnthropicEvent(state: AnthropicStreamState, data: unknown): ChatChunk | null {
@@ -122,22 +132,30 @@ export function fromAnthropicEvent(state: AnthropicStreamState, data: unknown): 
       last.usage = mapUsage(state.usage);
       return last;
     }
-    case 'error': {
-      const err = rec(data.error);
-      const type = str(err.type) ?? 'api_error';
-      throw new UpstreamError({
-        provider: state.provider,
-        model: state.model,
-        status: ERROR_STATUS[type] ?? 500,
-        message: redact(str(err.message) ?? 'stream error', state.secrets),
-        type,
-        callerCredentials: state.callerCredentials,
-      });
-    }
+    case 'error':
+      return throwIfAnthropicError(data, state);
     default:
       // ping, content_block_stop, and event types added later.
       return null;
   }
+}
+
+/** Throws the UpstreamError an Anthropic `error` event reports; other events pass. */
+export function throwIfAnthropicError(
+  data: unknown,
+  who: { provider: string; model: string; callerCredentials: boolean; secrets: readonly string[] },
+): null {
+  if (!isRecord(data) || data.type !== 'error') return null;
+  const err = rec(data.error);
+  const type = str(err.type) ?? 'api_error';
+  throw new UpstreamError({
+    provider: who.provider,
+    model: who.model,
+    status: ERROR_STATUS[type] ?? 500,
+    message: redact(str(err.message) ?? 'stream error', who.secrets),
+    type,
+    callerCredentials: who.callerCredentials,
+  });
 }
 
 function chunk(state: AnthropicStreamState, delta: ChatChunk['choices'][number]['delta'], finish: FinishReason): ChatChunk {
