@@ -34,27 +34,21 @@ const limits = [
   { budget: 'total_budget' as const, limit: 1e9, window: null },
 ];
 
+/** A chat answer; `chunks` more tokens of text make it the size of a long streamed answer. */
 function chatEntry(chunks: number): CacheEntry {
   const text = 'The quick brown fox jumps over the lazy dog. '.repeat(20);
-  const base = { id: 'chatcmpl-bench', created: 1, model: 'gpt-4o-mini' };
+  const content = text + Array.from({ length: chunks }, (_, i) => `token${i} `).join('');
   return {
     body: {
       kind: 'chat',
-      response: {
-        ...base,
+      chat: {
+        id: 'chatcmpl-bench',
+        created: 1,
+        model: 'gpt-4o-mini',
         object: 'chat.completion',
-        choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop' }],
+        choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
         usage: { prompt_tokens: 20, completion_tokens: 200, total_tokens: 220 },
       },
-      ...(chunks > 0
-        ? {
-            chunks: Array.from({ length: chunks }, (_, i) => ({
-              ...base,
-              object: 'chat.completion.chunk' as const,
-              choices: [{ index: 0, delta: { content: `token${i} ` }, finish_reason: null }],
-            })),
-          }
-        : {}),
     },
     model: 'gpt-4o-mini',
     provider: 'openai',

@@ -31,26 +31,20 @@ export class FakeSpend implements CommittedSpendSource {
   }
 }
 
-/** A chat answer, with `chunks` stream chunks for streaming replay. */
-export function cacheEntry(text: string, chunks = 0): CacheEntry {
+/** A chat answer; `parts` more pieces of text make it as large as a long streamed answer. */
+export function cacheEntry(text: string, parts = 0): CacheEntry {
   const id = `chatcmpl-${text.length}`;
+  const content = text + Array.from({ length: parts }, (_, i) => ` part ${i}`).join('');
   return {
     body: {
       kind: 'chat',
-      response: {
+      chat: {
         id,
         object: 'chat.completion',
         created: 1,
         model: 'gpt-test',
-        choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop' }],
+        choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
       },
-      chunks: Array.from({ length: chunks }, (_, i) => ({
-        id,
-        object: 'chat.completion.chunk' as const,
-        created: 1,
-        model: 'gpt-test',
-        choices: [{ index: 0, delta: { content: `part ${i} ` }, finish_reason: null }],
-      })),
     },
     model: 'gpt-test',
     provider: 'openai',

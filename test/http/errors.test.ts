@@ -103,7 +103,7 @@ describe('error model', () => {
 
 describe('rendering', () => {
   test('unreachable shared state (fail_closed) is a 503 with Retry-After, in the OpenAI shape on proxy routes', async () => {
-    const r = errorResponse(new SharedStateUnavailableError('budget'), true);
+    const r = errorResponse(new SharedStateUnavailableError('budget'), 'openai');
     expect(r.status).toBe(503);
     expect(r.headers.get('retry-after')).toBe('1');
     expect(await r.json()).toMatchObject({ error: { type: 'server_error', code: 'shared_state_unavailable' }, retry_after: 1 });

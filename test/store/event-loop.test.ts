@@ -40,11 +40,11 @@ test('heavy reads run on reader threads: the event loop stays on time and light 
   await heavy();
   const oneHeavyMs = performance.now() - t;
 
-  let worstLag = 0;
+  const lags: number[] = [];
   let last = performance.now();
   const probe = setInterval(() => {
     const now = performance.now();
-    worstLag = Math.max(worstLag, now - last - 5);
+    lags.push(now - last - 5);
     last = now;
   }, 5);
   const light: number[] = [];
@@ -57,8 +57,10 @@ test('heavy reads run on reader threads: the event loop stays on time and light 
   }
   await reads;
   clearInterval(probe);
-  // The heavy read is long enough that running it on the loop would show as lag.
+  // Six heavy reads on the loop would stall it six times for as long as one of them takes; a
+  // machine short of CPU may delay the timer once in a while, never that often.
   expect(oneHeavyMs).toBeGreaterThan(60);
-  expect(worstLag).toBeLessThan(Math.max(40, oneHeavyMs / 2));
+  const stalls = lags.filter((l) => l > oneHeavyMs * 0.8);
+  expect(stalls.length).toBeLessThanOrEqual(1);
   expect(Math.max(...light)).toBeLessThan(oneHeavyMs);
 }, 120_000);
