@@ -36,9 +36,13 @@ test('heavy reads run on reader threads: the event loop stays on time and light 
   // A filter no index covers over the whole window: every span's metadata is read.
   const heavy = () =>
     store.spans.summary({ scope, from: T0 - 86_400_000, to: T0, filters: typeFilters(SPAN_CATALOG, [{ field: 'metadata__note', operator: 'icontains', values: ['zz'] }]) });
-  const t = performance.now();
-  await heavy();
-  const oneHeavyMs = performance.now() - t;
+  const times: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const t = performance.now();
+    await heavy();
+    times.push(performance.now() - t);
+  }
+  const oneHeavyMs = times.sort((a, b) => a - b)[1] as number;
 
   const lags: number[] = [];
   let last = performance.now();
@@ -62,5 +66,6 @@ test('heavy reads run on reader threads: the event loop stays on time and light 
   expect(oneHeavyMs).toBeGreaterThan(60);
   const stalls = lags.filter((l) => l > oneHeavyMs * 0.8);
   expect(stalls.length).toBeLessThanOrEqual(1);
-  expect(Math.max(...light)).toBeLessThan(oneHeavyMs);
+  // Queued behind the six heavy reads, a light read would wait for all of them.
+  expect(Math.max(...light)).toBeLessThan(oneHeavyMs * 3);
 }, 120_000);
