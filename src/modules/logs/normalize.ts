@@ -34,8 +34,9 @@ const CONSUMED = new Set([
   'prompt_tokens', 'completion_tokens', 'cost', 'latency', 'generation_time', 'time_to_first_token', 'ttft',
   'tokens_per_second', 'timestamp', 'start_time', 'metadata', 'customer_identifier', 'customer_params',
   'custom_identifier', 'thread_identifier', 'trace_unique_id', 'span_unique_id', 'span_parent_id', 'span_name',
-  'span_workflow_name', 'prompt_id', 'prompt_version', 'status', 'status_code', 'error_message', 'stream',
-  'positive_feedback', 'cached', 'cache_hit', 'keywordsai_api_controls', 'total_request_tokens',
+  'span_workflow_name', 'span_path', 'span_entity_name', 'prompt_id', 'prompt_version', 'status', 'status_code',
+  'error_message', 'stream', 'positive_feedback', 'cached', 'cache_hit', 'keywordsai_api_controls',
+  'total_request_tokens',
   // Server-controlled: never taken from a body.
   'id', 'unique_id', 'organization_id', 'org_id', 'api_key_id',
 ]);
@@ -149,6 +150,8 @@ export function normalizeSpan(raw: unknown, ctx: IngestContext, fieldPrefix = ''
     span_parent_id: r.str('span_parent_id') ?? null,
     span_name: r.str('span_name') ?? null,
     span_workflow_name: r.str('span_workflow_name') ?? null,
+    span_path: r.str('span_path') ?? null,
+    span_entity_name: r.str('span_entity_name') ?? null,
     prompt_id: r.str('prompt_id') ?? null,
   };
   const promptVersion = r.num('prompt_version', { int: true, min: 0 }) ?? null;

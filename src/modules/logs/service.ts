@@ -10,6 +10,7 @@ import type { CostPrices } from '../../pricing/cost.ts';
 import type { Scope, SpanPatch, SpanRecord, Store, StoredSpan } from '../../store/types.ts';
 import type { SpanWriter } from '../../store/writer.ts';
 import type { Principal } from '../../principal.ts';
+import { TraceLinker } from '../traces/linker.ts';
 import { isObj, typeName, type Obj } from './fields.ts';
 import type { ListParams } from './list-params.ts';
 import { type IngestContext, normalizeSpan, readBlock } from './normalize.ts';
@@ -38,7 +39,11 @@ const MUTABLE = new Set(['metadata', 'custom_identifier']);
 const BATCH_MUTABLE = new Set(['unique_id', 'metadata', 'custom_identifier', 'note', 'positive_feedback']);
 
 export class LogService {
-  constructor(private readonly deps: LogServiceDeps) {}
+  private readonly linker: TraceLinker;
+
+  constructor(private readonly deps: LogServiceDeps) {
+    this.linker = new TraceLinker(deps.store.spans);
+  }
 
   context(p: Principal): IngestContext {
     return {
@@ -52,12 +57,17 @@ export class LogService {
     };
   }
 
-  /** One span. With block (the default) it resolves once the span is committed. */
+  /**
+   * One span. With block (the default) it resolves once the span is committed
+   * and its trace linked; without, the span's trace is linked when another of
+   * its spans arrives with block.
+   */
   async create(p: Principal, body: unknown): Promise<{ span: SpanRecord; blocked: boolean }> {
     const span = normalizeSpan(body, this.context(p));
     const errors: FieldErrors = {};
     const block = isObj(body) ? readBlock(body, errors) : true;
-    if (block) await this.deps.writer.write([span]);
+    this.linker.prepare([span]);
+    if (block) await this.write([span]);
     else {
       // Accepted-for-later promises a write: not while the database refuses them.
       this.deps.writer.assertWritable();
@@ -83,8 +93,15 @@ export class LogService {
         errors.push({ index, errors: err.errors });
       }
     });
-    await this.deps.writer.write(spans);
+    this.linker.prepare(spans);
+    await this.write(spans);
     return { spans, errors };
+  }
+
+  /** Commits the spans, then completes their traces with what was stored before (see TraceLinker). */
+  private async write(spans: SpanRecord[]): Promise<void> {
+    await this.deps.writer.write(spans);
+    await this.linker.settle(spans);
   }
 
   list(scope: Scope, params: ListParams) {
