@@ -6,7 +6,8 @@ import { ImmutableFieldError, NotFoundError, QueueFullError, ValidationError, ty
 import { timeOrderedId } from '../../lib/ids.ts';
 import { SPAN_CATALOG } from '../../query/catalogs.ts';
 import { typeFilters, typeSort } from '../../query/filters.ts';
-import type { CostPrices } from '../../pricing/cost.ts';
+import type { ModelInfo } from '../../pricing/model.ts';
+import type { ModelOverlay, ModelRegistry } from '../../pricing/registry.ts';
 import type { Scope, SpanPatch, SpanRecord, Store, StoredSpan } from '../../store/types.ts';
 import type { SpanWriter } from '../../store/writer.ts';
 import type { Principal } from '../../principal.ts';
@@ -21,7 +22,15 @@ export interface LogServiceDeps {
   store: Store;
   writer: SpanWriter;
   now: () => number;
-  prices: (model: string) => CostPrices | null;
+  /** Prices spans that come without a cost. */
+  models: ModelRegistry;
+  /** An organization's custom models, which price its spans before the built-in names. */
+  overlay: (orgId: string) => Promise<ModelOverlay | undefined>;
+}
+
+/** A model's prices, or null when nothing prices it (a known provider may not know the model). */
+function priced(info: ModelInfo | null): ModelInfo | null {
+  return info && (info.input_cost !== null || info.output_cost !== null) ? info : null;
 }
 
 export interface ItemError {
@@ -45,7 +54,8 @@ export class LogService {
     this.linker = new TraceLinker(deps.store.spans);
   }
 
-  context(p: Principal): IngestContext {
+  async context(p: Principal): Promise<IngestContext> {
+    const overlay = await this.deps.overlay(p.orgId);
     return {
       orgId: p.orgId,
       environment: p.environment,
@@ -53,7 +63,7 @@ export class LogService {
       now: this.deps.now,
       // Time-ordered: the unique_id index then grows at its right edge.
       newId: () => timeOrderedId('log', this.deps.now()),
-      prices: this.deps.prices,
+      prices: (model) => priced(this.deps.models.resolve(model, overlay)),
     };
   }
 
@@ -63,7 +73,7 @@ export class LogService {
    * its spans arrives with block.
    */
   async create(p: Principal, body: unknown): Promise<{ span: SpanRecord; blocked: boolean }> {
-    const span = normalizeSpan(body, this.context(p));
+    const span = normalizeSpan(body, await this.context(p));
     const errors: FieldErrors = {};
     const block = isObj(body) ? readBlock(body, errors) : true;
     this.linker.prepare([span]);
@@ -82,7 +92,7 @@ export class LogService {
     if (items.length > MAX_BATCH) {
       throw ValidationError.field(field, `Ensure this field has no more than ${MAX_BATCH} elements.`);
     }
-    const ctx = this.context(p);
+    const ctx = await this.context(p);
     const spans: SpanRecord[] = [];
     const errors: ItemError[] = [];
     items.forEach((item, index) => {
