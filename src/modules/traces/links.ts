@@ -83,7 +83,10 @@ export function linkTrace(spans: readonly SpanLink[]): SpanLinkFill[] {
   for (const s of spans) {
     if (s.span_unique_id) byId.set(s.span_unique_id, s);
     const path = childPath(s);
-    if (path) byChildPath.set(path, [...(byChildPath.get(path) ?? []), s]);
+    if (!path) continue;
+    const same = byChildPath.get(path);
+    if (same) same.push(s);
+    else byChildPath.set(path, [s]);
   }
   const parents = new Map<SpanLink, SpanLink>();
   for (const s of spans) {
@@ -102,15 +105,29 @@ export function linkTrace(spans: readonly SpanLink[]): SpanLinkFill[] {
     parents.set(s, p);
     fillOf(s).span_parent_id = p.span_unique_id as string;
   }
+  const workflows = new Map<SpanLink, string | null>();
   for (const s of spans) {
     if (s.span_workflow_name) continue;
-    const seen = new Set<SpanLink>();
-    let workflow: string | null = null;
-    for (let at: SpanLink | undefined = s; at && !seen.has(at) && !workflow; at = parents.get(at)) {
-      seen.add(at);
-      workflow = ownWorkflow(at);
-    }
+    const workflow = workflowOf(s, parents, workflows);
     if (workflow) fillOf(s).span_workflow_name = workflow;
   }
   return [...fills.values()];
+}
+
+/** The workflow of a span: its own, else its nearest ancestor's; remembered for every span on the way up. */
+function workflowOf(s: SpanLink, parents: ReadonlyMap<SpanLink, SpanLink>, known: Map<SpanLink, string | null>): string | null {
+  const climbed = new Set<SpanLink>();
+  let found: string | null = null;
+  for (let at: SpanLink | undefined = s; at && !climbed.has(at); at = parents.get(at)) {
+    const remembered = known.get(at);
+    if (remembered !== undefined) {
+      found = remembered;
+      break;
+    }
+    climbed.add(at);
+    found = ownWorkflow(at);
+    if (found) break;
+  }
+  for (const c of climbed) known.set(c, found);
+  return found;
 }
