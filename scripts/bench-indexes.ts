@@ -45,6 +45,7 @@ function batches(): SpanRecord[][] {
           thread_identifier: Math.floor(i / 10) % 10 === 0 ? `thread-${Math.floor(i / 100)}` : null,
           trace_unique_id: `trace-${Math.floor(i / 10)}`, span_unique_id: `span-${i}`,
           span_parent_id: i % 10 === 0 ? null : `span-${i - (i % 10)}`, span_name: 'llm.call', span_workflow_name: null,
+          span_path: null, span_entity_name: null,
           prompt_id: null, prompt_version: null, stream: false, cached: false, positive_feedback: null,
           metadata: { tier: ['free', 'pro', 'gold'][i % 3] }, input: `[{"role":"user","content":"question ${i}"}]`,
           output: `{"role":"assistant","content":"answer ${i}"}`, extra: {},

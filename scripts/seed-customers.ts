@@ -73,7 +73,8 @@ while (written < SPANS) {
       prompt_tokens: prompt, completion_tokens: completion, total_request_tokens: prompt + completion,
       cached_tokens: 0, cache_creation_tokens: 0, reasoning_tokens: 0, cost: (prompt * 2.5 + completion * 10) / 1e6,
       customer_identifier: `customer-${c}`, custom_identifier: null, thread_identifier: null, trace_unique_id: null,
-      span_unique_id: null, span_parent_id: null, span_name: null, span_workflow_name: null, prompt_id: null,
+      span_unique_id: null, span_parent_id: null, span_name: null, span_workflow_name: null,
+      span_path: null, span_entity_name: null, prompt_id: null,
       prompt_version: null, stream: false, cached: rnd() < 0.1, positive_feedback: null, metadata: null,
       input: null, output: null, extra,
     });

@@ -107,7 +107,8 @@ function buildServices(deps: AppDeps): Services {
     store: deps.store,
     writer: deps.writer,
     now: deps.now,
-    prices: (model) => models.resolve(model),
+    models,
+    overlay: (orgId) => modelsService.overlay(orgId),
   });
   return {
     chat,

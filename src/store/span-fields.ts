@@ -40,6 +40,8 @@ export const SPAN_FIELD_KINDS = {
   span_parent_id: 'text',
   span_name: 'text',
   span_workflow_name: 'text',
+  span_path: 'text',
+  span_entity_name: 'text',
   prompt_id: 'text',
   prompt_version: 'number',
   stream: 'bool',

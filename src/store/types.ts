@@ -89,6 +89,10 @@ export interface SpanRecord {
   span_parent_id: string | null;
   span_name: string | null;
   span_workflow_name: string | null;
+  /** Dotted path of the entities that enclose the span (Traceloop's `traceloop.entity.path`). */
+  span_path: string | null;
+  /** The span's own entity name (`traceloop.entity.name`): a child's `span_path` ends with it. */
+  span_entity_name: string | null;
   prompt_id: string | null;
   prompt_version: number | null;
   stream: boolean;
@@ -101,6 +105,27 @@ export interface SpanRecord {
   output: string | null;
   /** Everything else: tools, tool_choice, warnings, attempts, full_request, limit_info, unknown fields. */
   extra: Record<string, unknown>;
+}
+
+/** What parent re-attachment reads of each span of a trace (src/modules/traces/links.ts): no input or output. */
+export type SpanLink = Pick<
+  SpanRecord,
+  | 'unique_id'
+  | 'log_type'
+  | 'start_time'
+  | 'timestamp'
+  | 'span_unique_id'
+  | 'span_parent_id'
+  | 'span_workflow_name'
+  | 'span_path'
+  | 'span_entity_name'
+>;
+
+/** A parent and/or workflow name for a stored span that has none yet. */
+export interface SpanLinkFill {
+  unique_id: string;
+  span_parent_id?: string;
+  span_workflow_name?: string;
 }
 
 /** A stored span: the record plus the row id that `sort_by=-id` orders by. */
@@ -274,6 +299,14 @@ export interface SpanStore {
   listTraces(q: TraceQuery): Promise<{ count: number; countExact: boolean; traces: TraceSummary[] }>;
   /** Every span of a trace within the scope, ordered by start_time then id. */
   traceSpans(scope: Scope, traceId: string): Promise<StoredSpan[]>;
+  /** The link fields of every span of a trace within the scope, in no particular order. */
+  traceLinks(scope: Scope, traceId: string): Promise<SpanLink[]>;
+  /**
+   * Sets each fill's parent and workflow name on the organization's span
+   * where that field is still null: a value already stored is never replaced,
+   * so fills computed from different snapshots of a trace cannot undo each other.
+   */
+  fillLinks(orgId: string, fills: SpanLinkFill[]): Promise<void>;
   deleteTrace(scope: Scope, traceId: string): Promise<number>;
   listThreads(q: ThreadQuery): Promise<{ count: number; countExact: boolean; threads: ThreadSummary[] }>;
   /** Every span of a thread within the scope, oldest first. */

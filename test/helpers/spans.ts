@@ -37,6 +37,8 @@ export function span(over: Partial<SpanRecord> = {}): SpanRecord {
     span_parent_id: null,
     span_name: null,
     span_workflow_name: null,
+    span_path: null,
+    span_entity_name: null,
     prompt_id: null,
     prompt_version: null,
     stream: false,

@@ -6,7 +6,7 @@
  * stores on one database, as two gateways would) lose nothing.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { SPAN_CATALOG } from '../../src/query/catalogs.ts';
+import { SPAN_CATALOG, TRACE_CATALOG } from '../../src/query/catalogs.ts';
 import { typeFilters } from '../../src/query/filters.ts';
 import type { ApiKeyRecord, FilterCondition, FilterOperator, SpanRecord, Store } from '../../src/store/types.ts';
 import { span } from '../helpers/spans.ts';
@@ -341,6 +341,54 @@ export function storeContract(h: StoreHarness): void {
         expect(r.threads.map((t) => t.thread_identifier)).toEqual(['th2', 'th1']);
         expect(r.threads[1]).toMatchObject({ log_count: 2, customer_identifier: 'u1' });
         expect((await store.spans.threadSpans(scope, 'th1')).map((s) => s.timestamp)).toEqual([T0 - 300, T0 - 200]);
+      });
+
+      test('trace links: the link fields of a trace in scope; fills set only what is still null', async () => {
+        const mk = (id: string, over: Partial<SpanRecord>) =>
+          span({ org_id: org, trace_unique_id: 'tl', span_unique_id: id, timestamp: T0 - 50, start_time: T0 - 60, ...over });
+        const wf = mk('w', { log_type: 'workflow', span_workflow_name: 'wf', span_path: 'wf', span_entity_name: 'wf' });
+        const task = mk('t', { log_type: 'task', span_path: 'wf', span_entity_name: 'step' });
+        const kept = mk('k', { span_parent_id: 'elsewhere', span_workflow_name: 'own' });
+        await store.spans.insertBatch([wf, task, kept, { ...mk('o', {}), org_id: 'org_other' }]);
+        const links = await store.spans.traceLinks(scope, 'tl');
+        expect(links.sort((a, b) => a.unique_id.localeCompare(b.unique_id))).toEqual(
+          [wf, task, kept]
+            .map((s) => ({
+              unique_id: s.unique_id, log_type: s.log_type, start_time: s.start_time, timestamp: s.timestamp,
+              span_unique_id: s.span_unique_id, span_parent_id: s.span_parent_id, span_workflow_name: s.span_workflow_name,
+              span_path: s.span_path, span_entity_name: s.span_entity_name,
+            }))
+            .sort((a, b) => a.unique_id.localeCompare(b.unique_id)),
+        );
+        await store.spans.fillLinks(org, [
+          { unique_id: task.unique_id, span_parent_id: 'w', span_workflow_name: 'wf' },
+          { unique_id: kept.unique_id, span_parent_id: 'w', span_workflow_name: 'wf' },
+        ]);
+        // Another organization's span of that id is not touched.
+        await store.spans.fillLinks('org_other', [{ unique_id: wf.unique_id, span_parent_id: 'x' }]);
+        const after = new Map((await store.spans.traceSpans(scope, 'tl')).map((s) => [s.span_unique_id, s]));
+        expect([after.get('t')?.span_parent_id, after.get('t')?.span_workflow_name]).toEqual(['w', 'wf']);
+        expect([after.get('k')?.span_parent_id, after.get('k')?.span_workflow_name]).toEqual(['elsewhere', 'own']);
+        expect(after.get('w')?.span_parent_id).toBeNull();
+      });
+
+      test('a filled parent changes which spans are roots in the trace list', async () => {
+        const mk = (id: string, name: string) =>
+          span({ org_id: org, trace_unique_id: 'tr', span_unique_id: id, span_name: name, timestamp: T0 - 40, start_time: T0 - 45 });
+        const root = mk('r', 'a-root');
+        const orphan = mk('o', 'z-orphan');
+        await store.spans.insertBatch([root, orphan]);
+        const name = async () => {
+          const filters = typeFilters(TRACE_CATALOG, [{ field: 'trace_unique_id', operator: '', values: ['tr'] }]);
+          const r = await store.spans.listTraces({
+            scope, from: T0 - HOUR, to: T0, filters, sort: { field: 'start_time', descending: false }, page: 1, pageSize: 1,
+          });
+          return r.traces[0]?.name;
+        };
+        // Two roots: the trace is named after one of them.
+        expect(await name()).toBe('z-orphan');
+        await store.spans.fillLinks(org, [{ unique_id: orphan.unique_id, span_parent_id: 'r' }]);
+        expect(await name()).toBe('a-root');
       });
     });
 

@@ -104,6 +104,8 @@ export function buildSpan(f: CallFacts): SpanRecord {
     span_parent_id: p.span_parent_id ?? null,
     span_name: p.span_name ?? null,
     span_workflow_name: p.span_workflow_name ?? null,
+    span_path: null,
+    span_entity_name: null,
     prompt_id: f.prompt?.id ?? null,
     prompt_version: f.prompt?.version ?? null,
     stream: f.stream,

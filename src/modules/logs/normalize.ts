@@ -24,7 +24,7 @@ export interface IngestContext {
   apiKeyId: string | null;
   now: () => number;
   newId: () => string;
-  /** The model's prices (USD per 1M tokens), or null for an unknown model. */
+  /** The model's prices (USD per 1M tokens), or null when nothing prices it. */
   prices: (model: string) => CostPrices | null;
 }
 
@@ -34,10 +34,11 @@ const CONSUMED = new Set([
   'prompt_tokens', 'completion_tokens', 'cost', 'latency', 'generation_time', 'time_to_first_token', 'ttft',
   'tokens_per_second', 'timestamp', 'start_time', 'metadata', 'customer_identifier', 'customer_params',
   'custom_identifier', 'thread_identifier', 'trace_unique_id', 'span_unique_id', 'span_parent_id', 'span_name',
-  'span_workflow_name', 'prompt_id', 'prompt_version', 'status', 'status_code', 'error_message', 'stream',
-  'positive_feedback', 'cached', 'cache_hit', 'keywordsai_api_controls', 'total_request_tokens',
+  'span_workflow_name', 'span_path', 'span_entity_name', 'prompt_id', 'prompt_version', 'status', 'status_code',
+  'error_message', 'stream', 'positive_feedback', 'cached', 'cache_hit', 'keywordsai_api_controls',
+  'total_request_tokens',
   // Server-controlled: never taken from a body.
-  'id', 'unique_id', 'organization_id', 'org_id', 'api_key_id',
+  'id', 'unique_id', 'organization_id', 'org_id', 'api_key_id', 'pricing_model',
 ]);
 
 /** JSON text of an input/output value: strings are kept as sent, anything else serialized. */
@@ -110,6 +111,9 @@ export function normalizeSpan(raw: unknown, ctx: IngestContext, fieldPrefix = ''
   const completionUnit = r.num('completion_unit_price', { min: 0 });
 
   const model = r.str('model') ?? null;
+  // Ours: the model the caller asked for, when the answer names another (OTLP's
+  // gen_ai.request.model beside gen_ai.response.model). Kept with the span.
+  const requestModel = r.str('request_model') ?? null;
   const customerParams = r.obj('customer_params');
   if (customerParams) {
     for (const e of Value.Errors(CustomerParams, customerParams)) {
@@ -149,6 +153,8 @@ export function normalizeSpan(raw: unknown, ctx: IngestContext, fieldPrefix = ''
     span_parent_id: r.str('span_parent_id') ?? null,
     span_name: r.str('span_name') ?? null,
     span_workflow_name: r.str('span_workflow_name') ?? null,
+    span_path: r.str('span_path') ?? null,
+    span_entity_name: r.str('span_entity_name') ?? null,
     prompt_id: r.str('prompt_id') ?? null,
   };
   const promptVersion = r.num('prompt_version', { int: true, min: 0 }) ?? null;
@@ -166,8 +172,18 @@ export function normalizeSpan(raw: unknown, ctx: IngestContext, fieldPrefix = ''
   const latency = latencyIn ?? (startIn !== undefined && timestampIn !== undefined ? (timestamp - startTime) / 1000 : null);
 
   let cost = givenCost ?? null;
+  // The model whose prices gave the cost: a response may name a model the price
+  // table does not know (a dated or provider-specific name) while the request's does.
+  let pricingModel: string | null = null;
   if (cost === null) {
-    const prices = model ? ctx.prices(model) : null;
+    let prices: CostPrices | null = null;
+    for (const name of [model, requestModel]) {
+      prices = name ? ctx.prices(name) : null;
+      if (prices) {
+        pricingModel = name;
+        break;
+      }
+    }
     const base: CostPrices = prices ?? { input_cost: 0, output_cost: 0, cache_hit_input_cost: null, cache_creation_input_cost: null };
     cost = computeCost(
       { prompt_tokens: prompt, completion_tokens: completion, cached_tokens: cached, cache_creation_tokens: creation },
@@ -179,6 +195,7 @@ export function normalizeSpan(raw: unknown, ctx: IngestContext, fieldPrefix = ''
   const extra: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(raw)) if (!CONSUMED.has(k)) extra[k] = v;
   if (customerParams) extra.customer_params = customerParams;
+  if (pricingModel) extra.pricing_model = pricingModel;
   if (input === null && fullRequest && Array.isArray(fullRequest.messages)) {
     // Seed 003: messages are taken from full_request when prompt_messages is absent.
     return finish(serialize(fullRequest.messages));

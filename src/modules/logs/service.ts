@@ -6,10 +6,12 @@ import { ImmutableFieldError, NotFoundError, QueueFullError, ValidationError, ty
 import { timeOrderedId } from '../../lib/ids.ts';
 import { SPAN_CATALOG } from '../../query/catalogs.ts';
 import { typeFilters, typeSort } from '../../query/filters.ts';
-import type { CostPrices } from '../../pricing/cost.ts';
+import type { ModelInfo } from '../../pricing/model.ts';
+import type { ModelOverlay, ModelRegistry } from '../../pricing/registry.ts';
 import type { Scope, SpanPatch, SpanRecord, Store, StoredSpan } from '../../store/types.ts';
 import type { SpanWriter } from '../../store/writer.ts';
 import type { Principal } from '../../principal.ts';
+import { TraceLinker } from '../traces/linker.ts';
 import { isObj, typeName, type Obj } from './fields.ts';
 import type { ListParams } from './list-params.ts';
 import { type IngestContext, normalizeSpan, readBlock } from './normalize.ts';
@@ -20,7 +22,15 @@ export interface LogServiceDeps {
   store: Store;
   writer: SpanWriter;
   now: () => number;
-  prices: (model: string) => CostPrices | null;
+  /** Prices spans that come without a cost. */
+  models: ModelRegistry;
+  /** An organization's custom models, which price its spans before the built-in names. */
+  overlay: (orgId: string) => Promise<ModelOverlay | undefined>;
+}
+
+/** A model's prices, or null when nothing prices it (a known provider may not know the model). */
+function priced(info: ModelInfo | null): ModelInfo | null {
+  return info && (info.input_cost !== null || info.output_cost !== null) ? info : null;
 }
 
 export interface ItemError {
@@ -38,9 +48,14 @@ const MUTABLE = new Set(['metadata', 'custom_identifier']);
 const BATCH_MUTABLE = new Set(['unique_id', 'metadata', 'custom_identifier', 'note', 'positive_feedback']);
 
 export class LogService {
-  constructor(private readonly deps: LogServiceDeps) {}
+  private readonly linker: TraceLinker;
 
-  context(p: Principal): IngestContext {
+  constructor(private readonly deps: LogServiceDeps) {
+    this.linker = new TraceLinker(deps.store.spans);
+  }
+
+  async context(p: Principal): Promise<IngestContext> {
+    const overlay = await this.deps.overlay(p.orgId);
     return {
       orgId: p.orgId,
       environment: p.environment,
@@ -48,16 +63,21 @@ export class LogService {
       now: this.deps.now,
       // Time-ordered: the unique_id index then grows at its right edge.
       newId: () => timeOrderedId('log', this.deps.now()),
-      prices: this.deps.prices,
+      prices: (model) => priced(this.deps.models.resolve(model, overlay)),
     };
   }
 
-  /** One span. With block (the default) it resolves once the span is committed. */
+  /**
+   * One span. With block (the default) it resolves once the span is committed
+   * and its trace linked; without, the span's trace is linked when another of
+   * its spans arrives with block.
+   */
   async create(p: Principal, body: unknown): Promise<{ span: SpanRecord; blocked: boolean }> {
-    const span = normalizeSpan(body, this.context(p));
+    const span = normalizeSpan(body, await this.context(p));
     const errors: FieldErrors = {};
     const block = isObj(body) ? readBlock(body, errors) : true;
-    if (block) await this.deps.writer.write([span]);
+    this.linker.prepare([span]);
+    if (block) await this.write([span]);
     else {
       // Accepted-for-later promises a write: not while the database refuses them.
       this.deps.writer.assertWritable();
@@ -72,7 +92,7 @@ export class LogService {
     if (items.length > MAX_BATCH) {
       throw ValidationError.field(field, `Ensure this field has no more than ${MAX_BATCH} elements.`);
     }
-    const ctx = this.context(p);
+    const ctx = await this.context(p);
     const spans: SpanRecord[] = [];
     const errors: ItemError[] = [];
     items.forEach((item, index) => {
@@ -83,8 +103,15 @@ export class LogService {
         errors.push({ index, errors: err.errors });
       }
     });
-    await this.deps.writer.write(spans);
+    this.linker.prepare(spans);
+    await this.write(spans);
     return { spans, errors };
+  }
+
+  /** Commits the spans, then completes their traces with what was stored before (see TraceLinker). */
+  private async write(spans: SpanRecord[]): Promise<void> {
+    await this.deps.writer.write(spans);
+    await this.linker.settle(spans);
   }
 
   list(scope: Scope, params: ListParams) {

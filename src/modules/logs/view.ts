@@ -95,6 +95,8 @@ export function logView(s: StoredSpan) {
     span_parent_id: s.span_parent_id,
     span_name: s.span_name,
     span_workflow_name: s.span_workflow_name,
+    span_path: s.span_path,
+    span_entity_name: s.span_entity_name,
     prompt_id: s.prompt_id,
     prompt_version: s.prompt_version,
     stream: s.stream,

@@ -42,6 +42,7 @@ const ROUTES: Routes = {
     insertBatch: 'write', get: 'read', count: 'heavy', list: 'heavy', summary: 'heavy', update: 'write', delete: 'write',
     listTraces: 'heavy', traceSpans: 'read', deleteTrace: 'write', listThreads: 'heavy', threadSpans: 'read',
     purge: 'write', purgeBodies: 'write',
+    traceLinks: 'read', fillLinks: 'write',
   },
   customers: {
     get: 'read', update: 'write', delete: 'write', count: 'heavy', list: 'heavy', usage: 'heavy', billed: 'read',

@@ -69,6 +69,10 @@ export const spans = sqliteTable(
     span_parent_id: text('span_parent_id'),
     span_name: text('span_name'),
     span_workflow_name: text('span_workflow_name'),
+    /** Dotted path of the enclosing entities (Traceloop's `traceloop.entity.path`; the reference's `span_path`). */
+    span_path: text('span_path'),
+    /** The span's own entity name (`traceloop.entity.name`): what a child's `span_path` ends with. */
+    span_entity_name: text('span_entity_name'),
     prompt_id: text('prompt_id'),
     prompt_version: integer('prompt_version'),
     stream: integer('stream', { mode: 'boolean' }).notNull().default(false),

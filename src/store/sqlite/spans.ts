@@ -11,6 +11,8 @@ import type { CommittedUsage } from '../state-types.ts';
 import { SPAN_COLUMNS } from '../span-fields.ts';
 import type {
   Scope,
+  SpanLink,
+  SpanLinkFill,
   SpanPage,
   SpanPatch,
   SpanQuery,
@@ -51,6 +53,7 @@ export class SqliteSpanStore implements SpanStore {
   private readonly insertStmt: Statement;
   private readonly getStmt: Statement<RawSpanRow, [string, string]>;
   private readonly insertMany: (batch: SpanRecord[], rows: SqlValue[][]) => CommittedUsage[];
+  private readonly fillMany: { immediate: (orgId: string, fills: SpanLinkFill[]) => void };
   private readonly traces: SqliteTraceQueries;
   private readonly summaries: SqliteSummaries;
   private readonly identifiers: IdentifierSearch;
@@ -84,6 +87,23 @@ export class SqliteSpanStore implements SpanStore {
     this.summaries = new SqliteSummaries(client);
     this.identifiers = new IdentifierSearch(client);
     this.retention = new SqliteRetention(client);
+    // Only a null is filled; a row that gains nothing is not written.
+    const fillStmt = client.prepare<{ environment: string; trace_unique_id: string | null }, SqlValue[]>(
+      `UPDATE spans SET span_parent_id = coalesce(span_parent_id, ?1), span_workflow_name = coalesce(span_workflow_name, ?2)
+       WHERE unique_id = ?3 AND org_id = ?4
+         AND ((span_parent_id IS NULL AND ?1 IS NOT NULL) OR (span_workflow_name IS NULL AND ?2 IS NOT NULL))
+       RETURNING environment, trace_unique_id`,
+    );
+    this.fillMany = client.transaction((orgId: string, fills: SpanLinkFill[]) => {
+      const touched = new Map<string, { env: string; traceId: string }>();
+      for (const f of fills) {
+        const row = fillStmt.get(f.span_parent_id ?? null, f.span_workflow_name ?? null, f.unique_id, orgId);
+        if (!row?.trace_unique_id) continue;
+        touched.set(`${row.environment}\u0000${row.trace_unique_id}`, { env: row.environment, traceId: row.trace_unique_id });
+      }
+      // The trace's rollup names its root spans' workflow and name: a new parent changes which spans are roots.
+      for (const t of touched.values()) this.rollups.refresh(orgId, t.env, t.traceId, null);
+    });
   }
 
   async insertBatch(batch: SpanRecord[]): Promise<CommittedUsage[]> {
@@ -237,6 +257,22 @@ export class SqliteSpanStore implements SpanStore {
       )
       .all(...w.params, traceId)
       .map(rawRowToSpan);
+  }
+
+  async traceLinks(scope: Scope, traceId: string): Promise<SpanLink[]> {
+    const w = scopeWhere(scope);
+    return this.client
+      .query<SpanLink, SqlValue[]>(
+        `SELECT unique_id, log_type, start_time, timestamp, span_unique_id, span_parent_id, span_workflow_name,
+                span_path, span_entity_name
+         FROM spans WHERE ${w.sql} AND trace_unique_id = ?`,
+      )
+      .all(...w.params, traceId);
+  }
+
+  async fillLinks(orgId: string, fills: SpanLinkFill[]): Promise<void> {
+    // IMMEDIATE: the rollup refresh reads the trace's spans before it writes.
+    if (fills.length > 0) this.fillMany.immediate(orgId, fills);
   }
 
   async deleteTrace(scope: Scope, traceId: string): Promise<number> {

@@ -8,6 +8,7 @@ import models from './0002_models.sql' with { type: 'text' };
 import customers from './0003_customers.sql' with { type: 'text' };
 import spanIndexes from './0004_span_indexes.sql' with { type: 'text' };
 import rollups from './0005_rollups.sql' with { type: 'text' };
+import spanEntity from './0006_span_entity.sql' with { type: 'text' };
 
 export interface Migration {
   name: string;
@@ -21,4 +22,5 @@ export const migrations: Migration[] = [
   { name: '0003_customers', sql: customers },
   { name: '0004_span_indexes', sql: spanIndexes },
   { name: '0005_rollups', sql: rollups },
+  { name: '0006_span_entity', sql: spanEntity },
 ];
