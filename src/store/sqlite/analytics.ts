@@ -1,17 +1,21 @@
 /**
  * The overview's aggregates; every SQL of the analytics store is in this
- * file. A window [from, to) splits into the 15-minute buckets it covers whole
- * and at most two partial buckets at its edges. Where a rollup can answer
- * (no customer filter; totals, time series, or groups by model, provider or
- * key), whole buckets are summed from rollup_buckets and only the edges are
- * read from spans, so the cost no longer grows with the spans of the window.
- * Groups by customer or metadata value, and a customer's own figures, read
- * the window's spans. Spans are grouped by (group, latency bin) in one pass:
- * the bins are the rollups' histogram (src/usage/rollups.ts), so both sources
- * add up and percentiles come from the sum.
+ * file. A window [from, to) splits into the whole units of a rollup it covers
+ * (15-minute buckets, or days for metadata values) and at most two partial
+ * units at its edges. Whole units are summed from the rollup, only the edges
+ * are read from spans, so the cost does not grow with the window:
+ * - totals, time series and groups by model, provider or key: rollup_buckets;
+ * - groups by a metadata key named in `rollups.metadata_keys`:
+ *   rollup_metadata_days, the calls without a value being the rest of
+ *   rollup_buckets' total.
+ * Groups by customer, by other metadata keys, and a customer's own figures
+ * (through its index) read the window's spans. Spans are grouped by (group,
+ * latency bin) in one pass: the bins are the rollups' histogram
+ * (src/usage/rollups.ts), so both sources add up and percentiles come from
+ * the sum.
  */
 import type { Database } from 'bun:sqlite';
-import { BUCKET_MS } from '../../lib/periods.ts';
+import { BUCKET_MS, BUCKETS_PER_DAY, DAY_MS } from '../../lib/periods.ts';
 import { emptyMeasures, LATENCY_BINS, LATENCY_BOUNDS, type Measures, quantile } from '../../usage/rollups.ts';
 import {
   ANALYTICS_BUCKETS,
@@ -24,8 +28,10 @@ import {
   type AnalyticsStore,
   type BreakdownOrder,
 } from '../analytics-types.ts';
+import type { Scope } from '../types.ts';
 import { type Compiled, scopeWhere } from './span-query.ts';
 import type { SqlValue } from './span-rows.ts';
+import type { StoreSettings } from './local.ts';
 
 type Sums = Omit<Measures, 'hist'>;
 const SUM_KEYS = Object.keys(emptyMeasures()).filter((k) => k !== 'hist') as (keyof Sums)[];
@@ -45,30 +51,31 @@ const SPAN_SUMS = `count(*) AS requests, total(status = 'error') AS errors, tota
 const HIST = Array.from({ length: LATENCY_BINS }, (_, i) => `h${i}`);
 const ROLLUP_SUMS = [...SUM_KEYS, ...HIST].map((k) => `total(${k}) AS ${k}`).join(', ');
 
-/** How a grouping reads spans, and rollup_buckets when it can. */
-interface Grouping {
-  spans: Compiled;
-  rollup: string | null;
+/** Whole units of a window, summed from a rollup into `out`. */
+interface Rollup {
+  unit: number;
+  read(out: Groups, scope: Scope, first: number, last: number): void;
 }
 
-const TOTAL: Grouping = { spans: { sql: '0', params: [] }, rollup: '0' };
+/** How a grouping reads spans, and a rollup when one can answer. */
+interface Grouping {
+  spans: Compiled;
+  rollup: Rollup | null;
+}
 
-/** Rollup rows hold '' for none. */
-const column = (name: string): Grouping => ({ spans: { sql: name, params: [] }, rollup: `nullif(${name}, '')` });
-
-function dimension(by: AnalyticsDimension): Grouping {
-  switch (by.kind) {
-    case 'model':
-      return column('model');
-    case 'provider':
-      return column('provider_id');
-    case 'api_key':
-      return column('api_key_id');
-    case 'customer':
-      return { spans: { sql: 'customer_identifier', params: [] }, rollup: null };
-    case 'metadata':
-      return { spans: { sql: 'json_extract(metadata, ?)', params: [`$."${by.key.replaceAll('"', '')}"`] }, rollup: null };
-  }
+/**
+ * A metadata value as the rollup keys it (metadataValue in
+ * src/usage/rollups.ts): text up to 200 characters, numbers and booleans as
+ * JSON; anything else counts as no value.
+ */
+function metadataText(key: string): Compiled {
+  const path = `$."${key.replaceAll('"', '')}"`;
+  return {
+    sql: `CASE json_type(metadata, ?) WHEN 'text' THEN iif(length(json_extract(metadata, ?)) <= 200, json_extract(metadata, ?), NULL)
+      WHEN 'integer' THEN CAST(json_extract(metadata, ?) AS TEXT) WHEN 'real' THEN CAST(json_extract(metadata, ?) AS TEXT)
+      WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' END`,
+    params: [path, path, path, path, path],
+  };
 }
 
 function figures(m: Measures): AnalyticsFigures {
@@ -100,42 +107,106 @@ class Groups {
   }
 }
 
-function addSums(m: Measures, row: Sums): void {
-  for (const k of SUM_KEYS) m[k] += row[k];
+type RollupRow = Sums & Record<string, number> & { g: SqlValue };
+
+function addSums(m: Measures, row: Sums, sign = 1): void {
+  for (const k of SUM_KEYS) m[k] += sign * row[k];
+}
+
+function addRollupRow(m: Measures, row: RollupRow, sign = 1): void {
+  addSums(m, row, sign);
+  HIST.forEach((h, i) => {
+    m.hist[i] = (m.hist[i] ?? 0) + sign * (row[h] ?? 0);
+  });
 }
 
 export class SqliteAnalyticsStore implements AnalyticsStore {
-  constructor(private readonly client: Database) {}
+  constructor(
+    private readonly client: Database,
+    private readonly settings: StoreSettings,
+  ) {}
+
+  /** rollup_buckets grouped by an expression of its columns. */
+  private buckets(g: string): Rollup {
+    return {
+      unit: BUCKET_MS,
+      read: (out, scope, first, last) => {
+        for (const r of this.bucketRows(g, scope, first, last)) addRollupRow(out.at(r.g), r);
+      },
+    };
+  }
+
+  private bucketRows(g: string, scope: Scope, first: number, last: number): RollupRow[] {
+    const s = scopeWhere(scope);
+    return this.client
+      .query<RollupRow, SqlValue[]>(
+        `SELECT ${g} AS g, ${ROLLUP_SUMS} FROM rollup_buckets WHERE ${s.sql} AND bucket >= ? AND bucket <= ? GROUP BY 1`,
+      )
+      .all(...s.params, first, last);
+  }
+
+  /** Whole days of one metadata key: its values, and the rest of the day's calls as none. */
+  private metadataDays(key: string): Rollup {
+    return {
+      unit: DAY_MS,
+      read: (out, scope, first, last) => {
+        const s = scopeWhere(scope);
+        const rows = this.client
+          .query<RollupRow, SqlValue[]>(
+            `SELECT meta_value AS g, ${ROLLUP_SUMS} FROM rollup_metadata_days
+             WHERE ${s.sql} AND meta_key = ? AND day >= ? AND day <= ? GROUP BY 1`,
+          )
+          .all(...s.params, key, first, last);
+        const [all] = this.bucketRows('0', scope, first * BUCKETS_PER_DAY, (last + 1) * BUCKETS_PER_DAY - 1);
+        if (!all) return;
+        const none = out.at(null);
+        addRollupRow(none, all);
+        for (const r of rows) {
+          addRollupRow(out.at(r.g), r);
+          addRollupRow(none, r, -1);
+        }
+        if (none.requests === 0) out.byKey.delete(null);
+      },
+    };
+  }
+
+  private dimension(by: AnalyticsDimension): Grouping {
+    const column = (name: string): Grouping => ({
+      spans: { sql: name, params: [] },
+      // Rollup rows hold '' for none.
+      rollup: this.buckets(`nullif(${name}, '')`),
+    });
+    switch (by.kind) {
+      case 'model':
+        return column('model');
+      case 'provider':
+        return column('provider_id');
+      case 'api_key':
+        return column('api_key_id');
+      case 'customer':
+        return { spans: { sql: 'customer_identifier', params: [] }, rollup: null };
+      case 'metadata':
+        return {
+          spans: metadataText(by.key),
+          rollup: this.settings.metadataKeys.includes(by.key) ? this.metadataDays(by.key) : null,
+        };
+    }
+  }
 
   private groups(q: AnalyticsQuery, g: Grouping): Groups {
     const out = new Groups();
-    // Whole buckets: b*U >= from and (b+1)*U <= to.
-    const first = Math.ceil(q.from / BUCKET_MS);
-    const last = Math.floor(q.to / BUCKET_MS) - 1;
+    const unit = g.rollup?.unit ?? BUCKET_MS;
+    // Whole units: u*unit >= from and (u+1)*unit <= to.
+    const first = Math.ceil(q.from / unit);
+    const last = Math.floor(q.to / unit) - 1;
     if (g.rollup === null || q.customer !== null || first > last) {
       this.fromSpans(out, q, q.from, q.to, g.spans);
       return out;
     }
-    this.fromRollup(out, q, first, last, g.rollup);
-    this.fromSpans(out, q, q.from, first * BUCKET_MS, g.spans);
-    this.fromSpans(out, q, (last + 1) * BUCKET_MS, q.to, g.spans);
+    g.rollup.read(out, q.scope, first, last);
+    this.fromSpans(out, q, q.from, first * unit, g.spans);
+    this.fromSpans(out, q, (last + 1) * unit, q.to, g.spans);
     return out;
-  }
-
-  private fromRollup(out: Groups, q: AnalyticsQuery, first: number, last: number, g: string): void {
-    const s = scopeWhere(q.scope);
-    const rows = this.client
-      .query<Sums & Record<string, number> & { g: SqlValue }, SqlValue[]>(
-        `SELECT ${g} AS g, ${ROLLUP_SUMS} FROM rollup_buckets WHERE ${s.sql} AND bucket >= ? AND bucket <= ? GROUP BY 1`,
-      )
-      .all(...s.params, first, last);
-    for (const r of rows) {
-      const m = out.at(r.g);
-      addSums(m, r);
-      HIST.forEach((h, i) => {
-        m.hist[i] = (m.hist[i] ?? 0) + (r[h] ?? 0);
-      });
-    }
   }
 
   /** Spans with from <= timestamp < to. */
@@ -157,7 +228,7 @@ export class SqliteAnalyticsStore implements AnalyticsStore {
   }
 
   async summary(q: AnalyticsQuery): Promise<AnalyticsFigures> {
-    const [all] = this.groups(q, TOTAL).byKey.values();
+    const [all] = this.groups(q, { spans: { sql: '0', params: [] }, rollup: this.buckets('0') }).byKey.values();
     return figures(all?.m ?? emptyMeasures());
   }
 
@@ -165,12 +236,12 @@ export class SqliteAnalyticsStore implements AnalyticsStore {
     const width = ANALYTICS_BUCKETS[bucket];
     const start = `timestamp - timestamp % ${width}`;
     const rollupStart = `bucket * ${BUCKET_MS} - (bucket * ${BUCKET_MS}) % ${width}`;
-    const groups = this.groups(q, { spans: { sql: start, params: [] }, rollup: rollupStart });
+    const groups = this.groups(q, { spans: { sql: start, params: [] }, rollup: this.buckets(rollupStart) });
     return [...groups.byKey.values()].map(({ g, m }) => ({ ...figures(m), start: Number(g) })).sort((a, b) => a.start - b.start);
   }
 
   async breakdown(q: AnalyticsQuery, by: AnalyticsDimension, order: BreakdownOrder, limit: number): Promise<AnalyticsGroup[]> {
-    const rows = [...this.groups(q, dimension(by)).byKey.entries()].map(([key, { m }]) => ({ ...figures(m), key }));
+    const rows = [...this.groups(q, this.dimension(by)).byKey.entries()].map(([key, { m }]) => ({ ...figures(m), key }));
     rows.sort((a, b) => b[order] - a[order] || (a.key === null ? 1 : b.key === null ? -1 : a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     return rows.slice(0, limit);
   }

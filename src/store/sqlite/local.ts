@@ -43,6 +43,6 @@ export function localStore(client: Database, settings: StoreSettings = DEFAULT_S
     customers: new SqliteCustomerStore(client, usage),
     prompts: new SqlitePromptStore(db),
     models: new SqliteModelStore(db),
-    analytics: new SqliteAnalyticsStore(client),
+    analytics: new SqliteAnalyticsStore(client, settings),
   };
 }

@@ -119,6 +119,22 @@ describe('GET /api/analytics/breakdown', () => {
     expect(model).toMatchObject({ errors: 1, error_rate: 0.5, latency_avg: 6 });
   });
 
+  test('a metadata key named in rollups.metadata_keys gives the same rows from its day rollup', async () => {
+    const days = 'start_time=2026-06-14T00:00:00Z&end_time=2026-06-16T12:00:00Z';
+    const rolled = await makeTestApp({ rollups: { metadata_keys: ['team'] } });
+    try {
+      const k = await rolled.key('acme-org');
+      expect((await rolled.call('POST', '/api/request-logs/batch/create', { key: k, body: { logs: LOGS } })).status).toBe(200);
+      const read = async (app: TestApp, key: string) =>
+        (await json(await app.call('GET', `/api/analytics/breakdown?${days}&by=metadata.team&order_by=cost`, { key }))).results;
+      const expected = await read(t, key);
+      expect(expected.map((r: { key: string | null }) => r.key)).toEqual(['search', 'ads', null]);
+      expect(await read(rolled, k)).toEqual(expected);
+    } finally {
+      await rolled.close();
+    }
+  });
+
   test('by api_key names the key; bad dimensions and limits are 422s', async () => {
     const { body } = await get(`breakdown?${window}&by=api_key`);
     expect(body.results).toHaveLength(1);
