@@ -28,7 +28,7 @@ export interface AnalyticsQuery {
   customer: string | null;
 }
 
-/** The figures of a set of spans. Latencies are seconds; percentiles may be approximate. */
+/** The figures of a set of spans. Latencies are seconds; percentiles are approximate (null where the source keeps no histogram). */
 export interface AnalyticsFigures {
   requests: number;
   errors: number;
@@ -37,7 +37,8 @@ export interface AnalyticsFigures {
   prompt_tokens: number;
   completion_tokens: number;
   total_tokens: number;
-  cached_tokens: number;
+  /** Null where the source keeps none (groups by customer). */
+  cached_tokens: number | null;
   /** Calls answered from the gateway's response cache. */
   cache_hits: number;
   latency_avg: number | null;

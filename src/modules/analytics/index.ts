@@ -26,7 +26,7 @@ function dimensionOf(by: string): AnalyticsDimension {
   return { kind: by as 'model' | 'provider' | 'customer' | 'api_key' };
 }
 
-const PERCENTILES = 'Latency percentiles are approximate (within about 5%).';
+const PERCENTILES = "Latency percentiles are approximate: interpolated within a bin of the rollups' latency histogram.";
 
 export function analyticsRoutes(keys: KeyService, analytics: AnalyticsService) {
   return new Elysia({ prefix: '/analytics', detail: { tags: ['Analytics'] } })

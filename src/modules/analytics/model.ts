@@ -52,12 +52,12 @@ const figures = {
   prompt_tokens: t.Integer(),
   completion_tokens: t.Integer(),
   total_tokens: t.Integer(),
-  cached_tokens: t.Integer({ description: 'Prompt tokens the provider served from its prompt cache' }),
+  cached_tokens: Nullable(t.Integer({ description: 'Prompt tokens the provider served from its prompt cache; null in breakdowns by customer (not kept per customer)' })),
   cache_hits: t.Integer({ description: "Calls answered from the gateway's response cache" }),
   cache_hit_rate: t.Number({ description: 'cache_hits / requests' }),
   latency_avg: Nullable(t.Number({ description: 'Seconds' })),
-  latency_p50: Nullable(t.Number({ description: 'Seconds; approximate (within about 5%, from a log-spaced histogram)' })),
-  latency_p95: Nullable(t.Number({ description: 'Seconds; approximate (within about 5%)' })),
+  latency_p50: Nullable(t.Number({ description: 'Seconds; approximate (interpolated within a histogram bin); null without latencies, and in breakdowns by customer' })),
+  latency_p95: Nullable(t.Number({ description: 'Seconds; approximate, as latency_p50' })),
   ttft_avg: Nullable(t.Number({ description: 'Mean time to first token, seconds, over calls that report it' })),
 };
 

@@ -7,9 +7,11 @@
  * - totals, time series and groups by model, provider or key: rollup_buckets;
  * - groups by a metadata key named in `rollups.metadata_keys`:
  *   rollup_metadata_days, the calls without a value being the rest of
- *   rollup_buckets' total.
- * Groups by customer, by other metadata keys, and a customer's own figures
- * (through its index) read the window's spans. Spans are grouped by (group,
+ *   rollup_buckets' total;
+ * - groups by customer: the customers' 15-minute usage, likewise (sums only:
+ *   no percentiles nor cached tokens for these rows).
+ * Groups by other metadata keys, and a customer's own figures (through its
+ * index) read the window's spans. Spans are grouped by (group,
  * latency bin) in one pass: the bins are the rollups' histogram
  * (src/usage/rollups.ts), so both sources add up and percentiles come from
  * the sum.
@@ -78,7 +80,7 @@ function metadataText(key: string): Compiled {
   };
 }
 
-function figures(m: Measures): AnalyticsFigures {
+function figures(m: Measures, partial = false): AnalyticsFigures {
   return {
     requests: m.requests,
     errors: m.errors,
@@ -86,11 +88,11 @@ function figures(m: Measures): AnalyticsFigures {
     prompt_tokens: m.prompt_tokens,
     completion_tokens: m.completion_tokens,
     total_tokens: m.total_tokens,
-    cached_tokens: m.cached_tokens,
+    cached_tokens: partial ? null : m.cached_tokens,
     cache_hits: m.cache_hits,
     latency_avg: m.latency_count > 0 ? m.latency_sum / m.latency_count : null,
-    latency_p50: quantile(m.hist, 0.5),
-    latency_p95: quantile(m.hist, 0.95),
+    latency_p50: partial ? null : quantile(m.hist, 0.5),
+    latency_p95: partial ? null : quantile(m.hist, 0.95),
     ttft_avg: m.ttft_count > 0 ? m.ttft_sum / m.ttft_count : null,
   };
 }
@@ -98,6 +100,8 @@ function figures(m: Measures): AnalyticsFigures {
 /** Groups by their key as text; SQL NULL stays null (and never meets the text 'null'). */
 class Groups {
   readonly byKey = new Map<string | null, { g: SqlValue; m: Measures }>();
+  /** Groups summed in part from a rollup that keeps no histogram nor cached tokens. */
+  readonly partial = new Set<string | null>();
 
   at(g: SqlValue): Measures {
     const key = g === null ? null : String(g);
@@ -170,6 +174,43 @@ export class SqliteAnalyticsStore implements AnalyticsStore {
     };
   }
 
+  /**
+   * Whole buckets per customer from the customers' own 15-minute usage, and
+   * the calls of no customer as the rest of rollup_buckets' total. That usage
+   * keeps sums only: these groups have no percentiles nor cached tokens.
+   */
+  private customerBuckets(): Rollup {
+    return {
+      unit: BUCKET_MS,
+      read: (out, scope, first, last) => {
+        const s = scopeWhere(scope, 'c.');
+        const rows = this.client
+          .query<Sums & { g: string }, SqlValue[]>(
+            `SELECT c.customer_identifier AS g, total(u.requests) AS requests, total(u.errors) AS errors,
+               total(u.cache_hits) AS cache_hits, total(u.prompt_tokens) AS prompt_tokens,
+               total(u.completion_tokens) AS completion_tokens, total(u.total_tokens) AS total_tokens, 0 AS cached_tokens,
+               0 AS reasoning_tokens, total(u.cost) AS cost, total(u.latency_sum) AS latency_sum,
+               total(u.latency_count) AS latency_count, total(u.ttft_sum) AS ttft_sum, total(u.ttft_count) AS ttft_count,
+               total(u.tps_sum) AS tps_sum, total(u.tps_count) AS tps_count
+             FROM customer_usage u JOIN customers c ON c.id = u.customer_id
+             WHERE ${s.sql} AND u.bucket >= ? AND u.bucket <= ? GROUP BY c.id`,
+          )
+          .all(...s.params, first, last);
+        const [all] = this.bucketRows('0', scope, first, last);
+        if (!all) return;
+        const none = out.at(null);
+        addRollupRow(none, all);
+        out.partial.add(null);
+        for (const r of rows) {
+          addSums(out.at(r.g), r);
+          out.partial.add(r.g);
+          addSums(none, r, -1);
+        }
+        if (none.requests === 0) out.byKey.delete(null);
+      },
+    };
+  }
+
   private dimension(by: AnalyticsDimension): Grouping {
     const column = (name: string): Grouping => ({
       spans: { sql: name, params: [] },
@@ -184,7 +225,7 @@ export class SqliteAnalyticsStore implements AnalyticsStore {
       case 'api_key':
         return column('api_key_id');
       case 'customer':
-        return { spans: { sql: 'customer_identifier', params: [] }, rollup: null };
+        return { spans: { sql: 'customer_identifier', params: [] }, rollup: this.customerBuckets() };
       case 'metadata':
         return {
           spans: metadataText(by.key),
@@ -241,7 +282,8 @@ export class SqliteAnalyticsStore implements AnalyticsStore {
   }
 
   async breakdown(q: AnalyticsQuery, by: AnalyticsDimension, order: BreakdownOrder, limit: number): Promise<AnalyticsGroup[]> {
-    const rows = [...this.groups(q, this.dimension(by)).byKey.entries()].map(([key, { m }]) => ({ ...figures(m), key }));
+    const groups = this.groups(q, this.dimension(by));
+    const rows = [...groups.byKey.entries()].map(([key, { m }]) => ({ ...figures(m, groups.partial.has(key)), key }));
     rows.sort((a, b) => b[order] - a[order] || (a.key === null ? 1 : b.key === null ? -1 : a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     return rows.slice(0, limit);
   }

@@ -115,6 +115,9 @@ describe('GET /api/analytics/breakdown', () => {
     expect(rows((await get(`breakdown?${window}&by=metadata.team&order_by=cost&limit=2`)).body)).toEqual([
       ["search", 2, 0.75], ["ads", 1, 0.125],
     ]);
+    // Per-customer usage keeps sums only.
+    const acme = (await get(`breakdown?${window}&by=customer`)).body.results[0];
+    expect(acme).toMatchObject({ key: 'acme', latency_avg: 1.5, latency_p50: null, cached_tokens: null });
     const model = (await get(`breakdown?${window}&by=model`)).body.results[1];
     expect(model).toMatchObject({ errors: 1, error_rate: 0.5, latency_avg: 6 });
   });

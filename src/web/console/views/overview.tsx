@@ -70,7 +70,7 @@ function BreakdownPanel({ title, by, query, link }: { title: string; by: string;
   ];
   return (
     <section class="panel" aria-label={`By ${title}`}>
-      <h3>By {title.toLowerCase()}</h3>
+      <h3>By {title.replace(/^[A-Z][a-z]/, (m) => m.toLowerCase())}</h3>
       <Show a={a}>
         {(d) =>
           d.results.length === 0 ? (
