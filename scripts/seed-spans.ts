@@ -1,7 +1,8 @@
 /**
  * Bulk span generator: inserts N synthetic spans straight through the store
  * in large transactions, spread over the last D days, for benchmarks.
- * Usage: bun scripts/seed-spans.ts --db PATH [--count 1000000] [--days 7] [--org ORG_ID]
+ * Usage: bun scripts/seed-spans.ts --db PATH [--count 1000000] [--days 7] [--org ORG_ID] [--metadata-keys tier,region]
+ * (--metadata-keys: roll these metadata keys up per day, as `rollups.metadata_keys` does)
  */
 import { parseArgs } from 'node:util';
 import { timeOrderedId } from '../src/lib/ids.ts';
@@ -15,12 +16,14 @@ const { values } = parseArgs({
     days: { type: 'string', default: '7' },
     org: { type: 'string', default: 'org_bench' },
     end: { type: 'string' },
+    'metadata-keys': { type: 'string', default: '' },
   },
 });
 const count = Number(values.count);
 const days = Number(values.days);
 const end = values.end ? Date.parse(values.end) : Date.now();
-const store = openSqliteStore({ path: values.db as string });
+const metadataKeys = (values['metadata-keys'] as string).split(',').filter(Boolean);
+const store = openSqliteStore({ path: values.db as string, settings: { metadataKeys } });
 const MODELS = ['gpt-4o', 'gpt-4o-mini', 'claude-3-5-sonnet', 'gemini-1.5-pro', 'mistral-large', 'llama-3.1-70b', 'o1', 'gpt-4.1', 'claude-3-haiku', 'deepseek-chat'];
 const TIERS = ['free', 'pro', 'enterprise'];
 let seed = 42;

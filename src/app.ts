@@ -9,6 +9,8 @@ import type { Config } from './config.ts';
 import { PayloadTooLargeError } from './errors.ts';
 import { errorResponse, errorShapeOf, toGatewayError } from './http/errors.ts';
 import type { Logger } from './lib/log.ts';
+import { analyticsRoutes } from './modules/analytics/index.ts';
+import { AnalyticsService } from './modules/analytics/service.ts';
 import { chatRoutes } from './modules/chat/index.ts';
 import { messagesRoutes } from './modules/messages/index.ts';
 import { responsesRoutes } from './modules/responses/index.ts';
@@ -37,7 +39,7 @@ import type { ResponseCache, SharedState } from './store/state-types.ts';
 import type { Store } from './store/types.ts';
 import type { SpanWriter } from './store/writer.ts';
 import docsHtml from './web/docs.html' with { type: 'text' };
-import indexHtml from './web/index.html' with { type: 'text' };
+import { CONSOLE_SCRIPT_PATH, consolePage, consoleScript, serveAsset } from './web/console.ts';
 
 // Imported as text (bun-types declares `*.html` as an HTML bundle for Bun's dev server).
 const html = (page: unknown) => {
@@ -45,7 +47,6 @@ const html = (page: unknown) => {
   return () => new Response(body, { headers: { 'content-type': 'text/html; charset=utf-8' } });
 };
 const docsPage = html(docsHtml);
-const indexPage = html(indexHtml);
 
 export interface AppDeps {
   config: Config;
@@ -81,6 +82,7 @@ interface Services {
   logs: LogService;
   prompts: PromptService;
   traces: TraceService;
+  analytics: AnalyticsService;
 }
 
 function buildServices(deps: AppDeps): Services {
@@ -116,6 +118,7 @@ function buildServices(deps: AppDeps): Services {
     logs,
     prompts: new PromptService(deps.store.prompts, deps.now),
     traces: new TraceService(deps.store),
+    analytics: new AnalyticsService(deps.store.analytics, deps.store.keys, deps.now),
   };
 }
 
@@ -133,6 +136,7 @@ function featureModules(deps: AppDeps, s: Services) {
     publicModelRoutes(deps.models),
     modelRoutes(deps.keys, s.models),
     customerRoutes(deps.keys, deps.customers),
+    analyticsRoutes(deps.keys, s.analytics),
   ];
 }
 
@@ -166,7 +170,7 @@ export function createApp(deps: AppDeps) {
           },
           security: [{ apiKey: [] }],
         },
-        exclude: { paths: [/^\/api\//, '/docs', '/openapi.json', '/'] },
+        exclude: { paths: [/^\/api\//, '/docs', '/openapi.json', '/', CONSOLE_SCRIPT_PATH] },
       }),
     )
     .get(
@@ -187,7 +191,8 @@ export function createApp(deps: AppDeps) {
       { detail: { tags: ['System'], summary: 'Process and database health' } },
     )
     .get('/docs', docsPage, { detail: { hide: true } })
-    .get('/', indexPage, { detail: { hide: true } });
+    .get('/', ({ request }) => serveAsset(consolePage, request), { detail: { hide: true } })
+    .get(CONSOLE_SCRIPT_PATH, ({ request }) => serveAsset(consoleScript, request), { detail: { hide: true } });
   for (const m of featureModules(deps, services)) app.use(m);
   app.group('/api', (api) => {
     for (const m of featureModules(deps, services)) api.use(m);

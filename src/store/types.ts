@@ -3,6 +3,7 @@
  * this file only; `store/sqlite` is one implementation and a PostgreSQL one
  * comes later, so every method is async even where SQLite is not.
  */
+import type { AnalyticsStore } from './analytics-types.ts';
 import type { TypedCondition } from '../query/filters.ts';
 import type { CustomerStore } from './customer-types.ts';
 import type { PromptStore } from './prompt-types.ts';
@@ -358,6 +359,7 @@ export interface Store {
   readonly spans: SpanStore;
   readonly prompts: PromptStore;
   readonly customers: CustomerStore;
+  readonly analytics: AnalyticsStore;
   /** True when the database answers. */
   ping(): Promise<boolean>;
   close(): Promise<void>;

@@ -92,13 +92,6 @@ describe('error model', () => {
     expect(await page.text()).toContain('openapi.json');
   });
 
-  test('the web page is served at the root and calls the API relative to it', async () => {
-    const page = await t.call('GET', '/');
-    expect(page.status).toBe(200);
-    expect(page.headers.get('content-type')).toContain('text/html');
-    const body = await page.text();
-    expect(body).toContain('fetch(`api/${path}`');
-  });
 });
 
 describe('rendering', () => {

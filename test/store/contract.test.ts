@@ -8,13 +8,15 @@ import { storeContract } from './contract.ts';
 storeContract({ name: 'SQLite in memory', open: async () => openSqliteStore({ path: ':memory:' }) });
 
 let dir = '';
+// With a rolled-up metadata key, so that breakdowns by it read the day rollup here and spans in memory.
+const settings = { metadataKeys: ['tier'] };
 storeContract({
   name: 'SQLite file (write thread, reader pool)',
   async open() {
     dir = mkdtempSync(join(tmpdir(), 'switchyard-contract-'));
-    return openSqliteStore({ path: join(dir, 'switchyard.db') });
+    return openSqliteStore({ path: join(dir, 'switchyard.db'), settings });
   },
-  second: async () => openSqliteStore({ path: join(dir, 'switchyard.db') }),
+  second: async () => openSqliteStore({ path: join(dir, 'switchyard.db'), settings }),
   async dispose() {
     rmSync(dir, { recursive: true, force: true });
   },

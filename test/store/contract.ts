@@ -277,6 +277,44 @@ export function storeContract(h: StoreHarness): void {
         }
       });
 
+      test('analytics over any window equal sums over the spans (rollups with exact edges)', async () => {
+        const windows = [
+          { from: T0 - 2 * HOUR, to: T0 + 1 },
+          { from: T0 - 37 * 60_000 + 123, to: T0 - 4 * 60_000 - 77 },
+          { from: T0 - 26 * HOUR, to: T0 + 26 * HOUR },
+        ];
+        const groupsOf = (m: Row[], key: (r: Row) => unknown) => {
+          const out = new Map<string | null, number>();
+          for (const r of m) {
+            const k = key(r);
+            const text = k === null || k === undefined ? null : String(k);
+            out.set(text, (out.get(text) ?? 0) + 1);
+          }
+          return out;
+        };
+        for (const w of windows) {
+          const m = inScope().filter((r) => r.timestamp >= w.from && r.timestamp < w.to);
+          const q = { scope, ...w, customer: null };
+          const s = await store.analytics.summary(q);
+          expect(s.requests).toBe(m.length);
+          expect(s.errors).toBe(m.filter((r) => r.status === 'error').length);
+          expect(s.cost).toBeCloseTo(m.reduce((a, r) => a + r.cost, 0), 9);
+          expect(s.total_tokens).toBe(m.reduce((a, r) => a + r.total_request_tokens, 0));
+          const ts = await store.analytics.timeseries(q, '1h');
+          expect(new Map<string | null, number>(ts.map((p) => [String(p.start), p.requests]))).toEqual(groupsOf(m, (r) => r.timestamp - (r.timestamp % HOUR)));
+          for (const [by, key] of [
+            [{ kind: 'model' }, (r: Row) => r.model],
+            [{ kind: 'customer' }, (r: Row) => r.customer_identifier],
+            [{ kind: 'metadata', key: 'tier' }, (r: Row) => r.metadata?.tier],
+          ] as const) {
+            const groups = await store.analytics.breakdown(q, by, 'requests', 100);
+            expect(new Map(groups.map((g) => [g.key, g.requests]))).toEqual(groupsOf(m, key));
+          }
+          const one = await store.analytics.summary({ ...q, customer: 'Cust-1' });
+          expect(one.requests).toBe(m.filter((r) => r.customer_identifier === 'Cust-1').length);
+        }
+      });
+
       test('update merges metadata and sets the mutable fields; delete removes', async () => {
         const r = rows[2] as SpanRecord;
         const u = await store.spans.update(org, r.unique_id, { metadata: { added: 1 }, note: 'n', positive_feedback: true, custom_identifier: 'c' });

@@ -49,20 +49,27 @@ export function parseFilters(raw: unknown): FilterCondition[] {
   if (raw === undefined || raw === null) return [];
   if (!isObj(raw)) throw ValidationError.field('filters', `Expected an object, got ${typeName(raw)}`);
   const out: FilterCondition[] = [];
-  for (const [field, spec] of Object.entries(raw)) {
-    if (!isObj(spec)) throw ValidationError.field(`filters.${field}`, 'Expected {"operator": ..., "value": [...]}');
-    const op = spec.operator ?? '';
-    if (typeof op !== 'string' || !OPERATORS.has(op)) {
-      throw ValidationError.field(
-        `filters.${field}.operator`,
-        `Unknown operator ${JSON.stringify(op)}; one of: "", ${FILTER_OPERATORS.filter(Boolean).join(', ')}`,
-      );
-    }
-    const value = spec.value;
-    const values = Array.isArray(value) ? value.map((v) => scalar(field, v)) : value === undefined ? [] : [scalar(field, value)];
-    out.push({ field, operator: op as FilterOperator, values });
+  for (const [field, specs] of Object.entries(raw)) {
+    // A list of conditions on one field is their AND (a range: gte and lte).
+    for (const spec of Array.isArray(specs) ? specs : [specs]) out.push(parseCondition(field, spec));
   }
   return out;
+}
+
+function parseCondition(field: string, spec: unknown): FilterCondition {
+  if (!isObj(spec)) {
+    throw ValidationError.field(`filters.${field}`, 'Expected {"operator": ..., "value": [...]} or a list of them');
+  }
+  const op = spec.operator ?? '';
+  if (typeof op !== 'string' || !OPERATORS.has(op)) {
+    throw ValidationError.field(
+      `filters.${field}.operator`,
+      `Unknown operator ${JSON.stringify(op)}; one of: "", ${FILTER_OPERATORS.filter(Boolean).join(', ')}`,
+    );
+  }
+  const value = spec.value;
+  const values = Array.isArray(value) ? value.map((v) => scalar(field, v)) : value === undefined ? [] : [scalar(field, value)];
+  return { field, operator: op as FilterOperator, values };
 }
 
 function int(field: string, v: string | number | undefined, def: number, min: number, max?: number): number {

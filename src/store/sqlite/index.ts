@@ -53,6 +53,7 @@ const ROUTES: Routes = {
     listVersions: 'read', getVersion: 'read', updateVersion: 'write', deploy: 'write', deleteVersion: 'write',
   },
   models: { list: 'read', get: 'read', insert: 'write', update: 'write', delete: 'write' },
+  analytics: { summary: 'heavy', timeseries: 'heavy', breakdown: 'heavy' },
 };
 
 /** SQLite errors that mean the disk or folder cannot take writes. */
@@ -132,6 +133,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store {
     customers: remote('customers', call),
     prompts: remote('prompts', call),
     models: remote('models', call),
+    analytics: remote('analytics', call),
     async ping() {
       if (closed) return false;
       try {

@@ -7,6 +7,7 @@
 import type { Database } from 'bun:sqlite';
 import { drizzle } from 'drizzle-orm/bun-sqlite';
 import type { Store } from '../types.ts';
+import { SqliteAnalyticsStore } from './analytics.ts';
 import { CustomerUsageWriter } from './customer-usage.ts';
 import { SqliteCustomerStore } from './customers.ts';
 import { SqliteKeyStore } from './keys.ts';
@@ -42,5 +43,6 @@ export function localStore(client: Database, settings: StoreSettings = DEFAULT_S
     customers: new SqliteCustomerStore(client, usage),
     prompts: new SqlitePromptStore(db),
     models: new SqliteModelStore(db),
+    analytics: new SqliteAnalyticsStore(client, settings),
   };
 }

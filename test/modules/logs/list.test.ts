@@ -139,6 +139,14 @@ describe('list filters match an independent computation', () => {
     expect(got).toEqual(expected);
   });
 
+  test('a list of conditions on one field is their AND: a cost range', async () => {
+    const expected = spans.filter((s) => s.cost >= 0.001 && s.cost <= 0.1).map((s) => s.unique_id);
+    expect(expected.length).toBeGreaterThan(0);
+    expect(expected.length).toBeLessThan(spans.length);
+    const got = await listIds({ cost: [{ operator: 'gte', value: [0.001] }, { operator: 'lte', value: [0.1] }] });
+    expect(got.sort()).toEqual(expected.sort());
+  });
+
   test('every documented sort field orders as a JS sort would', async () => {
     for (const f of ['cost', 'latency', 'prompt_tokens', 'timestamp'] as const) {
       const got = await listIds({}, f);
