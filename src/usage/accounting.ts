@@ -59,11 +59,20 @@ export function customersOfBatch(batch: readonly SpanRecord[]): CustomerRef[] {
   return [...refs.values()];
 }
 
-export interface BucketUsage extends UsageSums {
-  bucket: number;
+/** The sums of a set of spans of one customer, as its usage rows keep them. */
+export interface UsageRow extends UsageSums {
   total_tokens: number;
   tps_sum: number;
   tps_count: number;
+}
+
+export interface BucketUsage extends UsageRow {
+  bucket: number;
+}
+
+/** A UTC day of one customer's usage: what day-wide reads (a breakdown over weeks) sum. */
+export interface DayUsage extends UsageRow {
+  day: number;
 }
 
 /** What one batch adds to one stored customer. */
@@ -80,8 +89,8 @@ export interface CustomerUsage {
   errors: number;
   firstSeen: number;
   lastActive: number;
-  /** UTC day numbers (epoch ms / day) with a request. */
-  days: number[];
+  /** Per UTC day (epoch ms / day) with a request. */
+  days: DayUsage[];
   buckets: BucketUsage[];
   models: { bucket: number; model: string; requests: number }[];
 }
@@ -103,14 +112,14 @@ export interface UsagePlan {
   committed: CommittedUsage[];
 }
 
-function emptyBucket(bucket: number): BucketUsage {
+function emptyRow(): UsageRow {
   return {
-    bucket, requests: 0, prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, cost: 0, billed: 0, cache_hits: 0,
+    requests: 0, prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, cost: 0, billed: 0, cache_hits: 0,
     errors: 0, latency_sum: 0, latency_count: 0, ttft_sum: 0, ttft_count: 0, tps_sum: 0, tps_count: 0,
   };
 }
 
-function addSpan(b: BucketUsage, s: SpanRecord, billed: number): void {
+function addSpan(b: UsageRow, s: SpanRecord, billed: number): void {
   b.requests++;
   b.prompt_tokens += s.prompt_tokens;
   b.completion_tokens += s.completion_tokens;
@@ -155,7 +164,7 @@ function planCustomer(
   };
   const buckets = new Map<number, BucketUsage>();
   const models = new Map<string, { bucket: number; model: string; requests: number }>();
-  const days = new Set<number>();
+  const days = new Map<number, DayUsage>();
   const billedOf: number[] = [];
   spans.forEach((s, i) => {
     const a = attrs[i] ?? {};
@@ -167,15 +176,18 @@ function planCustomer(
     billedOf.push(billed);
     const bucket = bucketOf(s.timestamp);
     let b = buckets.get(bucket);
-    if (!b) buckets.set(bucket, (b = emptyBucket(bucket)));
+    if (!b) buckets.set(bucket, (b = { ...emptyRow(), bucket }));
     addSpan(b, s, billed);
+    const day = Math.floor(s.timestamp / DAY_MS);
+    let d = days.get(day);
+    if (!d) days.set(day, (d = { ...emptyRow(), day }));
+    addSpan(d, s, billed);
     if (s.model) {
       const mk = `${bucket}:${s.model}`;
       const m = models.get(mk);
       if (m) m.requests++;
       else models.set(mk, { bucket, model: s.model, requests: 1 });
     }
-    days.add(Math.floor(s.timestamp / DAY_MS));
     u.firstSeen = Math.min(u.firstSeen, s.timestamp);
     u.lastActive = Math.max(u.lastActive, s.timestamp);
     u.requests++;
@@ -187,7 +199,7 @@ function planCustomer(
     if (s.status === 'error') u.errors++;
   });
   u.attributes = touched ? c : null;
-  u.days = [...days];
+  u.days = [...days.values()];
   u.buckets = [...buckets.values()];
   u.models = [...models.values()];
   return { usage: u, billed: billedOf };

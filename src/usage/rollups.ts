@@ -7,15 +7,15 @@
  * - per 15-minute bucket x model x provider x API key (time series, totals,
  *   breakdowns by model, provider or key);
  *   (Per customer, the 15-minute customer usage of accounting.ts serves.)
- * - per UTC day x metadata key x value, for the keys the operator names in
- *   `rollups.metadata_keys` (breakdown by a metadata key);
+ * - per 15-minute bucket x metadata key x value, for the keys the operator
+ *   names in `rollups.metadata_keys` (breakdown by a metadata key);
  * - per trace and per thread (their lists).
  *
  * Usage rollups describe traffic as it happened: deleting a log or purging old
  * spans (retention) does not change them, as it does not change customers'
  * usage. Trace and thread rollups describe what is stored and follow deletes.
  */
-import { bucketOf, DAY_MS } from '../lib/periods.ts';
+import { bucketOf } from '../lib/periods.ts';
 import { LLM_LOG_TYPES, type Environment, type SpanRecord } from '../store/types.ts';
 
 /** Upper bounds (seconds) of the latency histogram's bins; the last bin is open. */
@@ -118,7 +118,7 @@ export interface BucketKey {
 export interface MetadataKey {
   orgId: string;
   environment: Environment;
-  day: number;
+  bucket: number;
   key: string;
   value: string;
 }
@@ -196,14 +196,13 @@ export function planRollups(batch: readonly SpanRecord[], metadataKeys: readonly
     const provider = s.provider_id ?? '';
     const apiKeyId = s.api_key_id ?? '';
     const bucket = bucketOf(s.timestamp);
-    const day = Math.floor(s.timestamp / DAY_MS);
     const base = `${s.org_id}\u0000${s.environment}`;
     const dims = `${model}\u0000${provider}\u0000${apiKeyId}`;
     into(buckets, `${base}\u0000${bucket}\u0000${dims}`, { orgId: s.org_id, environment: s.environment, bucket, model, provider, apiKeyId }, s);
     for (const k of metadataKeys) {
       const value = s.metadata ? metadataValue(s.metadata[k]) : null;
       if (value === null) continue;
-      into(metadata, `${base}\u0000${day}\u0000${k}\u0000${value}`, { orgId: s.org_id, environment: s.environment, day, key: k, value }, s);
+      into(metadata, `${base}\u0000${bucket}\u0000${k}\u0000${value}`, { orgId: s.org_id, environment: s.environment, bucket, key: k, value }, s);
     }
     if (s.trace_unique_id) {
       const id = `${base}\u0000${s.trace_unique_id}`;

@@ -1,14 +1,14 @@
 /**
  * The overview's aggregates; every SQL of the analytics store is in this
- * file. A window [from, to) splits into the whole units of a rollup it covers
- * (15-minute buckets, or days for metadata values) and at most two partial
- * units at its edges. Whole units are summed from the rollup, only the edges
- * are read from spans, so the cost does not grow with the window:
+ * file. A window [from, to) splits into the whole 15-minute buckets it covers
+ * and at most two partial buckets at its edges. Whole buckets are summed from
+ * a rollup, only the edges are read from spans:
  * - totals, time series and groups by model, provider or key: rollup_buckets;
  * - groups by a metadata key named in `rollups.metadata_keys`:
- *   rollup_metadata_days, the calls without a value being the rest of
+ *   rollup_metadata_buckets, the calls without a value being the rest of
  *   rollup_buckets' total;
- * - groups by customer: the customers' 15-minute usage, likewise (sums only:
+ * - groups by customer: the customers' whole UTC days (customer_days) and
+ *   the buckets of the partial days (customer_usage), likewise (sums only:
  *   no percentiles nor cached tokens for these rows).
  * Groups by other metadata keys, and a customer's own figures (through its
  * index) read the window's spans. Spans are grouped by (group,
@@ -17,7 +17,7 @@
  * the sum.
  */
 import type { Database } from 'bun:sqlite';
-import { BUCKET_MS, BUCKETS_PER_DAY, DAY_MS } from '../../lib/periods.ts';
+import { BUCKET_MS, BUCKETS_PER_DAY } from '../../lib/periods.ts';
 import { emptyMeasures, LATENCY_BINS, LATENCY_BOUNDS, type Measures, quantile } from '../../usage/rollups.ts';
 import {
   ANALYTICS_BUCKETS,
@@ -149,19 +149,19 @@ export class SqliteAnalyticsStore implements AnalyticsStore {
       .all(...s.params, first, last);
   }
 
-  /** Whole days of one metadata key: its values, and the rest of the day's calls as none. */
-  private metadataDays(key: string): Rollup {
+  /** Whole buckets of one metadata key: its values, and the rest of the buckets' calls as none. */
+  private metadataBuckets(key: string): Rollup {
     return {
-      unit: DAY_MS,
+      unit: BUCKET_MS,
       read: (out, scope, first, last) => {
         const s = scopeWhere(scope);
         const rows = this.client
           .query<RollupRow, SqlValue[]>(
-            `SELECT meta_value AS g, ${ROLLUP_SUMS} FROM rollup_metadata_days
-             WHERE ${s.sql} AND meta_key = ? AND day >= ? AND day <= ? GROUP BY 1`,
+            `SELECT meta_value AS g, ${ROLLUP_SUMS} FROM rollup_metadata_buckets
+             WHERE ${s.sql} AND meta_key = ? AND bucket >= ? AND bucket <= ? GROUP BY 1`,
           )
           .all(...s.params, key, first, last);
-        const [all] = this.bucketRows('0', scope, first * BUCKETS_PER_DAY, (last + 1) * BUCKETS_PER_DAY - 1);
+        const [all] = this.bucketRows('0', scope, first, last);
         if (!all) return;
         const none = out.at(null);
         addRollupRow(none, all);
@@ -174,28 +174,46 @@ export class SqliteAnalyticsStore implements AnalyticsStore {
     };
   }
 
+  /** Per customer, sums of one of its usage tables over a range of that table's unit. */
+  private customerRows(table: 'customer_days' | 'customer_usage', scope: Scope, lo: number, hi: number) {
+    if (lo > hi) return [];
+    const unit = table === 'customer_days' ? 'day' : 'bucket';
+    const s = scopeWhere(scope, 'c.');
+    return this.client
+      .query<Sums & { g: string }, SqlValue[]>(
+        `SELECT c.customer_identifier AS g, total(u.requests) AS requests, total(u.errors) AS errors,
+           total(u.cache_hits) AS cache_hits, total(u.prompt_tokens) AS prompt_tokens,
+           total(u.completion_tokens) AS completion_tokens, total(u.total_tokens) AS total_tokens, 0 AS cached_tokens,
+           0 AS reasoning_tokens, total(u.cost) AS cost, total(u.latency_sum) AS latency_sum,
+           total(u.latency_count) AS latency_count, total(u.ttft_sum) AS ttft_sum, total(u.ttft_count) AS ttft_count,
+           total(u.tps_sum) AS tps_sum, total(u.tps_count) AS tps_count
+         FROM ${table} u JOIN customers c ON c.id = u.customer_id
+         WHERE ${s.sql} AND u.${unit} >= ? AND u.${unit} <= ? GROUP BY c.id`,
+      )
+      .all(...s.params, lo, hi);
+  }
+
   /**
-   * Whole buckets per customer from the customers' own 15-minute usage, and
-   * the calls of no customer as the rest of rollup_buckets' total. That usage
-   * keeps sums only: these groups have no percentiles nor cached tokens.
+   * Whole buckets per customer: the whole UTC days among them from
+   * customer_days (a row per customer and day, so weeks cost about as much as
+   * hours), the rest from the 15-minute usage; the calls of no customer as the
+   * rest of rollup_buckets' total. These keep sums only: no percentiles nor
+   * cached tokens.
    */
   private customerBuckets(): Rollup {
     return {
       unit: BUCKET_MS,
       read: (out, scope, first, last) => {
-        const s = scopeWhere(scope, 'c.');
-        const rows = this.client
-          .query<Sums & { g: string }, SqlValue[]>(
-            `SELECT c.customer_identifier AS g, total(u.requests) AS requests, total(u.errors) AS errors,
-               total(u.cache_hits) AS cache_hits, total(u.prompt_tokens) AS prompt_tokens,
-               total(u.completion_tokens) AS completion_tokens, total(u.total_tokens) AS total_tokens, 0 AS cached_tokens,
-               0 AS reasoning_tokens, total(u.cost) AS cost, total(u.latency_sum) AS latency_sum,
-               total(u.latency_count) AS latency_count, total(u.ttft_sum) AS ttft_sum, total(u.ttft_count) AS ttft_count,
-               total(u.tps_sum) AS tps_sum, total(u.tps_count) AS tps_count
-             FROM customer_usage u JOIN customers c ON c.id = u.customer_id
-             WHERE ${s.sql} AND u.bucket >= ? AND u.bucket <= ? GROUP BY c.id`,
-          )
-          .all(...s.params, first, last);
+        const d0 = Math.ceil(first / BUCKETS_PER_DAY);
+        const d1 = Math.floor((last + 1) / BUCKETS_PER_DAY) - 1;
+        const rows =
+          d0 > d1
+            ? this.customerRows('customer_usage', scope, first, last)
+            : [
+                ...this.customerRows('customer_days', scope, d0, d1),
+                ...this.customerRows('customer_usage', scope, first, d0 * BUCKETS_PER_DAY - 1),
+                ...this.customerRows('customer_usage', scope, (d1 + 1) * BUCKETS_PER_DAY, last),
+              ];
         const [all] = this.bucketRows('0', scope, first, last);
         if (!all) return;
         const none = out.at(null);
@@ -229,7 +247,7 @@ export class SqliteAnalyticsStore implements AnalyticsStore {
       case 'metadata':
         return {
           spans: metadataText(by.key),
-          rollup: this.settings.metadataKeys.includes(by.key) ? this.metadataDays(by.key) : null,
+          rollup: this.settings.metadataKeys.includes(by.key) ? this.metadataBuckets(by.key) : null,
         };
     }
   }

@@ -8,15 +8,25 @@
 import type { Database, Statement } from 'bun:sqlite';
 import { blankCustomer } from '../customer-attrs.ts';
 import type { CustomerRecord } from '../customer-types.ts';
-import { type CustomerRef, customerRefKey, type UsagePlan } from '../../usage/accounting.ts';
+import { type CustomerRef, customerRefKey, type UsagePlan, type UsageRow } from '../../usage/accounting.ts';
 import { ATTRIBUTE_COLUMNS, attributeParams, type CustomerRow, rowToCustomer } from './customer-rows.ts';
+
+/** The sum columns of customer_usage and customer_days, in insert order. */
+const SUM_COLUMNS = [
+  'requests', 'prompt_tokens', 'completion_tokens', 'total_tokens', 'cost', 'billed', 'cache_hits', 'errors',
+  'latency_sum', 'latency_count', 'ttft_sum', 'ttft_count', 'tps_sum', 'tps_count',
+] as const;
+
+function rowParams(r: UsageRow): number[] {
+  return SUM_COLUMNS.map((c) => r[c]);
+}
 
 export class CustomerUsageWriter {
   private readonly select: Statement<CustomerRow, [string, string, string]>;
   private readonly insert: Statement<{ id: number }, [string, string, string, number, number]>;
   private readonly addTotals: Statement;
   private readonly updateAttrs: Statement;
-  private readonly addDay: Statement;
+  private readonly addDay: Statement<{ requests: number }>;
   private readonly addBucket: Statement;
   private readonly addModel: Statement;
   private readonly addOrg: Statement;
@@ -40,20 +50,19 @@ export class CustomerUsageWriter {
     );
     const sets = ATTRIBUTE_COLUMNS.map((c) => `${c} = ?`).join(', ');
     this.updateAttrs = client.prepare(`UPDATE customers SET ${sets} WHERE id = ?`);
-    this.addDay = client.prepare('INSERT OR IGNORE INTO customer_days (customer_id, day) VALUES (?, ?)');
+    // RETURNING tells a new day (its requests are this batch's) from one seen before.
+    this.addDay = client.prepare(
+      `INSERT INTO customer_days (customer_id, day, requests, prompt_tokens, completion_tokens, total_tokens, cost,
+         billed, cache_hits, errors, latency_sum, latency_count, ttft_sum, ttft_count, tps_sum, tps_count)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (customer_id, day) DO UPDATE SET ${SUM_COLUMNS.map((c) => `${c} = ${c} + excluded.${c}`).join(', ')}
+       RETURNING requests`,
+    );
     this.addBucket = client.prepare(
       `INSERT INTO customer_usage (customer_id, bucket, requests, prompt_tokens, completion_tokens, total_tokens, cost,
          billed, cache_hits, errors, latency_sum, latency_count, ttft_sum, ttft_count, tps_sum, tps_count)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (customer_id, bucket) DO UPDATE SET
-         requests = requests + excluded.requests, prompt_tokens = prompt_tokens + excluded.prompt_tokens,
-         completion_tokens = completion_tokens + excluded.completion_tokens,
-         total_tokens = total_tokens + excluded.total_tokens, cost = cost + excluded.cost,
-         billed = billed + excluded.billed, cache_hits = cache_hits + excluded.cache_hits,
-         errors = errors + excluded.errors, latency_sum = latency_sum + excluded.latency_sum,
-         latency_count = latency_count + excluded.latency_count, ttft_sum = ttft_sum + excluded.ttft_sum,
-         ttft_count = ttft_count + excluded.ttft_count, tps_sum = tps_sum + excluded.tps_sum,
-         tps_count = tps_count + excluded.tps_count`,
+       ON CONFLICT (customer_id, bucket) DO UPDATE SET ${SUM_COLUMNS.map((c) => `${c} = ${c} + excluded.${c}`).join(', ')}`,
     );
     this.addModel = client.prepare(
       `INSERT INTO customer_model_usage (customer_id, bucket, model, requests) VALUES (?, ?, ?, ?)
@@ -93,14 +102,15 @@ export class CustomerUsageWriter {
       const id = u.customer.id;
       if (u.attributes) this.saveAttributes({ ...u.attributes, updated_at: now });
       let newDays = 0;
-      for (const day of u.days) newDays += this.addDay.run(id, day).changes;
+      for (const d of u.days) {
+        if (this.addDay.get(id, d.day, ...rowParams(d))?.requests === d.requests) newDays++;
+      }
       this.addTotals.run(
         now, u.firstSeen, u.firstSeen, u.lastActive, u.lastActive, u.requests, u.prompt_tokens, u.completion_tokens,
         u.prompt_tokens + u.completion_tokens, u.cost, u.billed, u.cache_hits, u.errors, newDays, id,
       );
       for (const b of u.buckets) {
-        this.addBucket.run(id, b.bucket, b.requests, b.prompt_tokens, b.completion_tokens, b.total_tokens, b.cost,
-          b.billed, b.cache_hits, b.errors, b.latency_sum, b.latency_count, b.ttft_sum, b.ttft_count, b.tps_sum, b.tps_count);
+        this.addBucket.run(id, b.bucket, ...rowParams(b));
       }
       for (const m of u.models) this.addModel.run(id, m.bucket, m.model, m.requests);
     }

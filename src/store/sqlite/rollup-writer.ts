@@ -45,7 +45,7 @@ export class RollupWriter {
 
   constructor(private readonly client: Database) {
     this.buckets = upsertMeasures(client, 'rollup_buckets', ['org_id', 'environment', 'bucket', 'model', 'provider_id', 'api_key_id']);
-    this.metadata = upsertMeasures(client, 'rollup_metadata_days', ['org_id', 'environment', 'meta_key', 'day', 'meta_value']);
+    this.metadata = upsertMeasures(client, 'rollup_metadata_buckets', ['org_id', 'environment', 'meta_key', 'bucket', 'meta_value']);
     this.traces = client.prepare(
       `INSERT INTO trace_rollups (org_id, environment, trace_unique_id, span_count, llm_call_count, error_count,
          total_prompt_tokens, total_completion_tokens, total_tokens, total_cost, start_time, first_seen, end_time,
@@ -117,7 +117,7 @@ export class RollupWriter {
       this.buckets.run(k.orgId, k.environment, k.bucket, k.model, k.provider, k.apiKeyId, ...measureParams(m));
     }
     for (const { key: k, m } of plan.metadata) {
-      this.metadata.run(k.orgId, k.environment, k.key, k.day, k.value, ...measureParams(m));
+      this.metadata.run(k.orgId, k.environment, k.key, k.bucket, k.value, ...measureParams(m));
     }
     for (const t of plan.traces) {
       this.traces.run(

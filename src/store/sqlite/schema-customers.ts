@@ -5,7 +5,7 @@
  * (so lists sort and filter without aggregating). `customer_usage` holds one
  * row per customer and 15-minute bucket; `customer_model_usage` the request
  * count per model in that bucket; `customer_days` one row per UTC day with a
- * request (all-time active_days); `org_usage` one row per (org, environment,
+ * request (all-time active_days, and the day's sums for reads over weeks); `org_usage` one row per (org, environment,
  * bucket) for organization-wide figures. Costs are stored twice: `cost` as the
  * provider charged it and `billed` with the customer's markup at write time.
  */
@@ -88,12 +88,27 @@ export const customerModelUsage = sqliteTable(
   (t) => [primaryKey({ columns: [t.customer_id, t.bucket, t.model] })],
 );
 
+/** One row per customer and UTC day with a request: all-time active_days, and day-wide sums (breakdowns over weeks). */
 export const customerDays = sqliteTable(
   'customer_days',
   {
     customer_id: integer('customer_id').notNull(),
     /** floor(epoch ms / 86,400,000): the UTC day. */
     day: integer('day').notNull(),
+    requests: integer('requests').notNull().default(0),
+    prompt_tokens: integer('prompt_tokens').notNull().default(0),
+    completion_tokens: integer('completion_tokens').notNull().default(0),
+    total_tokens: integer('total_tokens').notNull().default(0),
+    cost: real('cost').notNull().default(0),
+    billed: real('billed').notNull().default(0),
+    cache_hits: integer('cache_hits').notNull().default(0),
+    errors: integer('errors').notNull().default(0),
+    latency_sum: real('latency_sum').notNull().default(0),
+    latency_count: integer('latency_count').notNull().default(0),
+    ttft_sum: real('ttft_sum').notNull().default(0),
+    ttft_count: integer('ttft_count').notNull().default(0),
+    tps_sum: real('tps_sum').notNull().default(0),
+    tps_count: integer('tps_count').notNull().default(0),
   },
   (t) => [primaryKey({ columns: [t.customer_id, t.day] })],
 );

@@ -46,18 +46,18 @@ export const rollupBuckets = sqliteTable(
   (t) => [primaryKey({ columns: [t.org_id, t.environment, t.bucket, t.model, t.provider_id, t.api_key_id] })],
 );
 
-/** Per UTC day and value of each metadata key named in `rollups.metadata_keys`. */
-export const rollupMetadataDays = sqliteTable(
-  'rollup_metadata_days',
+/** Per 15-minute bucket and value of each metadata key named in `rollups.metadata_keys`. */
+export const rollupMetadataBuckets = sqliteTable(
+  'rollup_metadata_buckets',
   {
     org_id: text('org_id').notNull(),
     environment: text('environment').notNull(),
-    day: integer('day').notNull(),
+    bucket: integer('bucket').notNull(),
     meta_key: text('meta_key').notNull(),
     meta_value: text('meta_value').notNull(),
     ...measures(),
   },
-  (t) => [primaryKey({ columns: [t.org_id, t.environment, t.meta_key, t.day, t.meta_value] })],
+  (t) => [primaryKey({ columns: [t.org_id, t.environment, t.meta_key, t.bucket, t.meta_value] })],
 );
 
 /** One row per trace: the aggregates of its stored spans. */
