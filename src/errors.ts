@@ -43,6 +43,13 @@ export class AuthInvalidError extends GatewayError {
   }
 }
 
+/** The key is valid but its role (or its own limits) does not allow the action. */
+export class ForbiddenError extends GatewayError {
+  readonly status = 403;
+  override readonly type = 'permission_error';
+  override readonly code = 'forbidden';
+}
+
 export class ValidationError extends GatewayError {
   readonly status = 422;
   override readonly param: string | null;

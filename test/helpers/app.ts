@@ -64,7 +64,7 @@ export async function makeTestApp(over: Partial<Config> = {}, deps: Partial<AppD
     clock,
     async key(orgName, env = 'prod', spec = {}) {
       const { org } = await store.orgs.ensure(orgName);
-      return (await keys.create(org.id, { name: `${orgName} key`, environment: env, ...spec })).key;
+      return (await keys.create(org.id, { name: `${orgName} key`, environment: env, role: 'admin', ...spec })).key;
     },
     call(method, path, opts = {}) {
       const headers: Record<string, string> = { ...opts.headers };

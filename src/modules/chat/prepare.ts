@@ -11,6 +11,7 @@ import { type PlanContext, type PlannedAttempt, planAttempts } from '../../routi
 import { type RetryPolicy, retryPolicy } from '../../routing/retry.ts';
 import type { Credentials, GatewayParams, WeightedModel } from '../../schemas/gateway.ts';
 import type { ChatRequest } from '../../schemas/openai.ts';
+import { requireCustomerControl } from '../customers/control.ts';
 import type { Principal } from '../../principal.ts';
 import type { ProxyApi } from './api.ts';
 import { splitRequest } from './params.ts';
@@ -100,6 +101,7 @@ export async function prepare(
   const { api } = input;
   const split = splitRequest(input.body, input.header, api?.name);
   const { params } = split;
+  requireCustomerControl(input.principal, params.customer_params, 'customer_params');
   let prompt: Prepared['prompt'] = null;
   if (params.prompt) {
     if (!api) throw ValidationError.field('prompt', 'prompt templates apply to chat completions only');

@@ -9,6 +9,7 @@ import customers from './0003_customers.sql' with { type: 'text' };
 import spanIndexes from './0004_span_indexes.sql' with { type: 'text' };
 import rollups from './0005_rollups.sql' with { type: 'text' };
 import spanEntity from './0006_span_entity.sql' with { type: 'text' };
+import keyRoles from './0007_key_roles.sql' with { type: 'text' };
 
 export interface Migration {
   name: string;
@@ -23,4 +24,5 @@ export const migrations: Migration[] = [
   { name: '0004_span_indexes', sql: spanIndexes },
   { name: '0005_rollups', sql: rollups },
   { name: '0006_span_entity', sql: spanEntity },
+  { name: '0007_key_roles', sql: keyRoles },
 ];
