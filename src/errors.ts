@@ -304,10 +304,15 @@ export class MissingCredentialsError extends GatewayError {
   constructor(
     readonly provider: string,
     model: string,
+    /** The request chose the api_base: the configured key is never sent there. */
+    callerBase = false,
   ) {
     super(
-      `No API key for provider '${provider}' (model ${model}): set providers.${provider}.api_key in the config ` +
-        `(or its environment variable), or pass customer_credentials.${provider} or credential_override in the request`,
+      callerBase
+        ? `No API key for provider '${provider}' (model ${model}) at the api_base given in the request: ` +
+            "the gateway's configured key is never sent to a caller's api_base; pass api_key along with it"
+        : `No API key for provider '${provider}' (model ${model}): set providers.${provider}.api_key in the config ` +
+            `(or its environment variable), or pass customer_credentials.${provider} or credential_override in the request`,
     );
   }
   override get fallbackable(): boolean {

@@ -10,6 +10,7 @@ import {
   parseErrorBody,
   postJson,
   readJson,
+  STREAM_ERROR,
   statusFromCode,
   upstreamError,
   upstreamEvents,
@@ -63,7 +64,7 @@ export function createGeminiAdapter(options: GeminiAdapterOptions = {}): Provide
         const data = eventJson(c, ev);
         if (isRecord(data) && isRecord(data.error)) {
           const f = parseErrorBody(data);
-          throw upstreamError(c, statusFromCode(data.error.code, 500), f.message ?? 'upstream stream error', f);
+          throw upstreamError(c, statusFromCode(data.error.code, 500), f.message ?? STREAM_ERROR, { ...f, generic: STREAM_ERROR });
         }
         const out = fromGeminiEvent(state, data);
         if (out) yield out;
