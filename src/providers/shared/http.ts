@@ -34,6 +34,8 @@ const KEY_PATTERN = /\b(?:sk-[A-Za-z0-9_\-]{6,}|AIza[0-9A-Za-z_\-]{20,}|Bearer\s
 /** Of an error body only this much is read (docs/limits.md). */
 export const MAX_ERROR_BODY = 4 * 1024;
 const MAX_MESSAGE = 1000;
+/** An upstream's error type, code or param. */
+const MAX_FIELD = 100;
 /** How far a quoted upstream body goes in a message. */
 const SNIPPET = 200;
 
@@ -167,14 +169,17 @@ export function upstreamError(
 ): UpstreamError {
   const caller = call.ctx.callerBase === true;
   const fields: ErrorFields = caller ? (extra.type === 'timeout_error' ? { type: extra.type } : {}) : extra;
+  const secrets = secretsOf(call.ctx, call.headers);
+  // Every string an upstream wrote is scrubbed: a server may echo the key in its code as well as its message.
+  const clean = (s: string, max: number) => redact(s, secrets).slice(0, max);
   return new UpstreamError({
     provider: call.provider,
     model: call.ctx.model,
     status,
-    message: redact(caller ? (extra.generic ?? message) : message, secretsOf(call.ctx, call.headers)).slice(0, MAX_MESSAGE),
-    ...(fields.type === undefined ? {} : { type: fields.type }),
-    ...(fields.code === undefined ? {} : { code: fields.code }),
-    ...(fields.param === undefined ? {} : { param: fields.param }),
+    message: clean(caller ? (extra.generic ?? message) : message, MAX_MESSAGE),
+    ...(fields.type === undefined ? {} : { type: clean(fields.type, MAX_FIELD) }),
+    ...(fields.code === undefined ? {} : { code: clean(fields.code, MAX_FIELD) }),
+    ...(fields.param === undefined ? {} : { param: clean(fields.param, MAX_FIELD) }),
     ...(extra.retryAfterMs === undefined ? {} : { retryAfterMs: extra.retryAfterMs }),
     callerCredentials: call.ctx.callerCredentials,
   });
