@@ -71,8 +71,8 @@ export async function readJson(call: UpstreamCall, res: Response): Promise<unkno
     return JSON.parse(text) as unknown;
   } catch {
     const type = res.headers.get('content-type');
-    const what = `invalid JSON from upstream${type && !type.includes('json') ? ` (content-type ${type})` : ''}`;
-    throw upstreamError(call, 502, `${what}: ${text.slice(0, SNIPPET)}`, { generic: 'invalid JSON from upstream' });
+    const what = `${call.provider} sent invalid JSON${type && !type.includes('json') ? ` (content-type ${type})` : ''}`;
+    throw upstreamError(call, 502, `${what}: ${text.slice(0, SNIPPET)}`, { generic: `${call.provider} sent invalid JSON` });
   }
 }
 
@@ -252,8 +252,8 @@ export function eventJson(call: UpstreamCall, ev: SseEvent): unknown {
   try {
     return JSON.parse(ev.data) as unknown;
   } catch {
-    throw upstreamError(call, 502, `invalid JSON in stream: ${ev.data.slice(0, SNIPPET)}`, {
-      generic: 'invalid JSON in stream',
+    throw upstreamError(call, 502, `${call.provider} sent invalid JSON in stream: ${ev.data.slice(0, SNIPPET)}`, {
+      generic: `${call.provider} sent invalid JSON in stream`,
     });
   }
 }
