@@ -98,8 +98,14 @@ export function createGeminiAdapter(options: GeminiAdapterOptions = {}): Provide
   };
 }
 
-function modelPath(model: string): string {
-  return model.startsWith('models/') || model.startsWith('tunedModels/') ? model : `models/${model}`;
+/**
+ * The model's part of the URL path. The name comes from the request, so it is
+ * encoded: `gemini/../../files?x=` must not reach another path of the API (or
+ * a query) with the gateway's key.
+ */
+export function modelPath(model: string): string {
+  const m = /^(models|tunedModels)\/(.*)$/s.exec(model);
+  return m ? `${m[1]}/${encodeURIComponent(m[2] as string)}` : `models/${encodeURIComponent(model)}`;
 }
 
 /** Gemini embeds text only; token-id inputs cannot be sent and are rendered as text. */
