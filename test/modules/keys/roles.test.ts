@@ -195,6 +195,11 @@ describe('what each role may do', () => {
     await expectForbidden(await t.call('POST', '/api/chat/completions', { key, body: chat }), "POST /api/chat/completions needs an API key with role 'member'; this key's role is 'read_only'");
     await expectForbidden(await t.call('POST', '/api/request-logs/create/', { key, body: log }), "role 'member'");
     await expectForbidden(await t.call('POST', '/api/embeddings', { key, body: { model: 'mock/embed', input: 'x' } }), "role 'member'");
+    await expectForbidden(await t.call('POST', '/api/responses', { key, body: { model: 'mock/echo', input: 'hi' } }), "role 'member'");
+    await expectForbidden(
+      await t.call('POST', '/anthropic/v1/messages', { key, body: { model: 'mock/echo', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] } }),
+      "role 'member'",
+    );
   });
 
   test('member calls the gateway and ingests, but does not manage or delete', async () => {
