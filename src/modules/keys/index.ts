@@ -58,6 +58,11 @@ export function keyRoutes(keys: KeyService, now: () => number) {
       },
       { response: KeyList },
     )
+    // Any key's own record, without knowing its id (a member cannot list keys to find it).
+    .get('/me', async ({ principal }) => viewKey(await keys.getAs(principal, principal.keyId)), {
+      response: KeyView,
+      detail: { summary: "The calling key's own record (any role)" },
+    })
     .get('/:id', async ({ params, principal }) => viewKey(await keys.getAs(principal, params.id)), {
       response: KeyView,
     })

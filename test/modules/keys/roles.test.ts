@@ -101,6 +101,11 @@ describe('no key changes its own limits or role', () => {
     const admin = await t.key('acme');
     const m = await createKey(admin, { rate_limit: 10 });
     expect((await t.call('GET', `${KEYS}${m.id}/`, { key: m.api_key })).status).toBe(200);
+    // Without knowing its id, too; any role.
+    const me = await t.call('GET', `${KEYS}me/`, { key: m.api_key });
+    expect(await json(me)).toMatchObject({ id: m.id, role: 'member' });
+    const ro = await createKey(admin, { role: 'read_only' });
+    expect((await json(await t.call('GET', `${KEYS}me`, { key: ro.api_key }))).id).toBe(ro.id);
     expect((await t.call('PATCH', `${KEYS}${m.id}/`, { key: m.api_key, body: { name: 'mine' } })).status).toBe(200);
     await expectForbidden(await t.call('PATCH', `${KEYS}${m.id}/`, { key: m.api_key, body: { role: 'admin' } }), 'own role');
     await expectForbidden(await t.call('PATCH', `${KEYS}${m.id}/`, { key: m.api_key, body: { rate_limit: null } }), 'own rate_limit');
