@@ -25,7 +25,7 @@ config.writer.batch_size = Number(process.env.BENCH_WRITER_BATCH ?? config.write
 const deps = buildAppDeps(config, backend, { log: silentLogger, now: Date.now, version: 'bench' });
 const { keys, writer } = deps;
 const org = (await store.orgs.ensure('bench')).org;
-const { key } = await keys.create(org.id, { name: 'bench', environment: 'prod' });
+const { key } = await keys.create(org.id, { name: 'bench', environment: 'prod', role: 'admin' });
 const app = createApp(deps);
 const server = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: app.fetch, maxRequestBodySize: 64 * 1024 * 1024 });
 console.log(JSON.stringify({ port: server.port, key }));

@@ -29,7 +29,7 @@ if (!org) throw new Error(`no "bench" organization in ${DIR}; run scripts/seed-c
 const deps = buildAppDeps(config, backend, { log: silentLogger, now: Date.now, version: 'bench' });
 const { keys } = deps;
 const app = createApp(deps);
-const { key } = await keys.create(org.id, { name: 'bench', environment: 'prod' });
+const { key } = await keys.create(org.id, { name: 'bench', environment: 'prod', role: 'admin' });
 
 const offsets = [0, 8, -5.5, -5.75, 3, -9.5];
 function randomDate(i: number): string {

@@ -27,6 +27,7 @@ import type { ModelRegistry } from './pricing/registry.ts';
 import { Tokenizer } from './pricing/tokenizer.ts';
 import type { ProviderRegistry } from './providers/registry.ts';
 import { providersFromConfig } from './routing/adapters.ts';
+import { ApiBasePolicy, type ResolveHost } from './routing/api-base-policy.ts';
 import { realSleep, type Sleep } from './routing/retry.ts';
 import { logRoutes } from './modules/logs/index.ts';
 import { LogService } from './modules/logs/service.ts';
@@ -70,6 +71,8 @@ export interface AppDeps {
   tokenizer?: Tokenizer;
   random?: () => number;
   fetch?: typeof fetch;
+  /** DNS for caller-supplied api_bases. */
+  resolveHost?: ResolveHost;
   sleep?: Sleep;
   /** Monotonic milliseconds for durations. */
   clock?: () => number;
@@ -95,6 +98,7 @@ function buildServices(deps: AppDeps): Services {
     providers: deps.providers ?? providersFromConfig(config),
     gate: deps.gate,
     prompts: deps.prompts ?? new PromptResolverImpl(deps.store.prompts),
+    apiBases: new ApiBasePolicy(config, deps.resolveHost),
     cache: deps.cache ?? deps.state.cache,
     tokenizer: deps.tokenizer ?? new Tokenizer(),
     writer: deps.writer,

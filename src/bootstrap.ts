@@ -24,7 +24,7 @@ export async function bootstrap(store: Store, keys: KeyService, config: Config, 
     const prefix = config.bootstrap_key.split('.')[0] as string;
     const existing = await store.keys.findByPrefix(prefix);
     if (!existing) {
-      await keys.create(org.id, { name: 'bootstrap key', environment: config.bootstrap_key_env }, config.bootstrap_key);
+      await keys.create(org.id, { name: 'bootstrap key', environment: config.bootstrap_key_env, role: 'admin' }, config.bootstrap_key);
       log.info('created the configured bootstrap key', { prefix, environment: config.bootstrap_key_env });
     } else if (existing.hash !== hashKey(config.bootstrap_key)) {
       log.warn('a different key with the bootstrap key prefix already exists; the bootstrap key was not created', {
@@ -32,7 +32,7 @@ export async function bootstrap(store: Store, keys: KeyService, config: Config, 
       });
     }
   } else if (firstStart) {
-    devKey = (await keys.create(org.id, { name: 'development key', environment: 'prod' })).key;
+    devKey = (await keys.create(org.id, { name: 'development key', environment: 'prod', role: 'admin' })).key;
   }
   return { org, devKey };
 }

@@ -7,6 +7,7 @@ import { type Static, type TSchema, Type as T } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { existsSync, readFileSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
+import { parseAllowEntry } from './lib/host-allowlist.ts';
 
 const Credentials = T.Object(
   {
@@ -31,6 +32,8 @@ const ProviderConfig = T.Object(
     deployments: T.Optional(T.Record(T.String(), T.String())),
     /** Kind openai: the server answers the Responses API itself (POST {api_base}/responses); default per provider (docs/proxy.md). */
     responses_api: T.Optional(T.Boolean()),
+    /** Hosts a request's own api_base may name for this provider (docs/security.md). */
+    allowed_api_bases: T.Optional(T.Array(T.String({ minLength: 1 }))),
   },
   { additionalProperties: false },
 );
@@ -91,6 +94,17 @@ export const ConfigSchema = T.Object(
         attempt_timeout_ms: T.Integer({ minimum: 1, default: 300_000 }),
         /** SSE keep-alive comment interval while the upstream is silent. */
         keepalive_ms: T.Integer({ minimum: 100, default: 15_000 }),
+        /** A stream that sends no complete event for this long is cut (504). */
+        stream_idle_timeout_ms: T.Integer({ minimum: 1, default: 300_000 }),
+        /** Largest upstream answer, streamed or not; larger is cut (502). */
+        max_upstream_body_mb: T.Number({ exclusiveMinimum: 0, maximum: 4096, default: 32 }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    security: T.Object(
+      {
+        /** Hosts a request's own api_base may name, for any provider (docs/security.md). */
+        allowed_api_bases: T.Array(T.String({ minLength: 1 }), { default: [] }),
       },
       { default: {}, additionalProperties: false },
     ),
@@ -325,6 +339,28 @@ export function loadConfig(input: ConfigInput): Config {
   // defaults fill what no layer set.
   const converted = Value.Default(ConfigSchema, Value.Convert(ConfigSchema, merged));
   check(ConfigSchema, converted, layers);
-  return converted as Config;
+  const config = converted as Config;
+  checkAllowlists(config, layers);
+  return config;
+}
+
+/** Allowlist entries are strings to TypeBox; their grammar is checked here, naming the bad one. */
+function checkAllowlists(config: Config, layers: Layer[]): void {
+  const lists: [string, string[] | undefined][] = [
+    ['security.allowed_api_bases', config.security.allowed_api_bases],
+    ...Object.entries(config.providers).map(([id, p]): [string, string[] | undefined] => [
+      `providers.${id}.allowed_api_bases`,
+      p.allowed_api_bases,
+    ]),
+  ];
+  for (const [key, entries] of lists) {
+    (entries ?? []).forEach((entry, i) => {
+      const parsed = parseAllowEntry(entry);
+      if (typeof parsed === 'string') {
+        const source = describeSource(`/${key.split('.')[0]}`, layers);
+        throw new ConfigError(`invalid config key '${key}.${i}' (from ${source}): ${parsed}`);
+      }
+    });
+  }
 }
 

@@ -43,6 +43,13 @@ export class AuthInvalidError extends GatewayError {
   }
 }
 
+/** The key is valid but its role (or its own limits) does not allow the action. */
+export class ForbiddenError extends GatewayError {
+  readonly status = 403;
+  override readonly type = 'permission_error';
+  override readonly code = 'forbidden';
+}
+
 export class ValidationError extends GatewayError {
   readonly status = 422;
   override readonly param: string | null;
@@ -297,10 +304,15 @@ export class MissingCredentialsError extends GatewayError {
   constructor(
     readonly provider: string,
     model: string,
+    /** The request chose the api_base: the configured key is never sent there. */
+    callerBase = false,
   ) {
     super(
-      `No API key for provider '${provider}' (model ${model}): set providers.${provider}.api_key in the config ` +
-        `(or its environment variable), or pass customer_credentials.${provider} or credential_override in the request`,
+      callerBase
+        ? `No API key for provider '${provider}' (model ${model}) at the api_base given in the request: ` +
+            "the gateway's configured key is never sent to a caller's api_base; pass api_key along with it"
+        : `No API key for provider '${provider}' (model ${model}): set providers.${provider}.api_key in the config ` +
+            `(or its environment variable), or pass customer_credentials.${provider} or credential_override in the request`,
     );
   }
   override get fallbackable(): boolean {

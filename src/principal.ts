@@ -3,12 +3,13 @@
  * HTTP layer (which authenticates) and the services (which act for it), so
  * neither depends on the other for it.
  */
-import type { Environment } from './store/types.ts';
+import type { Environment, KeyRole } from './store/types.ts';
 
 export interface Principal {
   orgId: string;
   keyId: string;
   environment: Environment;
+  role: KeyRole;
 }
 
 export interface Authenticator {

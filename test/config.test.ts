@@ -82,3 +82,20 @@ describe('config errors name the key, the source and the reason', () => {
     });
   }
 });
+
+describe('api_base allowlists', () => {
+  test('valid entries load; a bad entry stops start-up naming its key and index', () => {
+    const ok = file('allow.yaml', "security:\n  allowed_api_bases: ['*.openai.azure.com', '10.0.0.0/8']\nproviders:\n  openai:\n    allowed_api_bases: ['http://127.0.0.1:8000']\n");
+    const c = loadConfig({ argv: ['--config', ok], env: {} });
+    expect(c.security.allowed_api_bases).toEqual(['*.openai.azure.com', '10.0.0.0/8']);
+    expect(c.providers.openai?.allowed_api_bases).toEqual(['http://127.0.0.1:8000']);
+    expect(loadConfig({ argv: [], env: {} }).security.allowed_api_bases).toEqual([]);
+
+    const bad = file('allow-bad.json', JSON.stringify({ providers: { openai: { allowed_api_bases: ['api.openai.com', 'ftp://x'] } } }));
+    expect(() => loadConfig({ argv: ['--config', bad], env: {} })).toThrow(
+      "invalid config key 'providers.openai.allowed_api_bases.1' (from config file): scheme 'ftp' is not allowed: only http and https",
+    );
+    const badGlobal = file('allow-bad2.json', JSON.stringify({ security: { allowed_api_bases: ['10.0.0.0/99'] } }));
+    expect(() => loadConfig({ argv: ['--config', badGlobal], env: {} })).toThrow(ConfigError);
+  });
+});

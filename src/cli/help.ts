@@ -2,7 +2,7 @@ export const HELP = `Switchyard: a self-hosted LLM gateway and observability ser
 
 Usage:
   switchyard [serve] [options]        start the gateway (the default command)
-  switchyard keys create --org NAME [--env prod|test] [--name TEXT]
+  switchyard keys create --org NAME [--env prod|test] [--role admin|member|read_only] [--name TEXT]
                           [--expires ISO-DATE] [--rate-limit RPM] [--max-usage N] [--spending-limit USD]
   switchyard keys list [--org NAME]
   switchyard keys revoke KEY_ID_OR_PREFIX

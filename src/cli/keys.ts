@@ -6,12 +6,13 @@ import { parseEnvironment } from '../http/scope.ts';
 import { createLogger } from '../lib/log.ts';
 import { KeyService } from '../modules/keys/service.ts';
 import { openBackend } from '../store/open.ts';
-import type { Store } from '../store/types.ts';
+import { KEY_ROLES, type KeyRole, type Store } from '../store/types.ts';
 import { UsageError } from './args.ts';
 
 const OPTIONS = {
   org: { type: 'string' },
   env: { type: 'string' },
+  role: { type: 'string' },
   name: { type: 'string' },
   expires: { type: 'string' },
   'rate-limit': { type: 'string' },
@@ -55,22 +56,24 @@ export async function keysCommand(argv: string[], config: Config, out: (line: st
       if (expires !== undefined && Number.isNaN(expires)) throw new UsageError(`--expires must be an ISO date, got '${v.expires}'`);
       const environment = v.env === undefined ? 'prod' : parseEnvironmentOrUsage(v.env);
       const org = v.org ?? DEFAULT_ORG;
+      const role = parseRole(v.role);
       const { record, key } = await keys.create(await orgId(store, org, true), {
         name: v.name ?? `${org} ${environment} key`,
         environment,
+        role,
         expires_at: expires,
         rate_limit: num(v['rate-limit'], 'rate-limit', true),
         max_usage: num(v['max-usage'], 'max-usage', true),
         spending_limit: num(v['spending-limit'], 'spending-limit', false),
       });
-      out(`Created key ${record.id} for organization '${org}' (${environment}). Shown once:`);
+      out(`Created ${role} key ${record.id} for organization '${org}' (${environment}). Shown once:`);
       out(key);
     } else if (action === 'list') {
       const list = await keys.list(await orgId(store, v.org ?? DEFAULT_ORG, false));
-      out(['id', 'prefix', 'env', 'name', 'created', 'status'].join('\t'));
+      out(['id', 'prefix', 'env', 'role', 'name', 'created', 'status'].join('\t'));
       for (const k of list) {
         const status = k.revoked_at !== null ? 'revoked' : k.expires_at !== null && k.expires_at <= Date.now() ? 'expired' : 'active';
-        out([k.id, k.prefix, k.environment, k.name, new Date(k.created_at).toISOString(), status].join('\t'));
+        out([k.id, k.prefix, k.environment, k.role, k.name, new Date(k.created_at).toISOString(), status].join('\t'));
       }
     } else if (action === 'revoke') {
       if (!target) throw new UsageError('keys revoke needs a key id or prefix');
@@ -92,4 +95,12 @@ function parseEnvironmentOrUsage(value: string) {
   } catch {
     throw new UsageError(`--env must be prod or test, got '${value}'`);
   }
+}
+
+/** The CLI works on the data file as its owner: its keys are admin unless asked otherwise. */
+function parseRole(value: string | undefined): KeyRole {
+  if (value === undefined) return 'admin';
+  const role = KEY_ROLES.find((r) => r === value);
+  if (!role) throw new UsageError(`--role must be one of ${KEY_ROLES.join(', ')}, got '${value}'`);
+  return role;
 }

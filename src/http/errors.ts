@@ -67,7 +67,8 @@ export function validationFromIssues(issues: SchemaIssue[], on: string): Validat
   const errors: FieldErrors = {};
   for (const issue of issues) {
     const field = fieldName(issue.path, on);
-    const msg = issue.summary ?? issue.message ?? 'Invalid value';
+    // TypeBox's message, not Elysia's summary: the summary quotes the value found, which may be a key.
+    const msg = issue.message ?? issue.summary ?? 'Invalid value';
     const list = (errors[field] ??= []);
     if (!list.includes(msg)) list.push(msg);
   }

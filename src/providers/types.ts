@@ -11,6 +11,7 @@ import type {
   EmbeddingRequest,
   EmbeddingResponse,
 } from '../schemas/openai.ts';
+import type { UpstreamLimits } from './shared/body.ts';
 
 /** Credentials for one call, already resolved by routing (most specific wins). */
 export interface ProviderCredentials {
@@ -27,6 +28,14 @@ export interface CallContext {
   credentials: ProviderCredentials;
   /** Whether the credentials came from the caller rather than gateway config. */
   callerCredentials: boolean;
+  /**
+   * The api_base came from the caller: redirects are not followed and the
+   * upstream's own words (error bodies, bad JSON) are never passed on, only
+   * its status. Absent means false.
+   */
+  callerBase?: boolean;
+  /** Body size and stream idle limits; absent means the config defaults. */
+  limits?: UpstreamLimits;
   /** Aborts the upstream call: client disconnect or timeout. */
   signal: AbortSignal;
   fetch: typeof fetch;

@@ -13,6 +13,7 @@ import {
   ProviderUnavailableError,
   UpstreamError,
 } from '../errors.ts';
+import type { UpstreamLimits } from '../providers/shared/body.ts';
 import type { CallContext, ProviderAdapter } from '../providers/types.ts';
 import type { PlannedAttempt } from './plan.ts';
 import { type RetryPolicy, type Sleep, withRetries } from './retry.ts';
@@ -35,6 +36,8 @@ export interface EngineDeps {
   /** Monotonic milliseconds (performance.now in production). */
   clock: () => number;
   attemptTimeoutMs: number;
+  /** Body size and stream idle limits for every call. */
+  limits: UpstreamLimits;
 }
 
 export interface EngineRun {
@@ -148,8 +151,10 @@ export class RoutingEngine {
                 model: planned.upstreamModel,
                 credentials: planned.credentials,
                 callerCredentials: planned.callerCredentials,
+                callerBase: planned.callerBase,
                 signal,
                 fetch: deps.fetch,
+                limits: deps.limits,
               };
               const value = await call(adapter, ctx, planned);
               const ms = deps.clock() - t0;

@@ -17,7 +17,10 @@
  *
  * Credentials, field by field, most specific first: credential_override[model],
  * customer_credentials[provider], customer_api_keys[model] (deprecated), the
- * load-balance entry's credentials, then the configured provider.
+ * load-balance entry's credentials, then the configured provider. The
+ * configured api_key never goes to an api_base the caller chose: that base
+ * gets the caller's own key or none (the policy in api-base-policy.ts decides
+ * beforehand which bases a caller may choose at all).
  */
 import type { Config, ProviderConfig } from '../config.ts';
 import { type GatewayError, MissingCredentialsError, ModelNotFoundError, ValidationError } from '../errors.ts';
@@ -42,6 +45,8 @@ export interface PlannedAttempt {
   credentials: ProviderCredentials;
   /** The API key came from the request, not from gateway config. */
   callerCredentials: boolean;
+  /** The api_base came from the request: its answers are not passed on (docs/security.md). */
+  callerBase: boolean;
   /** A failure known before calling: unknown model, missing key. The engine records it and moves on. */
   error: GatewayError | null;
 }
@@ -128,18 +133,26 @@ function primaryCandidates(p: RoutingParams, ctx: PlanContext): Candidate[] {
   throw ValidationError.field('model', 'model is required (or models, load_balance_group or loadbalance_models)');
 }
 
-/** Copies the defined fields of `src` that `out` does not have yet; tells whether api_key was taken. */
-function fill(out: ProviderCredentials, src: Credentials | ProviderCredentials | undefined): boolean {
-  if (!src) return false;
-  let tookKey = false;
+interface Taken {
+  key: boolean;
+  base: boolean;
+}
+
+/** Copies the defined fields of `src` that `out` does not have yet; tells whether api_key and api_base were taken. */
+function fill(out: ProviderCredentials, src: Credentials | ProviderCredentials | undefined): Taken {
+  const taken = { key: false, base: false };
+  if (!src) return taken;
   if (out.api_key === undefined && src.api_key) {
     out.api_key = src.api_key;
-    tookKey = true;
+    taken.key = true;
   }
-  if (out.api_base === undefined && src.api_base) out.api_base = src.api_base;
+  if (out.api_base === undefined && src.api_base) {
+    out.api_base = src.api_base;
+    taken.base = true;
+  }
   if (out.api_version === undefined && src.api_version) out.api_version = src.api_version;
   if (out.deployment === undefined && src.deployment) out.deployment = src.deployment;
-  return tookKey;
+  return taken;
 }
 
 /** `model_name_map` values are written `azure/<deployment>`; the provider prefix is optional. */
@@ -155,21 +168,26 @@ function mappedDeployment(p: RoutingParams, c: Candidate, info: ModelInfo): stri
 function credentialsFor(p: RoutingParams, c: Candidate, info: ModelInfo, ctx: PlanContext) {
   const creds: ProviderCredentials = {};
   const provider = info.provider_id;
-  let caller = fill(creds, p.credential_override?.[c.model] ?? p.credential_override?.[info.model_name]);
-  caller = fill(creds, p.customer_credentials?.[provider]) || caller;
   const legacyKey = p.customer_api_keys?.[c.model];
-  caller = fill(creds, legacyKey ? { api_key: legacyKey } : undefined) || caller;
-  const entryKey = fill(creds, c.entryCredentials);
-  caller = (entryKey && c.entryFromCaller === true) || caller;
+  const fromCaller: Taken[] = [
+    fill(creds, p.credential_override?.[c.model] ?? p.credential_override?.[info.model_name]),
+    fill(creds, p.customer_credentials?.[provider]),
+    fill(creds, legacyKey ? { api_key: legacyKey } : undefined),
+  ];
+  const entry = fill(creds, c.entryCredentials);
+  if (c.entryFromCaller === true) fromCaller.push(entry);
+  const callerCredentials = fromCaller.some((t) => t.key);
+  const callerBase = fromCaller.some((t) => t.base);
   const deployment = mappedDeployment(p, c, info);
   if (creds.deployment === undefined && deployment) creds.deployment = deployment;
   const configured: ProviderConfig | undefined = ctx.providers[provider];
   if (configured) {
-    fill(creds, configured);
+    const { api_key: _configKey, ...keyless } = configured;
+    fill(creds, callerBase ? keyless : configured);
     const configDeployment = configured.deployments?.[info.upstream_model];
     if (creds.deployment === undefined && configDeployment) creds.deployment = configDeployment;
   }
-  return { credentials: creds, callerCredentials: caller };
+  return { credentials: creds, callerCredentials, callerBase };
 }
 
 function toAttempt(p: RoutingParams, c: Candidate, ctx: PlanContext): PlannedAttempt {
@@ -183,10 +201,11 @@ function toAttempt(p: RoutingParams, c: Candidate, ctx: PlanContext): PlannedAtt
       upstreamModel: c.model,
       credentials: {},
       callerCredentials: false,
+      callerBase: false,
       error: new ModelNotFoundError(c.model),
     };
   }
-  const { credentials, callerCredentials } = credentialsFor(p, c, info, ctx);
+  const { credentials, callerCredentials, callerBase } = credentialsFor(p, c, info, ctx);
   const missing = !credentials.api_key && !ctx.keyless(info.provider_id);
   return {
     model: c.model,
@@ -196,7 +215,8 @@ function toAttempt(p: RoutingParams, c: Candidate, ctx: PlanContext): PlannedAtt
     upstreamModel: info.upstream_model,
     credentials,
     callerCredentials,
-    error: missing ? new MissingCredentialsError(info.provider_id, c.model) : null,
+    callerBase,
+    error: missing ? new MissingCredentialsError(info.provider_id, c.model, callerBase) : null,
   };
 }
 

@@ -11,6 +11,10 @@ import type { CommittedUsage } from './state-types.ts';
 
 export type Environment = 'prod' | 'test';
 
+/** What a key may do, least to most (README "Key roles"). */
+export const KEY_ROLES = ['read_only', 'member', 'admin'] as const;
+export type KeyRole = (typeof KEY_ROLES)[number];
+
 export interface Organization {
   id: string;
   name: string;
@@ -26,6 +30,7 @@ export interface ApiKeyRecord {
   hash: string;
   name: string;
   environment: Environment;
+  role: KeyRole;
   created_at: number;
   expires_at: number | null;
   revoked_at: number | null;
@@ -41,7 +46,7 @@ export interface ApiKeyRecord {
 }
 
 export type ApiKeyPatch = Partial<
-  Pick<ApiKeyRecord, 'name' | 'expires_at' | 'max_usage' | 'rate_limit' | 'spending_limit' | 'revoked_at'>
+  Pick<ApiKeyRecord, 'name' | 'role' | 'expires_at' | 'max_usage' | 'rate_limit' | 'spending_limit' | 'revoked_at'>
 >;
 
 /** Which environments a read covers: the key's own by default. */

@@ -36,9 +36,10 @@ describe('command line', () => {
     expect(created.code).toBe(0);
     const key = KEY.exec(created.stdout)?.[0] as string;
     expect(key).toBeDefined();
+    expect(created.stdout).toContain('Created admin key');
     const list = runCli(['keys', 'list', '--org', 'acme', '--data-dir', dataDir]);
     expect(list.stdout).toContain(key.split('.')[0] as string);
-    expect(list.stdout).toContain('test');
+    expect(list.stdout).toContain('test\tadmin');
     expect(list.stdout).not.toContain(key.split('.')[1] as string);
 
     const s = await serve(['--data-dir', dataDir]);
@@ -63,6 +64,15 @@ describe('command line', () => {
   }, 30_000);
 });
 
+test('keys create --role: admin by default, member or read_only when asked, anything else a usage error', () => {
+  const dataDir = join(dir, 'roles');
+  expect(runCli(['keys', 'create', '--org', 'acme', '--role', 'member', '--data-dir', dataDir]).stdout).toContain('Created member key');
+  const bad = runCli(['keys', 'create', '--org', 'acme', '--role', 'owner', '--data-dir', dataDir]);
+  expect(bad.code).toBe(2);
+  expect(bad.stderr).toContain('--role must be one of read_only, member, admin');
+  expect(runCli(['keys', 'list', '--org', 'acme', '--data-dir', dataDir]).stdout).toContain('prod\tmember');
+});
+
 describe('serve', () => {
   test('first start prints a working dev key and a curl example; the second start does not', async () => {
     const dataDir = join(dir, 'first');
@@ -72,6 +82,7 @@ describe('serve', () => {
     expect(s.stdout).toContain(`Bearer ${key}`);
     const r = await fetch(`${s.base}/api/temporary-keys/`, { headers: { 'x-auth-api-key': key } });
     expect(r.status).toBe(200);
+    expect((await json(r)).results[0].role).toBe('admin');
     s.proc.kill('SIGTERM');
     expect(await s.proc.exited).toBe(0);
     const again = await serve(['--data-dir', dataDir]);
@@ -86,7 +97,7 @@ describe('serve', () => {
     try {
       const r = await fetch(`${s.base}/api/temporary-keys/`, { headers: { authorization: `Api-Key ${key}` } });
       expect(r.status).toBe(200);
-      expect((await json(r)).results[0].environment).toBe('test');
+      expect((await json(r)).results[0]).toMatchObject({ environment: 'test', role: 'admin' });
     } finally {
       s.proc.kill('SIGTERM');
       expect(await s.proc.exited).toBe(0);

@@ -43,9 +43,10 @@ export async function makeTestApp(over: Partial<Config> = {}, deps: Partial<AppD
   const config = testConfig(over);
   const clock = { now: Date.parse('2026-06-15T12:00:00Z') };
   const now = () => clock.now;
-  const backend = openBackend(config, { log: silentLogger, now, memory: true });
+  const log = deps.log ?? silentLogger;
+  const backend = openBackend(config, { log, now, memory: true });
   const { store } = backend;
-  const core = buildAppDeps(config, backend, { log: silentLogger, now, version: 'test' });
+  const core = buildAppDeps(config, backend, { log, now, version: 'test' });
   const { keys, writer, gate } = core;
   const app = createApp({ ...core, ...deps });
   let server: ReturnType<typeof Bun.serve> | null = null;
@@ -64,7 +65,7 @@ export async function makeTestApp(over: Partial<Config> = {}, deps: Partial<AppD
     clock,
     async key(orgName, env = 'prod', spec = {}) {
       const { org } = await store.orgs.ensure(orgName);
-      return (await keys.create(org.id, { name: `${orgName} key`, environment: env, ...spec })).key;
+      return (await keys.create(org.id, { name: `${orgName} key`, environment: env, role: 'admin', ...spec })).key;
     },
     call(method, path, opts = {}) {
       const headers: Record<string, string> = { ...opts.headers };

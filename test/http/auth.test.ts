@@ -101,9 +101,12 @@ describe('organization isolation and environments', () => {
     expect(created.api_key).toMatch(/^[A-Za-z0-9]{8}\.[A-Za-z0-9]{32}$/);
     const prod = await json(await t.call('POST', '/api/temporary-keys/', { key: testKey, body: { name: 'p', is_test: false } }));
     expect(prod.environment).toBe('prod');
-    // The new key works, and the secret is never listed again.
-    const list = await json(await t.call('GET', '/api/temporary-keys/', { key: created.api_key }));
+    // The new key works, and the secret is never shown again.
+    const list = await json(await t.call('GET', '/api/temporary-keys/', { key: testKey }));
     expect(JSON.stringify(list)).not.toContain(created.api_key.split('.')[1]);
+    const own = await t.call('GET', `/api/temporary-keys/${created.id}/`, { key: created.api_key });
+    expect(own.status).toBe(200);
+    expect(JSON.stringify(await json(own))).not.toContain(created.api_key.split('.')[1]);
   });
 
   test('only a hash of the key is stored', async () => {

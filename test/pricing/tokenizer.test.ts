@@ -4,6 +4,7 @@ import {
   IMAGE_TOKENS_HIGH,
   IMAGE_TOKENS_LOW,
   OTHER_PART_TOKENS,
+  MAX_RUN,
   Tokenizer,
   encodingForModel,
   type EncodingName,
@@ -51,6 +52,20 @@ describe('countTextTokens', () => {
 
   test('special-token text in content is counted, not rejected', async () => {
     expect(await tok.countTextTokens('<|endoftext|>', 'gpt-4o')).toBeGreaterThan(1);
+  });
+});
+
+describe('long runs without spaces', () => {
+  // Whole, 200,000 'y's would hold the event loop for minutes (BPE is quadratic in a word's length):
+  // this test would then time out.
+  test('are counted in slices: linear, and within a token per slice of the whole count', async () => {
+    const run = 'y'.repeat(200_000);
+    const n = await tok.countTextTokens(`start ${run} end`, 'gpt-4o');
+    expect(Math.abs(n - 200_000 / 4)).toBeLessThan(200_000 / MAX_RUN);
+    // Text with ordinary words is counted whole, exactly as before.
+    const words = 'the quick brown fox jumps over the lazy dog. '.repeat(50);
+    const { countTokens } = await import('gpt-tokenizer/encoding/o200k_base');
+    expect(await tok.countTextTokens(words, 'gpt-4o')).toBe(countTokens(words));
   });
 });
 

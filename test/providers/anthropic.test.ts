@@ -4,6 +4,7 @@ import { createAnthropicAdapter } from '../../src/providers/anthropic/adapter.ts
 import { DEFAULT_MAX_TOKENS, toAnthropicRequest } from '../../src/providers/translate/messages/to-anthropic.ts';
 import { fromAnthropicResponse, mapStopReason, mapUsage } from '../../src/providers/translate/messages/from-anthropic.ts';
 import { createAnthropicStreamState, fromAnthropicEvent } from '../../src/providers/translate/messages/anthropic-events.ts';
+import { upstreamError } from '../../src/providers/shared/http.ts';
 import type { ChatChunk, ChatRequest } from '../../src/schemas/openai.ts';
 import { API_KEY } from './fakes/common.ts';
 import { startAnthropicFake } from './fakes/anthropic.ts';
@@ -159,7 +160,7 @@ describe('fromAnthropicResponse', () => {
 
 describe('fromAnthropicEvent', () => {
   const run = (events: unknown[]) => {
-    const st = createAnthropicStreamState({ provider: 'anthropic', model: 'c', created: 1 });
+    const st = createAnthropicStreamState({ model: 'c', created: 1, fail: (status, message) => new UpstreamError({ provider: 'anthropic', model: 'c', status, message }) });
     const out: ChatChunk[] = [];
     for (const e of events) {
       const c = fromAnthropicEvent(st, e);
@@ -199,7 +200,12 @@ describe('fromAnthropicEvent', () => {
   });
 
   test('error event throws UpstreamError with a status from its type', () => {
-    const st = createAnthropicStreamState({ provider: 'anthropic', model: 'c', created: 1, callerCredentials: true, secrets: ['sk-ant-secretvalue'] });
+    const ctx = { model: 'c', credentials: { api_key: 'sk-ant-secretvalue' }, callerCredentials: true, signal: new AbortController().signal, fetch };
+    const st = createAnthropicStreamState({
+      model: 'c',
+      created: 1,
+      fail: (status, message, type) => upstreamError({ provider: 'anthropic', ctx }, status, message, { type }),
+    });
     let err: unknown;
     try {
       fromAnthropicEvent(st, { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded sk-ant-secretvalue' } });

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, test } from 'bun:test';
 import { UpstreamError } from '../../src/errors.ts';
-import { createGeminiAdapter } from '../../src/providers/gemini/adapter.ts';
+import { createGeminiAdapter, modelPath } from '../../src/providers/gemini/adapter.ts';
 import { toGeminiRequest, toGeminiSchema } from '../../src/providers/gemini/request.ts';
 import { createGeminiStreamState, finishGeminiStream, fromGeminiEvent, fromGeminiResponse, mapGeminiFinish, mapGeminiUsage } from '../../src/providers/gemini/response.ts';
 import type { ChatChunk, ChatRequest } from '../../src/schemas/openai.ts';
@@ -8,6 +8,15 @@ import { API_KEY } from './fakes/common.ts';
 import { startGeminiFake } from './fakes/gemini.ts';
 
 const base = (over: Partial<ChatRequest>): ChatRequest => ({ model: 'x', messages: [{ role: 'user', content: 'hi' }], ...over });
+
+describe('modelPath', () => {
+  test('a model name from the request cannot leave its path segment', () => {
+    expect(modelPath('gemini-2.5-flash')).toBe('models/gemini-2.5-flash');
+    expect(modelPath('tunedModels/my-model')).toBe('tunedModels/my-model');
+    expect(modelPath('../../files?alt=x#y')).toBe('models/..%2F..%2Ffiles%3Falt%3Dx%23y');
+    expect(new URL(`https://g.test/v1beta/${modelPath('../../x')}:generateContent`).pathname).toBe('/v1beta/models/..%2F..%2Fx:generateContent');
+  });
+});
 
 describe('toGeminiRequest', () => {
   test('roles, systemInstruction, merging, function name recovered from the tool_call id', () => {

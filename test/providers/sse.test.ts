@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'bun:test';
+import { UpstreamLimitError } from '../../src/providers/shared/body.ts';
 import { readSse, SseParser, type SseEvent } from '../../src/providers/shared/sse.ts';
 
 function parse(chunks: string[]): SseEvent[] {
@@ -95,5 +96,38 @@ describe('readSse', () => {
     for await (const _ of readSse(bytes(Array.from({ length: 40 }, () => enc)))) n++;
     expect(n).toBe(20_000);
     expect(performance.now() - t0).toBeLessThan(1000);
+  });
+
+  test('past maxBodyBytes in all, the read stops with a size error', async () => {
+    const frame = new TextEncoder().encode('data: 0123456789\n\n');
+    const events: SseEvent[] = [];
+    const err = await (async () => {
+      for await (const e of readSse(bytes(Array.from({ length: 10 }, () => frame)), { maxBodyBytes: 50 })) events.push(e);
+    })().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UpstreamLimitError);
+    expect(err).toMatchObject({ kind: 'size', limit: 50 });
+    expect(events.length).toBe(2);
+  });
+
+  test('an upstream quiet for streamIdleMs is cut; a consumer that holds an event is not the upstream being quiet', async () => {
+    const enc = new TextEncoder();
+    let sent = 0;
+    // Two events at once, then silence.
+    const quiet = new ReadableStream<Uint8Array>({
+      async pull(c) {
+        if (sent++ < 2) c.enqueue(enc.encode(`data: ${sent}\n\n`));
+        else await new Promise(() => undefined);
+      },
+    });
+    const got: string[] = [];
+    const err = await (async () => {
+      for await (const e of readSse(quiet, { streamIdleMs: 100 })) {
+        got.push(e.data);
+        // The consumer is slow: three idle periods per event.
+        await Bun.sleep(300);
+      }
+    })().catch((e: unknown) => e);
+    expect(got).toEqual(['1', '2']);
+    expect(err).toMatchObject({ kind: 'idle', limit: 100 });
   });
 });

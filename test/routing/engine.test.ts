@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'bun:test';
+import { DEFAULT_LIMITS } from '../../src/providers/shared/body.ts';
 import { AllModelsFailedError, ClientClosedError, GatewayTimeoutError, UpstreamError } from '../../src/errors.ts';
 import { ModelRegistry } from '../../src/pricing/registry.ts';
 import { EngineFailure, RoutingEngine } from '../../src/routing/engine.ts';
@@ -22,6 +23,7 @@ function setup(opts: { attemptTimeoutMs?: number; seed?: number } = {}) {
     sleep,
     clock: () => performance.now(),
     attemptTimeoutMs: opts.attemptTimeoutMs ?? 60_000,
+    limits: DEFAULT_LIMITS,
   });
   const random = seededRandom(opts.seed ?? 1);
   const plan = (p: RoutingParams) =>

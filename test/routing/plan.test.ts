@@ -140,6 +140,19 @@ describe('planAttempts: credentials, most specific first', () => {
     expect(b!.callerCredentials).toBe(false);
   });
 
+  test("a caller's api_base never gets the configured key: its own, or a missing-key error saying why", () => {
+    const own = one({ model: 'gpt-4o-mini', customer_credentials: { openai: { api_base: 'https://mine.test/v1', api_key: 'mine' } } });
+    expect(own.credentials).toEqual({ api_base: 'https://mine.test/v1', api_key: 'mine' });
+    expect(own).toMatchObject({ callerBase: true, callerCredentials: true, error: null });
+    const none = one({ model: 'gpt-4o-mini', credential_override: { 'gpt-4o-mini': { api_base: 'https://mine.test/v1' } } });
+    expect(none.credentials.api_key).toBeUndefined();
+    expect(none.callerBase).toBe(true);
+    expect(none.error).toBeInstanceOf(MissingCredentialsError);
+    expect(none.error!.message).toContain("never sent to a caller's api_base");
+    const configured = planAttempts({ load_balance_group: { group_id: 'chat' } }, ctx()).find((a) => a.model === 'mock/b')!;
+    expect(configured.callerBase).toBe(false);
+  });
+
   test('group entry credentials: caller when inline, config when configured', () => {
     const inline = one({ load_balance_group: { models: [{ model: 'gpt-4o', weight: 1, credentials: { api_key: 'entry' } }] } });
     expect(inline.credentials.api_key).toBe('entry');

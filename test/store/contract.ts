@@ -27,7 +27,7 @@ const HOUR = 3_600_000;
 function key(over: Partial<ApiKeyRecord> = {}): ApiKeyRecord {
   const prefix = Math.random().toString(36).slice(2, 10).padEnd(8, 'x');
   return {
-    id: `key_${prefix}`, org_id: 'org_test', prefix, hash: 'h'.repeat(64), name: 'k', environment: 'prod', created_at: T0,
+    id: `key_${prefix}`, org_id: 'org_test', prefix, hash: 'h'.repeat(64), name: 'k', environment: 'prod', role: 'member', created_at: T0,
     expires_at: null, revoked_at: null, max_usage: -1, usage_count: 0, rate_limit: null, spending_limit: null, spent: 0,
     last_used_at: null, ...over,
   };

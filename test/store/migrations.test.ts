@@ -43,6 +43,19 @@ describe('migrations', () => {
     db.close();
   });
 
+  test('0008: keys from before roles existed become admin (they had every right)', () => {
+    const db = new Database(join(dir, 'roles.db'));
+    const before = migrations.filter((m) => m.name < '0008');
+    applyMigrations(db, before);
+    db.run("INSERT INTO organizations (id, name, created_at) VALUES ('org_1', 'acme', 0)");
+    db.run(
+      "INSERT INTO api_keys (id, org_id, prefix, hash, name, environment, created_at) VALUES ('key_1', 'org_1', 'abcdefgh', 'x', 'old', 'prod', 0)",
+    );
+    expect(applyMigrations(db, migrations)).toContain('0008_key_roles');
+    expect(db.query<{ role: string }, []>("SELECT role FROM api_keys WHERE id = 'key_1'").get()?.role).toBe('admin');
+    db.close();
+  });
+
   test('a failing migration rolls back and leaves the database as it was', () => {
     const db = new Database(join(dir, 'fail.db'));
     applyMigrations(db, migrations);

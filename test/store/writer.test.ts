@@ -96,7 +96,7 @@ describe.each(modes)('span writer ($name)', ({ open }) => {
   test('the cost of a span is added to its key spend in the same transaction', async () => {
     const org = (await store.orgs.ensure('acme')).org;
     await store.keys.insert({
-      id: 'key_1', org_id: org.id, prefix: 'abcdefgh', hash: 'x', name: 'k', environment: 'prod', created_at: 0,
+      id: 'key_1', org_id: org.id, prefix: 'abcdefgh', hash: 'x', name: 'k', environment: 'prod', role: 'member', created_at: 0,
       expires_at: null, revoked_at: null, max_usage: -1, usage_count: 0, rate_limit: null, spending_limit: null,
       spent: 0, last_used_at: null,
     });

@@ -1,6 +1,6 @@
 /** `/analytics/*`: the aggregates behind the console's overview. */
 import { Elysia } from 'elysia';
-import { requireAuth } from '../../http/auth.ts';
+import { DATA_ACCESS, requireAuth } from '../../http/auth.ts';
 import { scopeFrom } from '../../http/scope.ts';
 import type { AnalyticsDimension } from '../../store/analytics-types.ts';
 import type { KeyService } from '../keys/service.ts';
@@ -30,7 +30,7 @@ const PERCENTILES = "Latency percentiles are approximate: interpolated within a 
 
 export function analyticsRoutes(keys: KeyService, analytics: AnalyticsService) {
   return new Elysia({ prefix: '/analytics', detail: { tags: ['Analytics'] } })
-    .use(requireAuth(keys))
+    .use(requireAuth(keys, DATA_ACCESS))
     .get('/summary', ({ principal, query }) => analytics.summary(scopeFrom(principal, scopeQuery(query)), windowOf(query)), {
       query: SummaryQuery,
       response: SummaryView,

@@ -1,6 +1,6 @@
 /** `/chat/completions` and `/embeddings`: the OpenAI-compatible proxy routes (thin; logic in service.ts). */
 import { Elysia } from 'elysia';
-import { requireAuth } from '../../http/auth.ts';
+import { GATEWAY_ACCESS, requireAuth } from '../../http/auth.ts';
 import type { Authenticator } from '../../principal.ts';
 import { CHAT_API } from './api.ts';
 import { ChatBody, EmbeddingBody } from './model.ts';
@@ -10,7 +10,7 @@ import type { ChatService } from './service.ts';
 
 export function chatRoutes(auth: Authenticator, chat: ChatService) {
   return new Elysia({ detail: { tags: ['Proxy'] } })
-    .use(requireAuth(auth))
+    .use(requireAuth(auth, GATEWAY_ACCESS))
     .post(
       '/chat/completions',
       ({ body, principal, request, headers }) =>

@@ -6,11 +6,13 @@
  */
 import { ClientClosedError, GatewayTimeoutError, StreamTimeoutError, ValidationError } from '../../errors.ts';
 import type { ModelOverlay } from '../../pricing/registry.ts';
+import { type ApiBasePolicy, requestApiBases, weightedApiBases } from '../../routing/api-base-policy.ts';
 import { cacheKey } from '../../routing/cache.ts';
 import { type PlanContext, type PlannedAttempt, planAttempts } from '../../routing/plan.ts';
 import { type RetryPolicy, retryPolicy } from '../../routing/retry.ts';
 import type { Credentials, GatewayParams, WeightedModel } from '../../schemas/gateway.ts';
 import type { ChatRequest } from '../../schemas/openai.ts';
+import { requireCustomerControl } from '../customers/control.ts';
 import type { Principal } from '../../principal.ts';
 import type { ProxyApi } from './api.ts';
 import { splitRequest } from './params.ts';
@@ -18,6 +20,7 @@ import type { PromptResolver, ResolvedPrompt } from './prompt.ts';
 
 export interface PrepareDeps {
   prompts: PromptResolver;
+  apiBases: ApiBasePolicy;
   planContext: (overlay: ModelOverlay | undefined) => PlanContext;
   overlay: (orgId: string) => Promise<ModelOverlay | undefined>;
   clock: () => number;
@@ -100,22 +103,29 @@ export async function prepare(
   const { api } = input;
   const split = splitRequest(input.body, input.header, api?.name);
   const { params } = split;
+  requireCustomerControl(input.principal, params.customer_params, 'customer_params');
+  const overlay = await deps.overlay(input.principal.orgId);
+  const planContext = deps.planContext(overlay);
+  const providerOf = (model: string) => planContext.registry.resolve(model, planContext.overlay)?.provider_id ?? null;
+  const apiBases = requestApiBases(params, providerOf);
   let prompt: Prepared['prompt'] = null;
   if (params.prompt) {
     if (!api) throw ValidationError.field('prompt', 'prompt templates apply to chat completions only');
     // The request's own conversation, if it has one (instructions or a system prompt alone are not one).
     const own = split.upstream.messages === undefined && split.upstream.input === undefined ? [] : (api.chatView(split.upstream).messages ?? []);
     prompt = await deps.prompts.resolve(input.principal.orgId, params.prompt, own);
+    const ownEntries = params.loadbalance_models !== undefined;
     applyPrompt(split, prompt, api);
+    if (!ownEntries) apiBases.push(...weightedApiBases(params.loadbalance_models, 'prompt.load_balance_models', providerOf));
   }
+  await deps.apiBases.check(apiBases);
   if (api) api.accept(split.upstream);
   else if (split.upstream.input === undefined) throw ValidationError.field('input', 'input is required');
   const stream = api !== null && split.upstream.stream === true;
   if (stream && params.request_breakdown && api?.name !== 'chat') {
     throw ValidationError.field('request_breakdown', 'is returned in the response body; this API\'s stream events have no place for it (call without stream)');
   }
-  const overlay = await deps.overlay(input.principal.orgId);
-  const plan = planAttempts(params, deps.planContext(overlay));
+  const plan = planAttempts(params, planContext);
   const customerId = params.customer_params?.customer_identifier ?? params.customer_identifier ?? null;
   const key = params.cache_enabled
     ? cacheKey({
@@ -127,6 +137,8 @@ export async function prepare(
           models: params.models,
           load_balance_group: params.load_balance_group,
           loadbalance_models: params.loadbalance_models?.map((m) => [m.model, m.weight]),
+          // An answer from a caller's own base is that caller's: it never serves a call to another base.
+          api_bases: apiBases.length > 0 ? apiBases.map((b) => b.base).sort() : undefined,
         },
         body: split.upstream,
         customer: params.cache_options?.cache_by_customer ? customerId : null,

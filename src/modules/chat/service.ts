@@ -12,6 +12,7 @@ import type { ModelOverlay, ModelRegistry } from '../../pricing/registry.ts';
 import type { Tokenizer } from '../../pricing/tokenizer.ts';
 import type { ProviderRegistry } from '../../providers/registry.ts';
 import { keylessProvider } from '../../routing/adapters.ts';
+import type { ApiBasePolicy } from '../../routing/api-base-policy.ts';
 import type { CacheEntry, CachedBody } from '../../routing/cache.ts';
 import type { ResponseCache } from '../../store/state-types.ts';
 import { EngineFailure, type EngineResult, RoutingEngine } from '../../routing/engine.ts';
@@ -38,6 +39,8 @@ export interface ChatDeps {
   providers: ProviderRegistry;
   gate: CustomerGate;
   prompts: PromptResolver;
+  /** Which api_bases a request may name. */
+  apiBases: ApiBasePolicy;
   cache: ResponseCache;
   tokenizer: Tokenizer;
   writer: { offer(span: SpanRecord): boolean };
@@ -76,6 +79,10 @@ export class ChatService {
       sleep: deps.sleep,
       clock: deps.clock,
       attemptTimeoutMs: deps.config.routing.attempt_timeout_ms,
+      limits: {
+        maxBodyBytes: Math.floor(deps.config.routing.max_upstream_body_mb * 1024 * 1024),
+        streamIdleMs: deps.config.routing.stream_idle_timeout_ms,
+      },
     });
   }
 
@@ -84,6 +91,7 @@ export class ChatService {
     return prepare(
       {
         prompts: d.prompts,
+        apiBases: d.apiBases,
         overlay: d.overlay,
         clock: d.clock,
         now: d.now,

@@ -17,7 +17,7 @@
  * Elysia generator: SSE comments, the status decision above and the overhead
  * header need control of the response before its first byte.
  */
-import { ClientClosedError, GatewayError, InternalError } from '../../errors.ts';
+import { ClientClosedError, GatewayError, InternalError, UpstreamError } from '../../errors.ts';
 import type { WireAssembler, WireEvent } from '../../providers/translate/wire.ts';
 import type { CacheEntry } from '../../routing/cache.ts';
 import { EngineFailure, type EngineResult } from '../../routing/engine.ts';
@@ -84,9 +84,20 @@ export async function streamCall(svc: ChatService, input: ProxyInput, api: Proxy
     }
     const admission = await svc.admit(c);
     const opening = svc.engine
-      .run({ plan: c.plan, retry: c.retry, signal: c.signal }, async (adapter, ctx) => {
+      .run({ plan: c.plan, retry: c.retry, signal: c.signal }, async (adapter, ctx, attempt) => {
         const iterator = api.stream(adapter, c.upstream, svc.contextFor(c, ctx))[Symbol.asyncIterator]();
-        return { iterator, first: await iterator.next() };
+        const first = await iterator.next();
+        // An empty stream is a failed attempt (retried, then the fallbacks), never an empty 200.
+        if (first.done) {
+          throw new UpstreamError({
+            provider: attempt.provider,
+            model: ctx.model,
+            status: 502,
+            message: `${attempt.provider} ended the stream without sending any chunk`,
+            callerCredentials: ctx.callerCredentials,
+          });
+        }
+        return { iterator, first };
       })
       .then(
         (r) => ({ ok: true as const, r }),

@@ -1,7 +1,7 @@
 /** `/users`: per-customer usage summaries, the customer list and customer detail. */
 import { Elysia } from 'elysia';
 import { ValidationError } from '../../errors.ts';
-import { requireAuth } from '../../http/auth.ts';
+import { MANAGEMENT_ACCESS, requireAuth } from '../../http/auth.ts';
 import { scopeFrom } from '../../http/scope.ts';
 import type { Principal } from '../../principal.ts';
 import type { Authenticator } from '../../principal.ts';
@@ -41,7 +41,8 @@ export function customerRoutes(auth: Authenticator, customers: CustomerService) 
     return { count: out.count, ...pageLinks(url, p.page, p.pageSize, out.count), results: out.results };
   };
   return new Elysia({ prefix: '/users', detail: { tags: ['Customers'] } })
-    .use(requireAuth(auth))
+    // POST /users/list only reads.
+    .use(requireAuth(auth, { ...MANAGEMENT_ACCESS, readPosts: /\/users\/list\/?$/ }))
     .get(
       '/',
       async ({ principal, query, request }) => {

@@ -15,6 +15,7 @@ export function viewKey(r: ApiKeyRecord) {
     prefix: r.prefix,
     environment: r.environment,
     is_test: r.environment === 'test',
+    role: r.role,
     created_at: new Date(r.created_at).toISOString(),
     expiry_date: iso(r.expires_at),
     max_usage: r.max_usage,
@@ -29,13 +30,16 @@ export function viewKey(r: ApiKeyRecord) {
 
 export function keyRoutes(keys: KeyService, now: () => number) {
   return new Elysia({ prefix: '/temporary-keys', detail: { tags: ['API keys'] } })
-    .use(requireAuth(keys))
+    // Every key may read and revoke its own record; the service applies the rest of the rules (policy.ts).
+    .use(requireAuth(keys, { read: 'read_only', write: 'read_only' }))
     .post(
       '/',
       async ({ body, principal, set }) => {
-        const { record, key } = await keys.create(principal.orgId, {
+        const { record, key } = await keys.createAs(principal, {
           name: body.name,
           environment: body.is_test === undefined ? principal.environment : body.is_test ? 'test' : 'prod',
+          // Never admin unless an admin asks for it.
+          role: body.role ?? 'member',
           expires_at: toMs(body.expiry_date),
           max_usage: body.max_usage,
           rate_limit: body.rate_limit,
@@ -49,12 +53,17 @@ export function keyRoutes(keys: KeyService, now: () => number) {
     .get(
       '/',
       async ({ principal }) => {
-        const all = await keys.list(principal.orgId);
+        const all = await keys.listAs(principal);
         return { count: all.length, next: null, previous: null, results: all.map(viewKey) };
       },
       { response: KeyList },
     )
-    .get('/:id', async ({ params, principal }) => viewKey(await keys.get(principal.orgId, params.id)), {
+    // Any key's own record, without knowing its id (a member cannot list keys to find it).
+    .get('/me', async ({ principal }) => viewKey(await keys.getAs(principal, principal.keyId)), {
+      response: KeyView,
+      detail: { summary: "The calling key's own record (any role)" },
+    })
+    .get('/:id', async ({ params, principal }) => viewKey(await keys.getAs(principal, params.id)), {
       response: KeyView,
     })
     .patch(
@@ -62,6 +71,7 @@ export function keyRoutes(keys: KeyService, now: () => number) {
       async ({ params, body, principal }) => {
         const patch: ApiKeyPatch = {
           name: body.name,
+          role: body.role,
           expires_at: toMs(body.expiry_date),
           max_usage: body.max_usage,
           rate_limit: body.rate_limit,
@@ -69,12 +79,12 @@ export function keyRoutes(keys: KeyService, now: () => number) {
           revoked_at: body.revoked === undefined ? undefined : body.revoked ? now() : null,
         };
         for (const k of Object.keys(patch) as (keyof ApiKeyPatch)[]) if (patch[k] === undefined) delete patch[k];
-        return viewKey(await keys.update(principal.orgId, params.id, patch));
+        return viewKey(await keys.updateAs(principal, params.id, patch));
       },
       { body: KeyPatchBody, response: KeyView },
     )
     .delete('/:id', async ({ params, principal, set }) => {
-      await keys.delete(principal.orgId, params.id);
+      await keys.deleteAs(principal, params.id);
       set.status = 204;
       return null;
     });

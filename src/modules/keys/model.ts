@@ -2,6 +2,9 @@ import { t, type TSchema } from 'elysia';
 
 const Nullable = <S extends TSchema>(s: S) => t.Union([s, t.Null()]);
 
+/** README "Key roles". */
+const Role = t.Union([t.Literal('admin'), t.Literal('member'), t.Literal('read_only')]);
+
 export const KeyCreateBody = t.Object(
   {
     name: t.String({ minLength: 1, maxLength: 200 }),
@@ -10,6 +13,8 @@ export const KeyCreateBody = t.Object(
     rate_limit: t.Optional(Nullable(t.Integer({ minimum: 1 }))),
     spending_limit: t.Optional(Nullable(t.Number({ minimum: 0 }))),
     is_test: t.Optional(t.Boolean()),
+    /** Default member; admin only when asked for. */
+    role: t.Optional(Role),
   },
   { additionalProperties: false },
 );
@@ -21,6 +26,7 @@ export const KeyPatchBody = t.Object(
     max_usage: t.Optional(t.Integer({ minimum: -1 })),
     rate_limit: t.Optional(Nullable(t.Integer({ minimum: 1 }))),
     spending_limit: t.Optional(Nullable(t.Number({ minimum: 0 }))),
+    role: t.Optional(Role),
     revoked: t.Optional(t.Boolean()),
   },
   { additionalProperties: false },
@@ -32,6 +38,7 @@ export const KeyView = t.Object({
   prefix: t.String(),
   environment: t.Union([t.Literal('prod'), t.Literal('test')]),
   is_test: t.Boolean(),
+  role: Role,
   created_at: t.String(),
   expiry_date: t.Union([t.String(), t.Null()]),
   max_usage: t.Integer(),

@@ -21,7 +21,8 @@ import {
 import { newId, randomToken } from '../../lib/ids.ts';
 import type { InvalidationFeed, RateLimiter } from '../../store/state-types.ts';
 import type { Authenticator, Principal } from '../../principal.ts';
-import type { ApiKeyPatch, ApiKeyRecord, Environment, Store } from '../../store/types.ts';
+import type { ApiKeyPatch, ApiKeyRecord, Environment, KeyRole, Store } from '../../store/types.ts';
+import { checkKeyAccess, checkKeyPatch, type KeyLimits, requireRole, requireWithinOwnLimits } from './policy.ts';
 
 const KEY_FORMAT = /^([A-Za-z0-9]{8})\.([A-Za-z0-9]{32})$/;
 const CACHE_TTL_MS = 5_000;
@@ -29,6 +30,7 @@ const CACHE_TTL_MS = 5_000;
 export interface NewKey {
   name: string;
   environment: Environment;
+  role: KeyRole;
   expires_at?: number | null;
   max_usage?: number;
   rate_limit?: number | null;
@@ -65,6 +67,7 @@ export class KeyService implements Authenticator {
       hash: hashKey(key),
       name: spec.name,
       environment: spec.environment,
+      role: spec.role,
       created_at: this.now(),
       expires_at: spec.expires_at ?? null,
       revoked_at: null,
@@ -111,7 +114,46 @@ export class KeyService implements Authenticator {
     if (rec.spending_limit !== null && rec.spent >= rec.spending_limit) {
       throw new BudgetExceededError('spending_limit', rec.spending_limit, rec.spent);
     }
-    return { orgId: rec.org_id, keyId: rec.id, environment: rec.environment };
+    return { orgId: rec.org_id, keyId: rec.id, environment: rec.environment, role: rec.role };
+  }
+
+  /** A key created over HTTP: only by an admin, never looser than the admin's own key (policy.ts). */
+  async createAs(actor: Principal, spec: NewKey): Promise<{ record: ApiKeyRecord; key: string }> {
+    requireRole(actor, 'admin', 'Creating keys');
+    requireWithinOwnLimits(await this.own(actor), {
+      expires_at: spec.expires_at ?? null,
+      max_usage: spec.max_usage ?? -1,
+      rate_limit: spec.rate_limit ?? null,
+      spending_limit: spec.spending_limit ?? null,
+    });
+    return this.create(actor.orgId, spec);
+  }
+
+  async listAs(actor: Principal): Promise<ApiKeyRecord[]> {
+    requireRole(actor, 'admin', 'Listing keys');
+    return this.list(actor.orgId);
+  }
+
+  async getAs(actor: Principal, id: string): Promise<ApiKeyRecord> {
+    checkKeyAccess(actor, id, 'Reading');
+    return this.get(actor.orgId, id);
+  }
+
+  async updateAs(actor: Principal, id: string, patch: ApiKeyPatch): Promise<ApiKeyRecord> {
+    checkKeyPatch(actor, await this.own(actor), id, patch);
+    return this.update(actor.orgId, id, patch);
+  }
+
+  async deleteAs(actor: Principal, id: string): Promise<void> {
+    checkKeyAccess(actor, id, 'Deleting');
+    await this.delete(actor.orgId, id);
+  }
+
+  /** The actor's own limits, read fresh (the authentication cache may be 5 s old). */
+  private async own(actor: Principal): Promise<KeyLimits> {
+    const rec = await this.store.keys.get(actor.orgId, actor.keyId);
+    if (!rec) throw new AuthInvalidError();
+    return rec;
   }
 
   list(orgId: string): Promise<ApiKeyRecord[]> {

@@ -1,7 +1,7 @@
 /** Logs (spans): ingest in both layouts, batch and trace arrays, OTLP, and list/get/patch/delete/summary. */
 import { Elysia } from 'elysia';
 import { BadRequestError } from '../../errors.ts';
-import { requireAuth } from '../../http/auth.ts';
+import { DATA_ACCESS, requireAuth } from '../../http/auth.ts';
 import { scopeFrom } from '../../http/scope.ts';
 import type { Authenticator } from '../../principal.ts';
 import { isObj } from './fields.ts';
@@ -61,7 +61,8 @@ export function logRoutes(logs: LogService, auth: Authenticator, now: () => numb
     ingestAnswer(await logs.ingestMany(principal, isObj(body) && Array.isArray(body.spans) ? body.spans : body, 'body'));
 
   return new Elysia({ detail: { tags: ['Logs'] } })
-    .use(requireAuth(auth))
+    // Lists and summaries sent as POST only read.
+    .use(requireAuth(auth, { ...DATA_ACCESS, readPosts: /\/request-logs\/(list|summary)\/?$/ }))
     .post('/request-logs', ({ principal, body, set }) => create(principal, body, set))
     .post('/request-logs/create', ({ principal, body, set }) => create(principal, body, set))
     .post('/request-logs/batch/create', async ({ principal, body }) =>

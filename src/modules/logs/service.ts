@@ -10,6 +10,7 @@ import type { ModelInfo } from '../../pricing/model.ts';
 import type { ModelOverlay, ModelRegistry } from '../../pricing/registry.ts';
 import type { Scope, SpanPatch, SpanRecord, Store, StoredSpan } from '../../store/types.ts';
 import type { SpanWriter } from '../../store/writer.ts';
+import { requireCustomerControl } from '../customers/control.ts';
 import type { Principal } from '../../principal.ts';
 import { TraceLinker } from '../traces/linker.ts';
 import { isObj, typeName, type Obj } from './fields.ts';
@@ -74,6 +75,7 @@ export class LogService {
    */
   async create(p: Principal, body: unknown): Promise<{ span: SpanRecord; blocked: boolean }> {
     const span = normalizeSpan(body, await this.context(p));
+    requireCustomerControl(p, span.extra.customer_params, 'customer_params');
     const errors: FieldErrors = {};
     const block = isObj(body) ? readBlock(body, errors) : true;
     this.linker.prepare([span]);
@@ -97,7 +99,10 @@ export class LogService {
     const errors: ItemError[] = [];
     items.forEach((item, index) => {
       try {
-        spans.push(normalizeSpan(item, ctx));
+        const span = normalizeSpan(item, ctx);
+        // A ForbiddenError is not an item error: it refuses the whole call, nothing of it stored.
+        requireCustomerControl(p, span.extra.customer_params, `${field}.${index}.customer_params`);
+        spans.push(span);
       } catch (err) {
         if (!(err instanceof ValidationError)) throw err;
         errors.push({ index, errors: err.errors });

@@ -5,7 +5,7 @@
  * `anthropic-version` and `anthropic-beta` go on to Anthropic as they came.
  */
 import { Elysia } from 'elysia';
-import { requireAuth } from '../../http/auth.ts';
+import { GATEWAY_ACCESS, requireAuth } from '../../http/auth.ts';
 import { MESSAGES_API } from '../chat/api.ts';
 import { PARAMS_HEADER, headerParams } from '../chat/params.ts';
 import { respond } from '../chat/respond.ts';
@@ -17,7 +17,7 @@ const FORWARDED = ['anthropic-version', 'anthropic-beta'] as const;
 
 export function messagesRoutes(auth: Authenticator, chat: ChatService) {
   return new Elysia({ detail: { tags: ['Proxy'] } })
-    .use(requireAuth(auth))
+    .use(requireAuth(auth, GATEWAY_ACCESS))
     .post(
       '/anthropic/v1/messages',
       ({ body, principal, request, headers }) => {

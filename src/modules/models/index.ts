@@ -5,7 +5,7 @@
  * take the rest of the path.
  */
 import { Elysia } from 'elysia';
-import { requireAuth } from '../../http/auth.ts';
+import { MANAGEMENT_ACCESS, requireAuth } from '../../http/auth.ts';
 import type { ModelRegistry } from '../../pricing/registry.ts';
 import type { CustomModelPatch, CustomModelRecord } from '../../store/types.ts';
 import type { Authenticator } from '../../principal.ts';
@@ -30,7 +30,7 @@ export function publicModelRoutes(registry: ModelRegistry) {
 
 export function modelRoutes(auth: Authenticator, models: ModelsService) {
   return new Elysia({ prefix: '/models', detail: { tags: ['Models'] } })
-    .use(requireAuth(auth))
+    .use(requireAuth(auth, MANAGEMENT_ACCESS))
     .get('/', async ({ principal }) => {
       const all = await models.list(principal.orgId);
       return { count: all.length, next: null, previous: null, results: all.map(view) };

@@ -1,6 +1,6 @@
 /** `/prompts/`: prompt templates and their versions, scoped to the caller's organization. */
 import { Elysia } from 'elysia';
-import { requireAuth } from '../../http/auth.ts';
+import { MANAGEMENT_ACCESS, requireAuth } from '../../http/auth.ts';
 import type { Authenticator } from '../../principal.ts';
 import {
   PromptCreateBody,
@@ -25,7 +25,7 @@ export function promptRoutes(auth: Authenticator, prompts: PromptService) {
   const liveOf = async (orgId: string, promptId: string) => (await prompts.get(orgId, promptId)).live_version;
 
   return new Elysia({ prefix: '/prompts', detail: { tags: ['Prompts'] } })
-    .use(requireAuth(auth))
+    .use(requireAuth(auth, MANAGEMENT_ACCESS))
     .post(
       '/',
       async ({ body, principal, set }) => {

@@ -5,7 +5,7 @@
  */
 import { Elysia } from 'elysia';
 import { BadRequestError } from '../../errors.ts';
-import { requireAuth } from '../../http/auth.ts';
+import { GATEWAY_ACCESS, requireAuth } from '../../http/auth.ts';
 import { RESPONSES_API } from '../chat/api.ts';
 import { PARAMS_HEADER, headerParams } from '../chat/params.ts';
 import { respond } from '../chat/respond.ts';
@@ -16,7 +16,7 @@ import { ResponsesBody } from './model.ts';
 const NOT_STORED = 'Stored responses are not supported: this gateway keeps no responses (each call carries its whole conversation in `input`)';
 
 export function responsesRoutes(auth: Authenticator, chat: ChatService) {
-  const app = new Elysia({ detail: { tags: ['Proxy'] } }).use(requireAuth(auth));
+  const app = new Elysia({ detail: { tags: ['Proxy'] } }).use(requireAuth(auth, GATEWAY_ACCESS));
   for (const path of ['/responses', '/v1/responses']) {
     app
       .post(

@@ -1,6 +1,6 @@
 /** Traces and threads, assembled from spans (thin: logic in service.ts). */
 import { Elysia } from 'elysia';
-import { requireAuth } from '../../http/auth.ts';
+import { DATA_ACCESS, requireAuth } from '../../http/auth.ts';
 import { scopeFrom } from '../../http/scope.ts';
 import type { Authenticator, Principal } from '../../principal.ts';
 import { pageLinks, parseListParams } from '../logs/list-params.ts';
@@ -50,7 +50,8 @@ export function traceRoutes(traces: TraceService, auth: Authenticator, now: () =
   };
 
   return new Elysia({ detail: { tags: ['Traces'] } })
-    .use(requireAuth(auth))
+    // Trace and thread lists sent as POST only read.
+    .use(requireAuth(auth, { ...DATA_ACCESS, readPosts: /\/(traces\/list|log_threads)\/?$/ }))
     .post('/traces/list', ({ principal, query, body, request }) => listTraces(principal, query, body, request.url))
     .get('/traces/list', ({ principal, query, request }) => listTraces(principal, query, undefined, request.url))
     .get('/traces/:trace_unique_id', async ({ principal, query, params }) => {

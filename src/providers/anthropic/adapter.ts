@@ -4,10 +4,23 @@
  * requests from the gateway's own Messages endpoint go as they came (`native`).
  */
 import type { ChatChunk, ChatRequest, ChatResponse } from '../../schemas/openai.ts';
-import { eventJson, postJson, readJson, upstreamError, upstreamEvents, type UpstreamCall } from '../shared/http.ts';
+import {
+  eventJson,
+  postJson,
+  readJson,
+  STREAM_ERROR,
+  upstreamError,
+  upstreamEvents,
+  type UpstreamCall,
+} from '../shared/http.ts';
 import { unixNow } from '../shared/json.ts';
 import { rejectOutOfRange, rejectUnsupported } from '../shared/unsupported.ts';
-import { createAnthropicStreamState, fromAnthropicEvent, throwIfAnthropicError } from '../translate/messages/anthropic-events.ts';
+import {
+  createAnthropicStreamState,
+  fromAnthropicEvent,
+  type StreamFailure,
+  throwIfAnthropicError,
+} from '../translate/messages/anthropic-events.ts';
 import { fromAnthropicResponse } from '../translate/messages/from-anthropic.ts';
 import { toAnthropicRequest } from '../translate/messages/to-anthropic.ts';
 import type { CallContext, NativeEndpoint, ProviderAdapter } from '../types.ts';
@@ -42,6 +55,10 @@ export function createAnthropicAdapter(options: AnthropicAdapterOptions = {}): P
     return { provider: id, ctx, url: `${base}/v1/messages`, headers, body };
   }
 
+  /** An `error` event's UpstreamError, through upstreamError: scrubbed, and generic from a caller's api_base. */
+  const streamFailure = (c: UpstreamCall): StreamFailure => (status, message, type) =>
+    upstreamError(c, status, message, { type, generic: STREAM_ERROR });
+
   const translate = (req: ChatRequest, ctx: CallContext) => {
     rejectUnsupported(req, ANTHROPIC_UNSUPPORTED, id, ctx.model);
     rejectOutOfRange(req.temperature, 'temperature', [0, 1], id, ctx.model);
@@ -56,13 +73,14 @@ export function createAnthropicAdapter(options: AnthropicAdapterOptions = {}): P
     async *stream(body, ctx) {
       const c = call(ctx, { ...body, model: ctx.model, stream: true });
       const res = await postJson(c);
-      const secrets = Object.values(c.headers);
+      const fail = streamFailure(c);
       for await (const ev of upstreamEvents(c, res)) {
         const data = eventJson(c, ev);
-        throwIfAnthropicError(data, { provider: id, model: ctx.model, callerCredentials: ctx.callerCredentials, secrets });
+        throwIfAnthropicError(data, fail);
         yield data;
         if (ev.event === 'message_stop') return;
       }
+      throw upstreamError(c, 502, `${id} ended the stream before message_stop`);
     },
   };
 
@@ -81,19 +99,14 @@ export function createAnthropicAdapter(options: AnthropicAdapterOptions = {}): P
     async *stream(req: ChatRequest, ctx: CallContext): AsyncGenerator<ChatChunk, void, undefined> {
       const c = call(ctx, { ...translate(req, ctx), stream: true });
       const res = await postJson(c);
-      const state = createAnthropicStreamState({
-        provider: id,
-        model: ctx.model,
-        callerCredentials: ctx.callerCredentials,
-        secrets: Object.values(c.headers),
-        created: unixNow(),
-      });
+      const state = createAnthropicStreamState({ model: ctx.model, fail: streamFailure(c), created: unixNow() });
       for await (const ev of upstreamEvents(c, res)) {
         const data = eventJson(c, ev);
         const out = fromAnthropicEvent(state, data);
         if (out) yield out;
         if (ev.event === 'message_stop') return;
       }
+      throw upstreamError(c, 502, `${id} ended the stream before message_stop`);
     },
   };
 }

@@ -10,6 +10,7 @@ import {
   parseErrorBody,
   postJson,
   readJson,
+  STREAM_ERROR,
   statusFromCode,
   upstreamError,
   upstreamEvents,
@@ -63,7 +64,7 @@ export function createGeminiAdapter(options: GeminiAdapterOptions = {}): Provide
         const data = eventJson(c, ev);
         if (isRecord(data) && isRecord(data.error)) {
           const f = parseErrorBody(data);
-          throw upstreamError(c, statusFromCode(data.error.code, 500), f.message ?? 'upstream stream error', f);
+          throw upstreamError(c, statusFromCode(data.error.code, 500), f.message ?? STREAM_ERROR, { ...f, generic: STREAM_ERROR });
         }
         const out = fromGeminiEvent(state, data);
         if (out) yield out;
@@ -97,8 +98,14 @@ export function createGeminiAdapter(options: GeminiAdapterOptions = {}): Provide
   };
 }
 
-function modelPath(model: string): string {
-  return model.startsWith('models/') || model.startsWith('tunedModels/') ? model : `models/${model}`;
+/**
+ * The model's part of the URL path. The name comes from the request, so it is
+ * encoded: `gemini/../../files?x=` must not reach another path of the API (or
+ * a query) with the gateway's key.
+ */
+export function modelPath(model: string): string {
+  const m = /^(models|tunedModels)\/(.*)$/s.exec(model);
+  return m ? `${m[1]}/${encodeURIComponent(m[2] as string)}` : `models/${encodeURIComponent(model)}`;
 }
 
 /** Gemini embeds text only; token-id inputs cannot be sent and are rendered as text. */

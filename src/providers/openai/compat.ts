@@ -9,6 +9,7 @@ import {
   eventJson,
   postJson,
   readJson,
+  STREAM_ERROR,
   statusFromCode,
   upstreamError,
   upstreamEvents,
@@ -60,7 +61,7 @@ export function createOpenAICompatibleAdapter(spec: OpenAICompatSpec): ProviderA
         // A failure reported inside the 200 stream: `error` (flat or nested) or a failed response.
         if (isRecord(json) && (json.type === 'error' || json.type === 'response.failed')) {
           const f = parseErrorBody(json.type === 'error' ? json : json.response);
-          throw upstreamError(c, statusFromCode(json.code ?? json.status, 500), f.message ?? 'upstream stream error', f);
+          throw upstreamError(c, statusFromCode(json.code ?? json.status, 500), f.message ?? STREAM_ERROR, { ...f, generic: STREAM_ERROR });
         }
         yield json;
       }
@@ -85,6 +86,7 @@ export function createOpenAICompatibleAdapter(spec: OpenAICompatSpec): ProviderA
       if (streamUsage) body.stream_options = { ...req.stream_options, include_usage: true };
       const c = call('chat/completions', ctx, body);
       const res = await postJson(c);
+      let finished = false;
       for await (const ev of upstreamEvents(c, res)) {
         if (ev.data === '[DONE]') return;
         const json = eventJson(c, ev);
@@ -92,11 +94,14 @@ export function createOpenAICompatibleAdapter(spec: OpenAICompatSpec): ProviderA
         if (isRecord(json) && json.error !== undefined && json.error !== null) {
           const code = isRecord(json.error) ? json.error.code : undefined;
           const f = parseErrorBody(json);
-          throw upstreamError(c, statusFromCode(code, 500), f.message ?? 'upstream stream error', f);
+          throw upstreamError(c, statusFromCode(code, 500), f.message ?? STREAM_ERROR, { ...f, generic: STREAM_ERROR });
         }
         if (!isChatChunk(json)) throw upstreamError(c, 502, 'upstream sent an unexpected chunk shape');
+        if (json.choices.some((ch) => ch.finish_reason)) finished = true;
         yield json;
       }
+      // Servers that send no [DONE] still send a finish_reason; with neither, the stream was cut.
+      if (!finished) throw upstreamError(c, 502, `${spec.id} ended the stream before its last chunk (no finish_reason, no [DONE])`);
     },
 
     async embed(req: EmbeddingRequest, ctx: CallContext): Promise<EmbeddingResponse> {

@@ -1,6 +1,10 @@
 /**
  * The one place adapters talk HTTP. It POSTs JSON with the context's fetch and
  * signal and turns every failure into an `UpstreamError`, except aborts.
+ * Bodies are read within the context's limits (body.ts). When the api_base is
+ * the caller's (`ctx.callerBase`), redirects are not followed and the
+ * upstream's own words never reach the error: only its status does, so a
+ * caller cannot read an internal service through the gateway.
  *
  * Abort policy: when `ctx.signal` is aborted (client disconnect or routing's
  * timeout) we rethrow `ctx.signal.reason` untouched instead of wrapping it.
@@ -10,6 +14,7 @@
  */
 import { UpstreamError } from '../../errors.ts';
 import type { CallContext } from '../types.ts';
+import { DEFAULT_LIMITS, readAtMost, readBounded, UpstreamLimitError } from './body.ts';
 import { isRecord } from './json.ts';
 import { readSse, type SseEvent } from './sse.ts';
 
@@ -26,8 +31,13 @@ export interface UpstreamCall {
 const SECRET_HEADERS = ['authorization', 'api-key', 'x-api-key', 'x-goog-api-key'];
 /** Shapes of well-known keys: OpenAI/Anthropic `sk-...`, Google `AIza...`, bearer tokens. */
 const KEY_PATTERN = /\b(?:sk-[A-Za-z0-9_\-]{6,}|AIza[0-9A-Za-z_\-]{20,}|Bearer\s+[A-Za-z0-9._\-]{8,})/g;
-const MAX_ERROR_BODY = 64 * 1024;
+/** Of an error body only this much is read (docs/limits.md). */
+export const MAX_ERROR_BODY = 4 * 1024;
 const MAX_MESSAGE = 1000;
+/** An upstream's error type, code or param. */
+const MAX_FIELD = 100;
+/** How far a quoted upstream body goes in a message. */
+const SNIPPET = 200;
 
 /** POSTs JSON; resolves with a 2xx response or throws (see module comment). */
 export async function postJson(call: UpstreamCall): Promise<Response> {
@@ -39,6 +49,8 @@ export async function postJson(call: UpstreamCall): Promise<Response> {
       headers: { 'content-type': 'application/json', ...call.headers },
       body: JSON.stringify(call.body),
       signal: ctx.signal,
+      // A caller's base could bounce us anywhere (a metadata address); its 3xx is its answer.
+      redirect: ctx.callerBase ? 'manual' : 'follow',
     });
   } catch (err) {
     throw connectionFailure(call, err);
@@ -47,25 +59,38 @@ export async function postJson(call: UpstreamCall): Promise<Response> {
   throw await errorFromResponse(call, res);
 }
 
-/** Reads a 2xx JSON body; bad JSON is the provider's fault (502, retryable). */
+/** Reads a 2xx JSON body within the size limit; bad JSON is the provider's fault (502, retryable). */
 export async function readJson(call: UpstreamCall, res: Response): Promise<unknown> {
   let text: string;
   try {
-    text = await res.text();
+    text = await readBounded(res, limitsOf(call.ctx).maxBodyBytes);
   } catch (err) {
     throw connectionFailure(call, err);
   }
   try {
     return JSON.parse(text) as unknown;
   } catch {
-    throw upstreamError(call, 502, `invalid JSON from upstream: ${text.slice(0, 200)}`);
+    const type = res.headers.get('content-type');
+    const what = `${call.provider} sent invalid JSON${type && !type.includes('json') ? ` (content-type ${type})` : ''}`;
+    throw upstreamError(call, 502, `${what}: ${text.slice(0, SNIPPET)}`, { generic: `${call.provider} sent invalid JSON` });
   }
 }
 
-/** Network failure (or abort, rethrown as the signal's reason). */
+function limitsOf(ctx: CallContext) {
+  return ctx.limits ?? DEFAULT_LIMITS;
+}
+
+/** Network failure, a limit passed (or abort, rethrown as the signal's reason). */
 export function connectionFailure(call: UpstreamCall, err: unknown): unknown {
   if (call.ctx.signal.aborted) return call.ctx.signal.reason ?? err;
   if (err instanceof UpstreamError) return err;
+  if (err instanceof UpstreamLimitError) {
+    return err.kind === 'size'
+      ? upstreamError(call, 502, `${call.provider} sent an answer ${err.message} (routing.max_upstream_body_mb)`)
+      : upstreamError(call, 504, `${call.provider} sent ${err.message} (routing.stream_idle_timeout_ms)`, {
+          type: 'timeout_error',
+        });
+  }
   const detail = err instanceof Error ? err.message : String(err);
   return upstreamError(call, 0, `connection to ${call.provider} failed: ${detail}`);
 }
@@ -99,11 +124,11 @@ export function parseErrorBody(body: unknown): ErrorFields {
   return out;
 }
 
-/** Builds the UpstreamError for a non-2xx response. */
+/** Builds the UpstreamError for a non-2xx response from the first MAX_ERROR_BODY bytes of its body. */
 export async function errorFromResponse(call: UpstreamCall, res: Response): Promise<UpstreamError> {
   let text = '';
   try {
-    text = (await res.text()).slice(0, MAX_ERROR_BODY);
+    text = await readAtMost(res, MAX_ERROR_BODY);
   } catch {
     // The status alone is enough to classify the failure.
   }
@@ -114,27 +139,47 @@ export async function errorFromResponse(call: UpstreamCall, res: Response): Prom
     if (text.trim()) fields = { message: text.trim() };
   }
   const retryAfterMs = parseRetryAfter(res.headers);
-  return upstreamError(call, res.status, fields.message ?? `HTTP ${res.status} ${res.statusText}`.trim(), {
+  const status = `HTTP ${res.status} ${res.statusText}`.trim();
+  return upstreamError(call, res.status, fields.message ?? status, {
     ...fields,
     ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+    generic: `${call.provider} answered ${status} at the api_base given in the request (its answer is not passed on)`,
   });
 }
 
-/** An UpstreamError with credentials scrubbed from the message. */
+export interface UpstreamErrorExtra extends ErrorFields {
+  retryAfterMs?: number;
+  /**
+   * The message without the upstream's own words, used when the api_base is
+   * the caller's; without it the message is taken to be the gateway's own.
+   */
+  generic?: string;
+}
+
+/**
+ * An UpstreamError with credentials scrubbed from the message. From a
+ * caller's api_base it carries the generic message and no upstream type,
+ * code or param.
+ */
 export function upstreamError(
   call: Pick<UpstreamCall, 'provider' | 'ctx'> & { headers?: Record<string, string> },
   status: number,
   message: string,
-  extra: ErrorFields & { retryAfterMs?: number } = {},
+  extra: UpstreamErrorExtra = {},
 ): UpstreamError {
+  const caller = call.ctx.callerBase === true;
+  const fields: ErrorFields = caller ? (extra.type === 'timeout_error' ? { type: extra.type } : {}) : extra;
+  const secrets = secretsOf(call.ctx, call.headers);
+  // Every string an upstream wrote is scrubbed: a server may echo the key in its code as well as its message.
+  const clean = (s: string, max: number) => redact(s, secrets).slice(0, max);
   return new UpstreamError({
     provider: call.provider,
     model: call.ctx.model,
     status,
-    message: redact(message, secretsOf(call.ctx, call.headers)).slice(0, MAX_MESSAGE),
-    ...(extra.type === undefined ? {} : { type: extra.type }),
-    ...(extra.code === undefined ? {} : { code: extra.code }),
-    ...(extra.param === undefined ? {} : { param: extra.param }),
+    message: clean(caller ? (extra.generic ?? message) : message, MAX_MESSAGE),
+    ...(fields.type === undefined ? {} : { type: clean(fields.type, MAX_FIELD) }),
+    ...(fields.code === undefined ? {} : { code: clean(fields.code, MAX_FIELD) }),
+    ...(fields.param === undefined ? {} : { param: clean(fields.param, MAX_FIELD) }),
     ...(extra.retryAfterMs === undefined ? {} : { retryAfterMs: extra.retryAfterMs }),
     callerCredentials: call.ctx.callerCredentials,
   });
@@ -177,13 +222,26 @@ export function parseRetryAfter(headers: Headers, now: number = Date.now()): num
 }
 
 /**
- * SSE events of a 2xx streaming response. A broken connection becomes an
- * UpstreamError with status 0; an abort rethrows the signal's reason.
+ * SSE events of a 2xx streaming response, within the context's limits. A
+ * body that is not an event stream is a 502; a broken connection an
+ * UpstreamError with status 0; a limit passed a 502 (size) or 504 (idle); an
+ * abort rethrows the signal's reason.
  */
 export async function* upstreamEvents(call: UpstreamCall, res: Response): AsyncGenerator<SseEvent, void, undefined> {
   if (!res.body) throw upstreamError(call, 502, 'upstream sent an empty stream');
+  const type = res.headers.get('content-type');
+  // No content-type at all is tolerated (small servers); a different one is not a stream.
+  if (type && !type.toLowerCase().startsWith('text/event-stream')) {
+    const head = await readAtMost(res, SNIPPET).catch(() => '');
+    throw upstreamError(
+      call,
+      502,
+      `${call.provider} answered a stream request with content-type ${type}, not text/event-stream: ${head}`,
+      { generic: `${call.provider} answered a stream request with a content-type other than text/event-stream` },
+    );
+  }
   try {
-    yield* readSse(res.body);
+    yield* readSse(res.body, limitsOf(call.ctx));
   } catch (err) {
     throw connectionFailure(call, err);
   }
@@ -194,9 +252,14 @@ export function eventJson(call: UpstreamCall, ev: SseEvent): unknown {
   try {
     return JSON.parse(ev.data) as unknown;
   } catch {
-    throw upstreamError(call, 502, `invalid JSON in stream: ${ev.data.slice(0, 200)}`);
+    throw upstreamError(call, 502, `${call.provider} sent invalid JSON in stream: ${ev.data.slice(0, SNIPPET)}`, {
+      generic: `${call.provider} sent invalid JSON in stream`,
+    });
   }
 }
+
+/** What a failure reported inside a 200 stream says when its own words are not passed on. */
+export const STREAM_ERROR = 'upstream stream error';
 
 /** Status for an error reported inside a 200 stream: its numeric code if it is an HTTP status. */
 export function statusFromCode(code: unknown, fallback: number): number {

@@ -5,6 +5,7 @@
  * hot path, so it scans with cached `indexOf` positions (no regex, no per-line
  * arrays) and reuses one output array per read.
  */
+import { UpstreamLimitError, type UpstreamLimits } from './body.ts';
 
 export interface SseEvent {
   /** The `event:` field, or "message" when absent. */
@@ -118,27 +119,43 @@ export class SseParser {
 /**
  * Yields events from a byte stream. Stops the upstream read (cancels the
  * reader) when the consumer stops early, so a client disconnect frees the
- * provider connection. Read errors propagate unchanged.
+ * provider connection. Read errors propagate unchanged. With limits, more
+ * than `maxBytes` in all, or `streamIdleMs` without a complete event while we
+ * wait on the upstream (not while the consumer holds an event: a slow reader
+ * is not a silent upstream), throw UpstreamLimitError.
  */
-export async function* readSse(body: ReadableStream<Uint8Array>): AsyncGenerator<SseEvent, void, undefined> {
+export async function* readSse(
+  body: ReadableStream<Uint8Array>,
+  limits: Partial<UpstreamLimits> = {},
+): AsyncGenerator<SseEvent, void, undefined> {
   const reader = body.getReader();
   const decoder = new TextDecoder();
   const parser = new SseParser();
   const out: SseEvent[] = [];
+  const maxBytes = limits.maxBodyBytes ?? Number.POSITIVE_INFINITY;
+  let bytes = 0;
   let finished = false;
+  const idle = limits.streamIdleMs === undefined ? null : idleWatch(limits.streamIdleMs, (cut) => reader.cancel(cut));
   try {
     for (;;) {
       const { done, value } = await reader.read();
+      if (idle?.cut) throw idle.cut;
       if (done) break;
+      bytes += value.byteLength;
+      if (bytes > maxBytes) throw new UpstreamLimitError('size', maxBytes);
       parser.feed(decoder.decode(value, { stream: true }), out);
+      if (out.length === 0) continue;
+      if (idle) idle.paused = true;
       for (let i = 0; i < out.length; i++) yield out[i] as SseEvent;
       out.length = 0;
+      idle?.resume();
     }
     parser.feed(decoder.decode(), out);
     parser.end(out);
     for (let i = 0; i < out.length; i++) yield out[i] as SseEvent;
     finished = true;
   } finally {
+    idle?.stop();
     if (!finished) reader.cancel().catch(() => undefined);
     try {
       reader.releaseLock();
@@ -146,4 +163,45 @@ export async function* readSse(body: ReadableStream<Uint8Array>): AsyncGenerator
       // Already released by a cancel in flight; nothing else holds it.
     }
   }
+}
+
+interface IdleWatch {
+  /** Set while the consumer holds an event. */
+  paused: boolean;
+  /** The error the watch cut the stream with, once it has. */
+  cut: UpstreamLimitError | null;
+  resume(): void;
+  stop(): void;
+}
+
+/**
+ * One timer per stream, not one per event: it wakes at most every `ms`,
+ * and cuts the stream when the upstream has been quiet that long.
+ */
+function idleWatch(ms: number, cancel: (reason: UpstreamLimitError) => Promise<void>): IdleWatch {
+  let quietSince = performance.now();
+  let handle: ReturnType<typeof setTimeout> | undefined;
+  const w: IdleWatch = {
+    paused: false,
+    cut: null,
+    resume() {
+      w.paused = false;
+      quietSince = performance.now();
+    },
+    stop() {
+      clearTimeout(handle);
+    },
+  };
+  const check = () => {
+    const quiet = performance.now() - quietSince;
+    if (w.paused || quiet < ms) {
+      handle = setTimeout(check, w.paused ? ms : ms - quiet).unref();
+      return;
+    }
+    w.cut = new UpstreamLimitError('idle', ms);
+    cancel(w.cut).catch(() => undefined);
+  };
+  // Unref'd: a stream nobody finished must not keep the process alive.
+  handle = setTimeout(check, ms).unref();
+  return w;
 }

@@ -4,6 +4,7 @@
  */
 import { sql } from 'drizzle-orm';
 import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { KEY_ROLES } from '../types.ts';
 
 export const organizations = sqliteTable('organizations', {
   id: text('id').primaryKey(),
@@ -22,6 +23,8 @@ export const apiKeys = sqliteTable(
     hash: text('hash').notNull(),
     name: text('name').notNull(),
     environment: text('environment', { enum: ['prod', 'test'] }).notNull(),
+    // Keys from before roles existed had every right: the default keeps them admin.
+    role: text('role', { enum: KEY_ROLES }).notNull().default('admin'),
     created_at: integer('created_at').notNull(),
     expires_at: integer('expires_at'),
     revoked_at: integer('revoked_at'),

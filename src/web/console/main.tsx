@@ -34,8 +34,8 @@ const SCOPED = new Set(['overview', 'logs', 'traces', 'threads', 'customers']);
 
 const KEY_ENV = 'switchyard.key_env';
 
-interface KeyList {
-  results: { prefix: string; environment: Env }[];
+interface OwnKey {
+  environment: Env;
 }
 
 function SignIn({ onDone }: { onDone: () => void }) {
@@ -45,11 +45,10 @@ function SignIn({ onDone }: { onDone: () => void }) {
     e.preventDefault();
     void submit(async () => {
       const k = key.trim();
-      // Listing keys proves the key works and tells its environment, the default of every read.
-      const keys = await api<KeyList>('temporary-keys/', { key: k });
-      const own = keys.results.find((r) => r.prefix === k.split('.')[0]);
+      // The key's own record proves it works (whatever its role) and tells its environment, the default of every read.
+      const own = await api<OwnKey>('temporary-keys/me/', { key: k });
       session.signIn(k);
-      sessionStorage.setItem(KEY_ENV, own?.environment ?? 'prod');
+      sessionStorage.setItem(KEY_ENV, own.environment);
       onDone();
     });
   };

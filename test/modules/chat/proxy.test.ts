@@ -4,7 +4,7 @@ import { BudgetExceededError } from '../../../src/errors.ts';
 import type { CustomerGate } from '../../../src/modules/customers/gate.ts';
 import { computeCost } from '../../../src/pricing/cost.ts';
 import { MOCK_PRICES } from '../../../src/pricing/registry.ts';
-import { type Json, json } from '../../helpers/app.ts';
+import { type Json, json, testConfig } from '../../helpers/app.ts';
 import { type Gateway, gateway } from './fixtures.ts';
 
 let g: Gateway;
@@ -286,7 +286,7 @@ describe('streams', () => {
   });
 
   test('keep-alive comments while the upstream is silent', async () => {
-    g = await gateway({ routing: { timeout_ms: 60_000, attempt_timeout_ms: 60_000, keepalive_ms: 100 } });
+    g = await gateway({ routing: { ...testConfig().routing, timeout_ms: 60_000, attempt_timeout_ms: 60_000, keepalive_ms: 100 } });
     g.fakes.mock.chunkDelayMs = 250;
     const r = await post({ model: 'mock/echo', messages: hello, stream: true });
     const { data, comments } = sse(await r.text());

@@ -9,18 +9,17 @@
  * cumulative output_tokens), message_stop; `ping` anywhere; `error` anywhere,
  * which we throw as an UpstreamError so the consumer's iterator fails.
  */
-import { UpstreamError } from '../../../errors.ts';
+import type { UpstreamError } from '../../../errors.ts';
 import type { ChatChunk, FinishReason, ToolCallDelta } from '../../../schemas/openai.ts';
-import { redact } from '../../shared/http.ts';
 import { isRecord, num, rec, str, type JsonRecord } from '../../shared/json.ts';
 import { mapStopReason, mapUsage } from './from-anthropic.ts';
 
+/** Builds the error of an `error` event: the adapter's, so redaction and caller-base rules apply (http.ts). */
+export type StreamFailure = (status: number, message: string, type: string) => UpstreamError;
+
 export interface AnthropicStreamState {
-  provider: string;
   model: string;
-  callerCredentials: boolean;
-  /** Credential values to scrub from error messages. */
-  secrets: string[];
+  fail: StreamFailure;
   id: string;
   created: number;
   /** Raw Anthropic usage, merged as events arrive. */
@@ -30,18 +29,10 @@ export interface AnthropicStreamState {
   finish: FinishReason;
 }
 
-export function createAnthropicStreamState(init: {
-  provider: string;
-  model: string;
-  callerCredentials?: boolean;
-  secrets?: string[];
-  created: number;
-}): AnthropicStreamState {
+export function createAnthropicStreamState(init: { model: string; fail: StreamFailure; created: number }): AnthropicStreamState {
   return {
-    provider: init.provider,
     model: init.model,
-    callerCredentials: init.callerCredentials ?? false,
-    secrets: init.secrets ?? [],
+    fail: init.fail,
     id: 'msg_unknown',
     created: init.created,
     usage: {},
@@ -133,7 +124,7 @@ export function fromAnthropicEvent(state: AnthropicStreamState, data: unknown): 
       return last;
     }
     case 'error':
-      return throwIfAnthropicError(data, state);
+      return throwIfAnthropicError(data, state.fail);
     default:
       // ping, content_block_stop, and event types added later.
       return null;
@@ -141,21 +132,11 @@ export function fromAnthropicEvent(state: AnthropicStreamState, data: unknown): 
 }
 
 /** Throws the UpstreamError an Anthropic `error` event reports; other events pass. */
-export function throwIfAnthropicError(
-  data: unknown,
-  who: { provider: string; model: string; callerCredentials: boolean; secrets: readonly string[] },
-): null {
+export function throwIfAnthropicError(data: unknown, fail: StreamFailure): null {
   if (!isRecord(data) || data.type !== 'error') return null;
   const err = rec(data.error);
   const type = str(err.type) ?? 'api_error';
-  throw new UpstreamError({
-    provider: who.provider,
-    model: who.model,
-    status: ERROR_STATUS[type] ?? 500,
-    message: redact(str(err.message) ?? 'stream error', who.secrets),
-    type,
-    callerCredentials: who.callerCredentials,
-  });
+  throw fail(ERROR_STATUS[type] ?? 500, str(err.message) ?? 'stream error', type);
 }
 
 function chunk(state: AnthropicStreamState, delta: ChatChunk['choices'][number]['delta'], finish: FinishReason): ChatChunk {

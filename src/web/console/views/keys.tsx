@@ -10,7 +10,7 @@ import { type Column, Empty, FormError, Show, Table, useAsync, useSubmit } from 
 type Key = Static<typeof KeyView>;
 
 function CreateKey({ onCreated }: { onCreated: (k: Key & { api_key: string }) => void }) {
-  const [form, setForm] = useState({ name: '', env: session.env as string, expiry: '', rate_limit: '', spending_limit: '' });
+  const [form, setForm] = useState({ name: '', env: session.env as string, role: 'member', expiry: '', rate_limit: '', spending_limit: '' });
   const [busy, error, submit] = useSubmit();
   const set = (k: keyof typeof form) => (e: Event) => setForm({ ...form, [k]: (e.currentTarget as HTMLInputElement).value });
   return (
@@ -20,7 +20,7 @@ function CreateKey({ onCreated }: { onCreated: (k: Key & { api_key: string }) =>
       onSubmit={(e) => {
         e.preventDefault();
         void submit(async () => {
-          const body: Record<string, unknown> = { name: form.name.trim(), is_test: form.env === 'test' };
+          const body: Record<string, unknown> = { name: form.name.trim(), is_test: form.env === 'test', role: form.role };
           if (form.expiry) body.expiry_date = new Date(form.expiry).toISOString();
           if (form.rate_limit) body.rate_limit = Number(form.rate_limit);
           if (form.spending_limit) body.spending_limit = Number(form.spending_limit);
@@ -37,6 +37,14 @@ function CreateKey({ onCreated }: { onCreated: (k: Key & { api_key: string }) =>
         <select name="env" value={form.env} onChange={set('env')}>
           <option value="prod">prod</option>
           <option value="test">test</option>
+        </select>
+      </label>
+      <label>
+        Role
+        <select name="role" value={form.role} onChange={set('role')}>
+          <option value="member">member (calls, ingest, reads)</option>
+          <option value="read_only">read_only</option>
+          <option value="admin">admin</option>
         </select>
       </label>
       <label>
@@ -67,6 +75,7 @@ export function KeysView(_: { route: Route }) {
     { label: 'Name', cell: (k) => k.name },
     { label: 'Prefix', cell: (k) => <code>{k.prefix}</code> },
     { label: 'Env', cell: (k) => k.environment },
+    { label: 'Role', cell: (k) => k.role },
     { label: 'Created', cell: (k) => fmt.short(k.created_at) },
     { label: 'Expires', cell: (k) => (k.expiry_date ? fmt.short(k.expiry_date) : 'never') },
     { label: 'Uses', cell: (k) => `${fmt.int(k.usage_count)}${k.max_usage >= 0 ? ` / ${k.max_usage}` : ''}`, num: true },
