@@ -55,7 +55,7 @@ function chatBody(extra: Record<string, unknown> = {}, model = 'bench-primary'):
 }
 
 async function startUpstream(port: number, extraArgs: string[] = []): Promise<Subprocess> {
-  const p = spawnChild([process.execPath, join(root, 'src/providers/mock/serve.ts'), '--host', '127.0.0.1', '--port', String(port), '--latency-ms', String(latencyMs), ...extraArgs]);
+  const p = spawnChild([process.execPath, join(root, 'src/main.ts'), 'mock', '--host', '127.0.0.1', '--port', String(port), '--ttft-ms', String(latencyMs), ...extraArgs]);
   await waitForHttp(`http://127.0.0.1:${port}/v1/models`, p);
   return p;
 }
@@ -109,7 +109,7 @@ async function main(): Promise<void> {
   const [upPort, flakyPort, floorPort, gwPort] = [freePort(), freePort(), freePort(), freePort()];
   progress(`upstream :${upPort} (latency ${latencyMs} ms), flaky upstream :${flakyPort}, floor :${floorPort}, gateway :${gwPort}`);
   const upstream = await startUpstream(upPort);
-  const flaky = await startUpstream(flakyPort, ['--error-rate', '0.3', '--error-status', '503']);
+  const flaky = await startUpstream(flakyPort, ['--error-percent', '30', '--error-status', '503']);
   const floor = spawnChild([process.execPath, join(root, 'scripts/bench/floor.ts'), String(floorPort), `http://127.0.0.1:${upPort}`]);
   await waitForHttp(`http://127.0.0.1:${floorPort}/v1/models`, floor);
   const gwStarted = performance.now();

@@ -7,6 +7,7 @@ import { type Static, type TSchema, Type as T } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { existsSync, readFileSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
+import { MockSettings, settingsProblem } from './schemas/mock.ts';
 
 const Credentials = T.Object(
   {
@@ -31,6 +32,8 @@ const ProviderConfig = T.Object(
     deployments: T.Optional(T.Record(T.String(), T.String())),
     /** Kind openai: the server answers the Responses API itself (POST {api_base}/responses); default per provider (docs/proxy.md). */
     responses_api: T.Optional(T.Boolean()),
+    /** Kind mock: latency and failure profiles (docs/loadtest.md). */
+    mock: T.Optional(MockSettings),
   },
   { additionalProperties: false },
 );
@@ -325,6 +328,18 @@ export function loadConfig(input: ConfigInput): Config {
   // defaults fill what no layer set.
   const converted = Value.Default(ConfigSchema, Value.Convert(ConfigSchema, merged));
   check(ConfigSchema, converted, layers);
-  return converted as Config;
+  const config = converted as Config;
+  checkMockSettings(config);
+  return config;
+}
+
+function checkMockSettings(config: Config): void {
+  for (const [id, p] of Object.entries(config.providers)) {
+    if (!p.mock) continue;
+    const where = `invalid config key 'providers.${id}.mock' (from config file)`;
+    if ((p.kind ?? (id === 'mock' ? 'mock' : undefined)) !== 'mock') throw new ConfigError(`${where}: only a provider of kind mock takes mock settings`);
+    const problem = settingsProblem(p.mock);
+    if (problem) throw new ConfigError(`${where}: ${problem}`);
+  }
 }
 

@@ -3,6 +3,8 @@
 import { checkServeArgs, UsageError } from './cli/args.ts';
 import { HELP } from './cli/help.ts';
 import { keysCommand } from './cli/keys.ts';
+import { loadtestCommand } from './cli/loadtest.ts';
+import { mockCommand } from './cli/mock.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { GatewayError } from './errors.ts';
 import { createLogger } from './lib/log.ts';
@@ -46,6 +48,19 @@ async function main(argv: string[]): Promise<number> {
       const config = loadConfig({ argv: args, env });
       await keysCommand(args, config, (line) => process.stdout.write(`${line}\n`));
       return 0;
+    }
+    case 'loadtest':
+      return loadtestCommand(args, env, {
+        out: (t) => process.stdout.write(t),
+        err: (t) => process.stderr.write(t),
+        tty: process.stderr.isTTY === true,
+      });
+    case 'mock': {
+      const upstream = mockCommand(args, (line) => process.stdout.write(`${line}\n`));
+      const stop = () => void upstream.stop().then(() => process.exit(0));
+      process.once('SIGTERM', stop);
+      process.once('SIGINT', stop);
+      return -1;
     }
     default:
       throw new UsageError(`unknown command '${command}'`);
