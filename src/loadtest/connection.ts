@@ -38,7 +38,7 @@ export class Conn {
     private readonly owner: ConnOwner,
     private readonly rec: Recorder,
   ) {
-    Bun.connect<Conn>({ hostname: target.hostname, port: target.port, tls: target.tls, data: this, socket: HANDLERS }).catch(
+    Bun.connect<Conn>({ hostname: target.hostname, port: target.port, tls: target.tls, data: this, socket: Conn.handlers }).catch(
       () => undefined, // reported by connectError
     );
   }
@@ -136,8 +136,19 @@ export class Conn {
     this.owner.lost(this, kind);
   }
 
+  /** One set of handlers for every socket; each finds its connection in `socket.data`. */
   static readonly handlers: SocketHandler<Conn> = {
-    open: (s) => s.data.opened(s),
+    // A TLS socket opens before its handshake; it takes requests once the handshake vouches for the server.
+    open: (s) => {
+      if (!s.data.target.tls) s.data.opened(s);
+    },
+    handshake: (s, ok, authError) => {
+      if (ok && !authError) s.data.opened(s);
+      else {
+        s.data.fail('tls');
+        s.terminate();
+      }
+    },
     data: (s, data) => s.data.read(data),
     drain: (s) => s.data.flush(),
     close: (s) => s.data.ended(),
@@ -145,5 +156,3 @@ export class Conn {
     error: (s) => s.data.abort('protocol'),
   };
 }
-
-const HANDLERS = Conn.handlers;

@@ -113,10 +113,11 @@ class LoadRun implements ConnOwner {
     clearInterval(progress);
     for (const c of this.conns) c.close();
     const cpu = process.cpuUsage(cpu0);
+    const cpuMs = (cpu.user + cpu.system) / 1000;
     return {
       rec: this.rec,
       achievedRate: this.rec.sent / spec.durationS,
-      cpuPercent: ((cpu.user + cpu.system) / 10) / (performance.now() - this.t0),
+      cpuPercent: (cpuMs / (performance.now() - this.t0)) * 100,
       peakConnections: this.peakConnections,
       peakQueued: this.peakQueued,
       lagP99Ms: this.lag.percentile(99) / 1000,
@@ -198,14 +199,14 @@ class LoadRun implements ConnOwner {
     const at = this.idle.indexOf(c);
     if (at >= 0) this.idle.splice(at, 1);
     const now = performance.now();
-    if (kind === 'connect') {
+    if (kind === 'connect' || kind === 'tls') {
       // The request the connection was opened for fails with it.
       const due = this.spec.rate ? this.takeQueued() : now;
-      if (due !== undefined && due >= this.measureFrom && !(this.ending && !this.spec.rate)) this.rec.fail('connect');
+      if (due !== undefined && due >= this.measureFrom && !(this.ending && !this.spec.rate)) this.rec.fail(kind);
     }
     if (this.spec.rate) this.grow();
     else if (!this.ending) {
-      if (kind === 'connect') setTimeout(() => this.ending || this.open(), RECONNECT_MS);
+      if (kind === 'connect' || kind === 'tls') setTimeout(() => this.ending || this.open(), RECONNECT_MS);
       else this.open();
     }
     this.checkDone();

@@ -7,7 +7,7 @@
 import { Histogram } from './histogram.ts';
 
 /** Failures without an HTTP answer. */
-export type FailureKind = 'connect' | 'closed' | 'timeout' | 'protocol';
+export type FailureKind = 'connect' | 'tls' | 'closed' | 'timeout' | 'protocol';
 
 export class Recorder {
   readonly latency = new Histogram();

@@ -129,7 +129,7 @@ export function notes(run: RunReport): string[] {
   if (failures) out.push(`failures without an answer: ${failures}`);
   const g = run.generator;
   out.push(
-    `load generator: ${g.cpu_percent.toFixed(0)}% of one core, ${g.peak_connections} connections at most` +
+    `load generator: ${g.cpu_percent.toFixed(0)}% of one core, peak connections ${g.peak_connections}` +
       (run.mode === 'rate' ? `, pacing lag p99 ${g.pacing_lag_p99_ms.toFixed(2)} ms` : ''),
   );
   if (g.cpu_percent > 90) out.push('WARNING: the load generator was busy most of the time; it may be what limits these figures');

@@ -75,6 +75,26 @@ describe('switchyard loadtest', () => {
     expect(r.stdout + r.stderr).not.toContain(key.split('.')[1]);
   });
 
+  test('https: the server certificate is verified (a test CA via NODE_EXTRA_CA_CERTS)', async () => {
+    const fixtures = join(import.meta.dir, 'fixtures');
+    const tls = Bun.serve({
+      hostname: '127.0.0.1',
+      port: 0,
+      tls: { cert: Bun.file(join(fixtures, 'localhost.crt')), key: Bun.file(join(fixtures, 'localhost.key')) },
+      fetch: () => Response.json({ ok: true }),
+    });
+    try {
+      const args = ['--url', `https://localhost:${tls.port}/v1`, '--rate', '20', '--duration', '0.5', '--json', '--quiet'];
+      const trusted = await loadtest(args, { NODE_EXTRA_CA_CERTS: join(fixtures, 'localhost.crt') });
+      expect(JSON.parse(trusted.stdout).target.status).toEqual({ '200': 10 });
+      const untrusted = await loadtest(args);
+      expect(untrusted.code).toBe(1);
+      expect(JSON.parse(untrusted.stdout).target.failures).toEqual({ tls: 10 });
+    } finally {
+      await tls.stop(true);
+    }
+  });
+
   test('nothing answered: exit 1, the failures counted', async () => {
     const probe = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: () => new Response() });
     const port = probe.port;
