@@ -9,8 +9,10 @@
  *   fire at 1 ms granularity, so requests due within the next millisecond go
  *   at once and count from their actual send.
  * - closed loop (no rate): `connections` connections each send the next
- *   request as soon as the previous answer ends (saturation); latency counts
- *   from the send.
+ *   request as soon as the previous answer ends (saturation). Latency counts
+ *   from the send, corrected afterwards as wrk and HdrHistogram do: an answer
+ *   slower than a connection's usual interval between requests also counts
+ *   for the requests it held up (Histogram.correct).
  *
  * Requests due in the first `warmupS` seconds are sent but not recorded; every
  * request due in the measured window is followed to its end or its timeout.
@@ -114,9 +116,15 @@ class LoadRun implements ConnOwner {
     for (const c of this.conns) c.close();
     const cpu = process.cpuUsage(cpu0);
     const cpuMs = (cpu.user + cpu.system) / 1000;
+    const achievedRate = this.rec.sent / spec.durationS;
+    if (!spec.rate && achievedRate > 0) {
+      const intervalUs = (spec.connections / achievedRate) * 1e6;
+      this.rec.latency.correct(intervalUs);
+      this.rec.ttft.correct(intervalUs);
+    }
     return {
       rec: this.rec,
-      achievedRate: this.rec.sent / spec.durationS,
+      achievedRate,
       cpuPercent: (cpuMs / (performance.now() - this.t0)) * 100,
       peakConnections: this.peakConnections,
       peakQueued: this.peakQueued,

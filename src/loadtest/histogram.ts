@@ -64,6 +64,27 @@ export class Histogram {
     this.max = Math.max(this.max, other.max);
   }
 
+  /**
+   * Coordinated-omission correction for a closed loop, after the fact (as
+   * HdrHistogram's recordValueWithExpectedInterval and wrk do): a value
+   * longer than the interval a connection normally needs per request stands
+   * for the requests that connection would have sent meanwhile, so it also
+   * counts v - interval, v - 2 * interval, ... down to the interval.
+   */
+  correct(intervalUs: number): void {
+    if (!(intervalUs >= 1)) return;
+    for (let i = 0; i < SIZE; i++) {
+      const c = this.counts[i] as number;
+      if (c === 0) continue;
+      for (let v = Math.min(highestEquivalent(i), this.max) - intervalUs; v > intervalUs; v -= intervalUs) {
+        const j = indexOf(Math.round(v));
+        this.counts[j] = (this.counts[j] as number) + c;
+        this.count += c;
+        this.sum += v * c;
+      }
+    }
+  }
+
   reset(): void {
     this.counts.fill(0);
     this.count = 0;

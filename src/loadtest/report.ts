@@ -144,7 +144,8 @@ export function notes(run: RunReport): string[] {
 }
 
 export function formatProgress(p: Progress, previousSent: number): string {
-  const t = p.elapsedS < 0 ? `warm-up ${(-p.elapsedS).toFixed(0)} s left` : `${Math.min(p.elapsedS, p.durationS).toFixed(0)}/${p.durationS} s`;
+  const t =
+    p.elapsedS < 0 ? `warm-up, ${(-p.elapsedS).toFixed(0)} s left` : p.elapsedS > p.durationS + 0.5 ? 'finishing' : `${Math.min(p.elapsedS, p.durationS).toFixed(0)}/${p.durationS} s`;
   const lat = p.rec.recent;
   let line =
     `[${t}] sent ${p.sent} (${p.sent - previousSent}/s), answered ${p.answered}, in flight ${p.inFlight}` +

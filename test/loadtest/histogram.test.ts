@@ -43,6 +43,23 @@ describe('histogram', () => {
     expect(h.max).toBe(0xffffffff);
   });
 
+  test('closed-loop correction: a slow value also counts for the requests it held up', () => {
+    const h = new Histogram();
+    for (let i = 0; i < 100; i++) h.record(1000);
+    h.record(10_000);
+    h.correct(1000);
+    // 9000, 8000, ..., 2000 added: what eight more requests at the usual interval would have waited.
+    expect(h.count).toBe(109);
+    // Rank 104 of 109: 100 x 1000, then 2000, 3000, 4000, 5000 (read back within 0.1%).
+    expect(h.percentile(95)).toBeGreaterThanOrEqual(5000);
+    expect(h.percentile(95)).toBeLessThanOrEqual(5005);
+    expect(h.max).toBe(10_000);
+    const untouched = new Histogram();
+    untouched.record(1500);
+    untouched.correct(1000);
+    expect(untouched.count).toBe(1);
+  });
+
   test('add merges two histograms; reset empties one', () => {
     const a = new Histogram();
     const b = new Histogram();
