@@ -135,7 +135,7 @@ class LoadRun implements ConnOwner {
   /** Open loop: sends what is due, then sleeps until the next request is. */
   private readonly pace = (): void => {
     const now = performance.now();
-    if (this.next <= now) this.lag.record((now - this.next) * 1000);
+    this.lag.record(Math.max(0, now - this.next) * 1000);
     const horizon = now + 1;
     while (this.next < this.endAt && this.next <= horizon) {
       this.dispatch(this.next, now);
