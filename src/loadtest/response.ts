@@ -29,7 +29,9 @@ export class ResponseReader {
   private mode: BodyMode = 'length';
   private remaining = 0;
   private chunk: ChunkState = 'size';
-  private sizeText = '';
+  private size = 0;
+  private sizeDigits = 0;
+  private sizeEnded = false;
   private trailerLine = 0;
   private sse = false;
   // SSE scan state across reads: the current line's bytes matched against "data:" (-1: not a data line).
@@ -47,7 +49,9 @@ export class ResponseReader {
     this.mode = 'length';
     this.remaining = 0;
     this.chunk = 'size';
-    this.sizeText = '';
+    this.size = 0;
+    this.sizeDigits = 0;
+    this.sizeEnded = false;
     this.sse = false;
     this.match = 0;
   }
@@ -135,18 +139,23 @@ export class ResponseReader {
         this.remaining -= n;
         if (this.remaining === 0) this.chunk = 'size';
       } else if (this.chunk === 'size') {
-        const nl = buf.indexOf(NL, i);
-        this.sizeText += buf.toString('latin1', i, nl < 0 ? buf.length : nl);
-        if (nl < 0) {
-          if (this.sizeText.length > 64) throw new Error('bad chunk size line');
-          return false;
+        // Hex digits, then an optional extension and CR, up to LF; read byte by byte (no string per chunk).
+        const c = buf[i++] as number;
+        if (c !== NL) {
+          const digit = this.sizeEnded ? -1 : hexDigit(c);
+          if (digit >= 0) {
+            this.size = this.size * 16 + digit;
+            if (++this.sizeDigits > 12) throw new Error('bad chunk size');
+          } else if (this.sizeDigits === 0) throw new Error('bad chunk size');
+          else this.sizeEnded = true;
+          continue;
         }
-        i = nl + 1;
-        const size = Number.parseInt(this.sizeText, 16);
-        this.sizeText = '';
-        if (!Number.isSafeInteger(size) || size < 0) throw new Error('bad chunk size');
-        this.chunk = size === 0 ? 'trailer' : 'data';
-        this.remaining = size;
+        if (this.sizeDigits === 0) throw new Error('bad chunk size');
+        this.chunk = this.size === 0 ? 'trailer' : 'data';
+        this.remaining = this.size;
+        this.size = 0;
+        this.sizeDigits = 0;
+        this.sizeEnded = false;
         this.trailerLine = 0;
       } else {
         // Trailer lines until an empty one, which ends the response.
@@ -195,6 +204,14 @@ export class ResponseReader {
       this.match = 0;
     }
   }
+}
+
+/** The value of a hex digit's byte, or -1. */
+function hexDigit(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 97 && c <= 102) return c - 87;
+  if (c >= 65 && c <= 70) return c - 55;
+  return -1;
 }
 
 /** A header's value from a lower-cased response head, or undefined. */
