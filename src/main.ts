@@ -3,8 +3,6 @@
 import { checkServeArgs, UsageError } from './cli/args.ts';
 import { HELP } from './cli/help.ts';
 import { keysCommand } from './cli/keys.ts';
-import { loadtestCommand } from './cli/loadtest.ts';
-import { mockCommand } from './cli/mock.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { GatewayError } from './errors.ts';
 import { createLogger } from './lib/log.ts';
@@ -49,13 +47,17 @@ async function main(argv: string[]): Promise<number> {
       await keysCommand(args, config, (line) => process.stdout.write(`${line}\n`));
       return 0;
     }
-    case 'loadtest':
+    // Loaded on demand: serve's start-up never pays for the load generator or the standalone mock.
+    case 'loadtest': {
+      const { loadtestCommand } = await import('./cli/loadtest.ts');
       return loadtestCommand(args, env, {
         out: (t) => process.stdout.write(t),
         err: (t) => process.stderr.write(t),
         tty: process.stderr.isTTY === true,
       });
+    }
     case 'mock': {
+      const { mockCommand } = await import('./cli/mock.ts');
       const upstream = mockCommand(args, (line) => process.stdout.write(`${line}\n`));
       const stop = () => void upstream.stop().then(() => process.exit(0));
       process.once('SIGTERM', stop);
