@@ -44,7 +44,8 @@ export async function runStream(o: StreamLoad): Promise<StreamResult> {
     // Open loop: as many connections as the streams in flight need.
     connections: o.rate === undefined ? o.connections : 1000,
     durationS: o.durationS,
-    warmupS: 1,
+    // The streaming paths (the upstream's paced chunks included) are not warmed by the plain runs before.
+    warmupS: 2,
     timeoutMs: 10_000,
   });
   const { latency, ttft, gaps, failures } = r.rec;
