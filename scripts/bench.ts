@@ -241,7 +241,7 @@ async function main(): Promise<void> {
     const ingestSpans = count('provider_id IS NULL');
     db.close();
     notes.push(
-      `gateway exit code after SIGTERM: ${code}; spans stored: ${proxySpans} for ${proxied} proxied requests answered, ${ingestSpans} for ${ingested} ingest requests accepted${proxySpans >= proxied && ingestSpans >= ingested ? ' (none lost; a few more spans than counted answers are requests still in flight when wrk stopped)' : ' (SPANS LOST)'}`,
+      `gateway exit code after SIGTERM: ${code}; spans stored: ${proxySpans} for ${proxied} proxied requests answered, ${ingestSpans} for ${ingested} ingest requests accepted${proxySpans >= proxied && ingestSpans >= ingested ? ' (none lost; the extra spans are warm-up requests of the streams and requests still in flight when a run stopped)' : ' (SPANS LOST)'}`,
     );
     rmSync(dir, { recursive: true, force: true });
   }
