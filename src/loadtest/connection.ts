@@ -15,17 +15,17 @@ export interface ConnOwner {
   free(c: Conn): void;
   /**
    * The connection is gone: `kind` is why a request in flight on it failed
-   * (already recorded), or 'connect' if it never opened; null when it closed
+   * (already recorded), or 'connect' / 'tls' if it never opened; null when it closed
    * between requests.
    */
   lost(c: Conn, kind: FailureKind | null): void;
 }
 
 export class Conn {
-  busy = false;
-  dead = false;
   /** When the request in flight counts from: its scheduled start, or its send if that was earlier. */
   origin = 0;
+  private busy = false;
+  private dead = false;
   private socket: Socket<Conn> | null = null;
   private measured = false;
   private firstEvent = -1;
