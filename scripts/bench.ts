@@ -4,7 +4,7 @@
  * 127.0.0.1 and is stopped at the end.
  *
  * Usage: npm run bench -- [--duration 10] [--connections 32] [--rate 500]
- *        [--latency-ms 0] [--scenarios core,stream,cache,fallback,ingest] [--soak-s 0]
+ *        [--latency-ms 0] [--scenarios core,stream,cache,fallback,ingest] [--soak-s 0] [--stream-tps 1000]
  */
 import { Database } from 'bun:sqlite';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,7 +13,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Subprocess } from 'bun';
 import { cpuPerRequest, freePort, sampleRss, spawnChild, stopChild, threadCpuMs, waitForHttp } from './bench/procs.ts';
-import { measureTtft } from './bench/ttft.ts';
+import { runStream, type StreamResult, streamBody } from './bench/stream.ts';
 import { ensureWrk, runWrk, type WrkOptions, type WrkResult } from './bench/wrk.ts';
 
 const { values: flags } = parseArgs({
@@ -25,7 +25,7 @@ const { values: flags } = parseArgs({
     scenarios: { type: 'string', default: 'core,stream,cache,fallback,ingest' },
     'soak-s': { type: 'string', default: '0' },
     binary: { type: 'string', default: 'dist/switchyard' },
-    'stream-n': { type: 'string', default: '300' },
+    'stream-tps': { type: 'string', default: '1000' },
   },
 });
 const durationS = Number(flags.duration);
@@ -33,6 +33,7 @@ const connections = Number(flags.connections);
 const rate = Number(flags.rate);
 const latencyMs = Number(flags['latency-ms']);
 const soakS = Number(flags['soak-s']);
+const streamTps = Number(flags['stream-tps']);
 const scenarios = new Set((flags.scenarios as string).split(','));
 const root = resolve(import.meta.dir, '..');
 const binary = resolve(root, flags.binary as string);
@@ -55,7 +56,7 @@ function chatBody(extra: Record<string, unknown> = {}, model = 'bench-primary'):
 }
 
 async function startUpstream(port: number, extraArgs: string[] = []): Promise<Subprocess> {
-  const p = spawnChild([process.execPath, join(root, 'src/providers/mock/serve.ts'), '--host', '127.0.0.1', '--port', String(port), '--latency-ms', String(latencyMs), ...extraArgs]);
+  const p = spawnChild([process.execPath, join(root, 'src/main.ts'), 'mock', '--host', '127.0.0.1', '--port', String(port), '--ttft-ms', String(latencyMs), ...extraArgs]);
   await waitForHttp(`http://127.0.0.1:${port}/v1/models`, p);
   return p;
 }
@@ -84,10 +85,19 @@ function gatewayConfig(dir: string, port: number, upstream: number, flaky: numbe
   return path;
 }
 
-async function load(scenario: string, target: string, o: WrkOptions, gatewayPid?: number): Promise<WrkResult> {
-  progress(`${scenario}: ${target} (${o.rate ? `${o.rate} req/s` : `${o.connections} connections`}, ${o.durationS} s)`);
+/** A run of wrk, or of the built-in load generator for streams; its result becomes a row of the table. */
+interface Driver<R extends WrkResult> {
+  shape: { rate?: number; connections: number };
+  run(): Promise<R>;
+}
+
+const wrk = (o: WrkOptions): Driver<WrkResult> => ({ shape: o, run: () => runWrk(o) });
+
+async function load<R extends WrkResult>(scenario: string, target: string, d: Driver<R>, gatewayPid?: number): Promise<R> {
+  const { rate: r0, connections: c0 } = d.shape;
+  progress(`${scenario}: ${target} (${r0 ? `${r0} req/s` : `${c0} connections`}, ${durationS} s)`);
   const rss = gatewayPid ? sampleRss(gatewayPid) : null;
-  const r = await runWrk(o);
+  const r = await d.run();
   const peak = rss ? Math.max(...rss.stop()) : undefined;
   rows.push({ scenario, target, r, rssPeak: peak });
   return r;
@@ -109,7 +119,7 @@ async function main(): Promise<void> {
   const [upPort, flakyPort, floorPort, gwPort] = [freePort(), freePort(), freePort(), freePort()];
   progress(`upstream :${upPort} (latency ${latencyMs} ms), flaky upstream :${flakyPort}, floor :${floorPort}, gateway :${gwPort}`);
   const upstream = await startUpstream(upPort);
-  const flaky = await startUpstream(flakyPort, ['--error-rate', '0.3', '--error-status', '503']);
+  const flaky = await startUpstream(flakyPort, ['--error-percent', '30', '--error-status', '503']);
   const floor = spawnChild([process.execPath, join(root, 'scripts/bench/floor.ts'), String(floorPort), `http://127.0.0.1:${upPort}`]);
   await waitForHttp(`http://127.0.0.1:${floorPort}/v1/models`, floor);
   const gwStarted = performance.now();
@@ -137,12 +147,12 @@ async function main(): Promise<void> {
         [`${rate} req/s`, { connections: 10, rate }],
         ['saturation', { connections }],
       ] as const) {
-        const d = await load(name, 'direct', { ...post, ...shape, url: direct });
+        const d = await load(name, 'direct', wrk({ ...post, ...shape, url: direct }));
         const floorCpu = threadCpuMs(floor.pid);
-        const f = await load(name, 'floor', { ...post, ...shape, url: viaFloor });
+        const f = await load(name, 'floor', wrk({ ...post, ...shape, url: viaFloor }));
         const floorUsed = cpuPerRequest(floorCpu, threadCpuMs(floor.pid), f.requests);
         const gatewayCpu = threadCpuMs(gateway.pid);
-        const g = await load(name, 'switchyard', { ...post, ...shape, url: viaGateway }, gateway.pid);
+        const g = await load(name, 'switchyard', wrk({ ...post, ...shape, url: viaGateway }), gateway.pid);
         const gatewayUsed = cpuPerRequest(gatewayCpu, threadCpuMs(gateway.pid), g.requests);
         added(d, rows[rows.length - 2] as Row);
         added(d, rows[rows.length - 1] as Row);
@@ -154,26 +164,51 @@ async function main(): Promise<void> {
       }
     }
     if (scenarios.has('stream')) {
-      const n = Number(flags['stream-n']);
-      progress(`streaming: ${n} sequential requests each, direct / floor / switchyard`);
-      const body = { model: 'bench-primary', messages: [{ role: 'user', content: 'Stream a few words.' }], stream: true, max_tokens: 32 };
-      const d = await measureTtft(direct, body, {}, n);
-      const f = await measureTtft(viaFloor, body, {}, n);
-      const g = await measureTtft(viaGateway, body, auth, n);
-      notes.push(
-        `streaming TTFT p50/p99 ms: direct ${d.ttftP50.toFixed(3)}/${d.ttftP99.toFixed(3)}, floor ${f.ttftP50.toFixed(3)}/${f.ttftP99.toFixed(3)}, switchyard ${g.ttftP50.toFixed(3)}/${g.ttftP99.toFixed(3)} (added p50 ${(g.ttftP50 - d.ttftP50).toFixed(3)} ms); largest gap between chunks via switchyard ${g.maxGap.toFixed(2)} ms; errors ${g.errors}`,
-      );
+      // 64 tokens a stream, usage in the last chunk. At the paced rate the tokens come at --stream-tps, so that a
+      // chunk held back shows as a gap; at saturation they come as fast as the upstream can send them.
+      const stream = (url: string, headers: Record<string, string>, shape: { rate?: number; connections: number }): Driver<StreamResult> => ({
+        shape,
+        run: () =>
+          runStream({ url, headers, durationS, connections: shape.connections, ...(shape.rate ? { rate: shape.rate, body: streamBody(streamTps) } : { body: streamBody(0) }) }),
+      });
+      for (const [name, shape] of [
+        [`stream ${rate} req/s`, { rate, connections: 1000 }],
+        ['stream saturation', { connections }],
+      ] as const) {
+        const d = await load(name, 'direct', stream(direct, {}, shape));
+        const floorCpu = threadCpuMs(floor.pid);
+        const f = await load(name, 'floor', stream(viaFloor, {}, shape));
+        const floorUsed = cpuPerRequest(floorCpu, threadCpuMs(floor.pid), f.requests);
+        const gatewayCpu = threadCpuMs(gateway.pid);
+        const g = await load(name, 'switchyard', stream(viaGateway, auth, shape), gateway.pid);
+        const gatewayUsed = cpuPerRequest(gatewayCpu, threadCpuMs(gateway.pid), g.requests);
+        added(d, rows[rows.length - 2] as Row);
+        added(d, rows[rows.length - 1] as Row);
+        countOk(g);
+        const ms = (v: number) => v.toFixed(3);
+        if ('rate' in shape) {
+          notes.push(
+            `streaming at ${rate} req/s, time to first token p50/p99 ms: direct ${ms(d.ttftP50)}/${ms(d.ttftP99)}, floor ${ms(f.ttftP50)}/${ms(f.ttftP99)}, switchyard ${ms(g.ttftP50)}/${ms(g.ttftP99)}; added TTFT p50: floor ${ms(f.ttftP50 - d.ttftP50)}, switchyard ${ms(g.ttftP50 - d.ttftP50)}`,
+            `streaming at ${rate} req/s, largest gap between chunks (ms): direct ${ms(d.maxGap)}, floor ${ms(f.maxGap)}, switchyard ${ms(g.maxGap)} (${ms(g.maxGap - d.maxGap)} more than direct)`,
+          );
+        } else {
+          notes.push(
+            `streaming saturation: switchyard ${((g.rps / f.rps) * 100).toFixed(0)}% of the floor's streamed req/s (${g.rps.toFixed(0)} vs ${f.rps.toFixed(0)}), floor ${((f.rps / d.rps) * 100).toFixed(0)}% of direct`,
+            `CPU per streamed request at saturation, by thread (us): floor ${cpuSummary(floorUsed)}; switchyard ${cpuSummary(gatewayUsed)}`,
+          );
+        }
+      }
     }
     if (scenarios.has('cache')) {
       const body = chatBody({ cache_enabled: true });
-      const c = await load('cache hits', 'switchyard', { ...post, body, connections, url: viaGateway }, gateway.pid);
+      const c = await load('cache hits', 'switchyard', wrk({ ...post, body, connections, url: viaGateway }), gateway.pid);
       countOk(c);
     }
     if (scenarios.has('fallback')) {
       // Retries off: the scenario measures the fallback chain itself. With the
       // default retry_params a 503 is first retried on the same model after 0.2 s.
       const body = chatBody({ fallback_models: ['bench-fallback'], retry_params: { retry_enabled: false } }, 'bench-flaky');
-      const fb = await load('fallback, primary fails 30%', 'switchyard', { ...post, body, connections: 10, rate, url: viaGateway }, gateway.pid);
+      const fb = await load('fallback, primary fails 30%', 'switchyard', wrk({ ...post, body, connections: 10, rate, url: viaGateway }), gateway.pid);
       countOk(fb);
     }
     if (scenarios.has('ingest')) {
@@ -181,7 +216,7 @@ async function main(): Promise<void> {
       const url = `http://127.0.0.1:${gwPort}/api/request-logs/create/`;
       for (const block of [true, false]) {
         const body = JSON.stringify({ ...span, keywordsai_api_controls: { block } });
-        const r = await load(`ingest block=${block}`, 'switchyard', { method: 'POST', body, headers: auth, durationS, connections, url }, gateway.pid);
+        const r = await load(`ingest block=${block}`, 'switchyard', wrk({ method: 'POST', body, headers: auth, durationS, connections, url }), gateway.pid);
         ingested += r.requests - r.errors;
       }
     }
@@ -206,7 +241,7 @@ async function main(): Promise<void> {
     const ingestSpans = count('provider_id IS NULL');
     db.close();
     notes.push(
-      `gateway exit code after SIGTERM: ${code}; spans stored: ${proxySpans} for ${proxied} proxied requests answered, ${ingestSpans} for ${ingested} ingest requests accepted${proxySpans >= proxied && ingestSpans >= ingested ? ' (none lost; a few more spans than counted answers are requests still in flight when wrk stopped)' : ' (SPANS LOST)'}`,
+      `gateway exit code after SIGTERM: ${code}; spans stored: ${proxySpans} for ${proxied} proxied requests answered, ${ingestSpans} for ${ingested} ingest requests accepted${proxySpans >= proxied && ingestSpans >= ingested ? ' (none lost; the extra spans are warm-up requests of the streams and requests still in flight when a run stopped)' : ' (SPANS LOST)'}`,
     );
     rmSync(dir, { recursive: true, force: true });
   }

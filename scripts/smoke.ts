@@ -1,7 +1,9 @@
 /**
  * Smoke test of the compiled binary: start it from an empty folder on a free
  * port, call /health and an authenticated endpoint, stop it with SIGTERM and
- * expect exit 0. Prints cold start, idle RSS and size.
+ * expect exit 0. Prints cold start, idle RSS and size. Also runs the binary's
+ * own load generator against it (streaming, with --compare against the
+ * binary's standalone mock upstream).
  * Usage: bun scripts/smoke.ts [--binary dist/switchyard]
  */
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -70,6 +72,42 @@ if (traced.status !== 200) fail(`the OTLP span's trace was not found (${traced.s
 await Bun.sleep(500);
 const idleRss = rssMb(proc.pid);
 
+/** The first line a child prints that matches `pattern` (its first group). */
+async function printed(child: { stdout: ReadableStream<Uint8Array> }, pattern: RegExp, what: string): Promise<string> {
+  const r = child.stdout.getReader();
+  let text = '';
+  for (;;) {
+    const { value, done } = await r.read();
+    if (done) fail(`${what} ended before printing ${pattern}: ${text}`);
+    text += new TextDecoder().decode(value);
+    const m = pattern.exec(text)?.[1];
+    if (m) {
+      r.releaseLock();
+      return m;
+    }
+  }
+}
+
+// `switchyard loadtest` from the binary: this gateway by default (its port and bootstrap key from the
+// environment, as serve reads them), streamed, compared with `switchyard mock` as the upstream.
+const mock = Bun.spawn([binary, 'mock', '--port', '0', '--ttft-ms', '1', '--tokens-per-second', '2000'], { cwd: dir, stdout: 'pipe', stderr: 'inherit' });
+const mockUrl = await printed(mock, /listening on (http:\/\/\S+)/, 'switchyard mock');
+const load = Bun.spawn([binary, 'loadtest', '--rate', '50', '--duration', '1', '--stream', '--json', '--quiet', '--compare', mockUrl], {
+  cwd: dir,
+  env: { ...process.env, SWITCHYARD_PORT: new URL(base).port, SWITCHYARD_BOOTSTRAP_KEY: key },
+  stdout: 'pipe',
+  stderr: 'pipe',
+});
+const [loadOut, loadErr, loadCode] = await Promise.all([new Response(load.stdout).text(), new Response(load.stderr).text(), load.exited]);
+mock.kill('SIGTERM');
+if ((await mock.exited) !== 0) fail('switchyard mock did not exit 0 on SIGTERM');
+if (loadCode !== 0) fail(`switchyard loadtest exited ${loadCode}: ${loadErr}${loadOut}`);
+const loadReport = JSON.parse(loadOut) as { target: { status: Record<string, number>; ttft_ms: unknown }; compare: { status: Record<string, number> } };
+for (const run of [loadReport.target, loadReport.compare]) {
+  if ((run.status['200'] ?? 0) < 45) fail(`switchyard loadtest: expected ~50 answers of 200, got ${JSON.stringify(run.status)}`);
+}
+if (!loadReport.target.ttft_ms) fail('switchyard loadtest measured no time to first token on a stream');
+
 proc.kill('SIGTERM');
 const code = await proc.exited;
 if (code !== 0) fail(`exit code ${code} after SIGTERM, expected 0`);
@@ -79,4 +117,5 @@ const sizeMb = statSync(binary).size / 1024 / 1024;
 console.log('| binary size | cold start to first /health | idle RSS |');
 console.log('| --- | --- | --- |');
 console.log(`| ${sizeMb.toFixed(1)} MB | ${coldStartMs.toFixed(0)} ms | ${idleRss.toFixed(1)} MB |`);
+console.log(`switchyard loadtest: ${loadReport.target.status['200']} streamed answers through the gateway, ${loadReport.compare.status['200']} from switchyard mock`);
 console.log('smoke: OK');

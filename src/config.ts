@@ -8,6 +8,7 @@ import { Value } from '@sinclair/typebox/value';
 import { existsSync, readFileSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import { parseAllowEntry } from './lib/host-allowlist.ts';
+import { MockSettings, settingsProblem } from './schemas/mock.ts';
 
 const Credentials = T.Object(
   {
@@ -34,6 +35,8 @@ const ProviderConfig = T.Object(
     responses_api: T.Optional(T.Boolean()),
     /** Hosts a request's own api_base may name for this provider (docs/security.md). */
     allowed_api_bases: T.Optional(T.Array(T.String({ minLength: 1 }))),
+    /** Kind mock: latency and failure profiles (docs/loadtest.md). */
+    mock: T.Optional(MockSettings),
   },
   { additionalProperties: false },
 );
@@ -341,7 +344,18 @@ export function loadConfig(input: ConfigInput): Config {
   check(ConfigSchema, converted, layers);
   const config = converted as Config;
   checkAllowlists(config, layers);
+  checkMockSettings(config);
   return config;
+}
+
+function checkMockSettings(config: Config): void {
+  for (const [id, p] of Object.entries(config.providers)) {
+    if (!p.mock) continue;
+    const where = `invalid config key 'providers.${id}.mock' (from config file)`;
+    if ((p.kind ?? (id === 'mock' ? 'mock' : undefined)) !== 'mock') throw new ConfigError(`${where}: only a provider of kind mock takes mock settings`);
+    const problem = settingsProblem(p.mock);
+    if (problem) throw new ConfigError(`${where}: ${problem}`);
+  }
 }
 
 /** Allowlist entries are strings to TypeBox; their grammar is checked here, naming the bad one. */

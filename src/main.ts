@@ -47,6 +47,23 @@ async function main(argv: string[]): Promise<number> {
       await keysCommand(args, config, (line) => process.stdout.write(`${line}\n`));
       return 0;
     }
+    // Loaded on demand: serve's start-up never pays for the load generator or the standalone mock.
+    case 'loadtest': {
+      const { loadtestCommand } = await import('./cli/loadtest.ts');
+      return loadtestCommand(args, env, {
+        out: (t) => process.stdout.write(t),
+        err: (t) => process.stderr.write(t),
+        tty: process.stderr.isTTY === true,
+      });
+    }
+    case 'mock': {
+      const { mockCommand } = await import('./cli/mock.ts');
+      const upstream = mockCommand(args, (line) => process.stdout.write(`${line}\n`));
+      const stop = () => void upstream.stop().then(() => process.exit(0));
+      process.once('SIGTERM', stop);
+      process.once('SIGINT', stop);
+      return -1;
+    }
     default:
       throw new UsageError(`unknown command '${command}'`);
   }

@@ -1,5 +1,4 @@
 /** `switchyard keys ...`: key management straight against the data file. */
-import { parseArgs } from 'node:util';
 import { DEFAULT_ORG } from '../bootstrap.ts';
 import type { Config } from '../config.ts';
 import { parseEnvironment } from '../http/scope.ts';
@@ -7,7 +6,7 @@ import { createLogger } from '../lib/log.ts';
 import { KeyService } from '../modules/keys/service.ts';
 import { openBackend } from '../store/open.ts';
 import { KEY_ROLES, type KeyRole, type Store } from '../store/types.ts';
-import { UsageError } from './args.ts';
+import { numberFlag, parseCommandArgs, UsageError } from './args.ts';
 
 const OPTIONS = {
   org: { type: 'string' },
@@ -22,15 +21,6 @@ const OPTIONS = {
   config: { type: 'string' },
 } as const;
 
-function num(v: string | undefined, flag: string, integer: boolean): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isFinite(n) || (integer && !Number.isInteger(n))) {
-    throw new UsageError(`--${flag} must be ${integer ? 'an integer' : 'a number'}, got '${v}'`);
-  }
-  return n;
-}
-
 async function orgId(store: Store, name: string, create: boolean): Promise<string> {
   const org = create ? (await store.orgs.ensure(name)).org : await store.orgs.getByName(name);
   if (!org) throw new UsageError(`no organization named '${name}'`);
@@ -38,13 +28,7 @@ async function orgId(store: Store, name: string, create: boolean): Promise<strin
 }
 
 export async function keysCommand(argv: string[], config: Config, out: (line: string) => void): Promise<void> {
-  let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true; args: string[] }>>;
-  try {
-    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-  const { values: v, positionals } = parsed;
+  const { values: v, positionals } = parseCommandArgs(argv, OPTIONS, true);
   const [action, target] = positionals;
   // The whole backend, so a revocation reaches running gateways through the invalidation feed.
   const backend = openBackend(config, { log: createLogger(config.log_level), now: Date.now });
@@ -62,9 +46,9 @@ export async function keysCommand(argv: string[], config: Config, out: (line: st
         environment,
         role,
         expires_at: expires,
-        rate_limit: num(v['rate-limit'], 'rate-limit', true),
-        max_usage: num(v['max-usage'], 'max-usage', true),
-        spending_limit: num(v['spending-limit'], 'spending-limit', false),
+        rate_limit: numberFlag(v['rate-limit'], 'rate-limit', 'integer'),
+        max_usage: numberFlag(v['max-usage'], 'max-usage', 'integer'),
+        spending_limit: numberFlag(v['spending-limit'], 'spending-limit'),
       });
       out(`Created ${role} key ${record.id} for organization '${org}' (${environment}). Shown once:`);
       out(key);

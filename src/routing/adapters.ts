@@ -34,6 +34,7 @@ export function providerConfigs(config: Config): ProviderConfig[] {
     if (p.api_base) c.api_base = p.api_base;
     if (p.api_version) c.api_version = p.api_version;
     if (p.responses_api !== undefined) c.responses_api = p.responses_api;
+    if (p.mock) c.mock = p.mock;
     out.set(id, c);
   }
   return [...out.values()];

@@ -73,8 +73,8 @@ describe('mock upstream server', () => {
     expect(r.data.length).toBe(2);
   });
 
-  test('serve.ts runs as its own process', async () => {
-    const proc = Bun.spawn([process.execPath, 'src/providers/mock/serve.ts', '--port', '0', '--latency-ms', '1'], { stdout: 'pipe', stderr: 'pipe' });
+  test('`switchyard mock` runs it as its own process', async () => {
+    const proc = Bun.spawn([process.execPath, 'src/main.ts', 'mock', '--port', '0', '--ttft-ms', '1'], { stdout: 'pipe', stderr: 'pipe' });
     try {
       const reader = proc.stdout.getReader();
       const { value } = await reader.read();

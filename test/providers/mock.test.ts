@@ -131,10 +131,10 @@ describe('mock adapter', () => {
     expect([unauth.upstreamStatus, unauth.fallbackable]).toEqual([401, false]);
   });
 
-  test('error_rate with an injected RNG, error_status', async () => {
+  test('error_percent with an injected RNG, error_status', async () => {
     const seq = [0.05, 0.5];
     let i = 0;
-    const opts: MockOptions = { error_rate: 0.1, error_status: 502, random: () => seq[i++ % seq.length] ?? 1 };
+    const opts: MockOptions = { error_percent: 10, error_status: 502, random: () => seq[i++ % seq.length] ?? 1 };
     const a = createMockAdapter(opts);
     expect(((await failure(a.complete(req(), ctx('m')))) as UpstreamError).upstreamStatus).toBe(502);
     expect((await a.complete(req(), ctx('m'))).choices.length).toBe(1);
@@ -142,7 +142,7 @@ describe('mock adapter', () => {
 
   test('default seeded RNG is repeatable across instances', async () => {
     const outcome = async () => {
-      const a = createMockAdapter({ error_rate: 0.5 });
+      const a = createMockAdapter({ error_percent: 50 });
       const r: boolean[] = [];
       for (let k = 0; k < 20; k++) r.push(await a.complete(req(), ctx('m')).then(() => true, () => false));
       return r;
@@ -168,12 +168,12 @@ describe('mock adapter', () => {
     expect(await p).toBe(reason);
   });
 
-  test('slow waits slow_ms; latency_ms delays complete', async () => {
+  test('slow waits slow_ms; ttft_ms delays complete', async () => {
     let t = performance.now();
     await createMockAdapter({ slow_ms: 60 }).complete(req(), ctx('mock/slow'));
     expect(performance.now() - t).toBeGreaterThanOrEqual(55);
     t = performance.now();
-    await createMockAdapter({ latency_ms: 40 }).complete(req(), ctx('m'));
+    await createMockAdapter({ ttft_ms: 40 }).complete(req(), ctx('m'));
     expect(performance.now() - t).toBeGreaterThanOrEqual(35);
   });
 

@@ -18,7 +18,7 @@ describe('createProviderRegistry', () => {
   });
 
   test('configured mock options apply; registries do not share state', async () => {
-    const cfg = [{ id: 'mock', kind: 'mock' as const, mock: { error_rate: 1, error_status: 418 } }];
+    const cfg = [{ id: 'mock', kind: 'mock' as const, mock: { error_percent: 100, error_status: 418 } }];
     const a = createProviderRegistry(cfg).get('mock');
     const ctx = { model: 'm', credentials: {}, callerCredentials: false, signal: new AbortController().signal, fetch };
     const err = await a?.complete({ model: 'm', messages: [] }, ctx).catch((e: unknown) => e);

@@ -165,3 +165,17 @@ function isSpace(c: number): boolean {
   return c === 32 || c === 10 || c === 9 || c === 13;
 }
 
+
+/** Exactly `n` word-tokens: the text's words repeated or cut, joined by single spaces. */
+export function fitTokens(text: string, n: number): string {
+  const words = text.split(/\s+/).filter((w) => w.length > 0);
+  const source = words.length > 0 ? words : MOCK_PHRASE.split(' ');
+  const out = new Array<string>(n);
+  for (let i = 0; i < n; i++) out[i] = source[i % source.length] as string;
+  return out.join(' ');
+}
+
+/** The first `limit` word-tokens of the text, spacing kept (trailing space dropped). */
+export function firstTokens(text: string, limit: number): string {
+  return wordChunks(text).slice(0, limit).join('').trimEnd();
+}

@@ -1,0 +1,35 @@
+/**
+ * What the load generator sends: one HTTP/1.1 request, encoded once and
+ * written as is for every call, to an OpenAI-compatible chat completions URL.
+ */
+export interface RequestTarget {
+  /** The endpoint, for reports (never carries the key). */
+  url: string;
+  hostname: string;
+  port: number;
+  tls: boolean;
+  /** The whole request: head and body. */
+  bytes: Uint8Array;
+}
+
+export function buildTarget(url: URL, body: string, headers: Readonly<Record<string, string>>): RequestTarget {
+  const tls = url.protocol === 'https:';
+  const bodyBytes = Buffer.from(body, 'utf8');
+  const lines = [
+    `POST ${url.pathname}${url.search} HTTP/1.1`,
+    `Host: ${url.host}`,
+    'Content-Type: application/json',
+    'Accept: application/json, text/event-stream',
+    'User-Agent: switchyard-loadtest',
+    ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
+    `Content-Length: ${bodyBytes.length}`,
+  ];
+  const head = Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'latin1');
+  return {
+    url: `${url.origin}${url.pathname}`,
+    hostname: url.hostname.replace(/^\[|\]$/g, ''),
+    port: Number(url.port) || (tls ? 443 : 80),
+    tls,
+    bytes: Buffer.concat([head, bodyBytes]),
+  };
+}
