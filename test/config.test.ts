@@ -71,14 +71,14 @@ describe('config precedence', () => {
         SWITCHYARD_METRICS_PORT: '9464',
         SWITCHYARD_METRICS_REQUIRE_KEY: 'true',
         SWITCHYARD_ROUTING_TIMEOUT_MS: '1234',
-        SWITCHYARD_WRITER_THREAD: 'false',
+        SWITCHYARD_STORE_READERS: '4',
         SWITCHYARD_CACHE_MAX_BYTES: '1024',
       },
     });
     expect(c.log_format).toBe('json');
     expect(c.metrics).toEqual({ enabled: true, port: 9464, require_key: true, customer_label: false });
     expect([c.routing.timeout_ms, c.routing.attempt_timeout_ms]).toEqual([1234, 300_000]);
-    expect([c.writer.thread, c.cache.max_bytes]).toEqual([false, 1024]);
+    expect([c.store.readers, c.cache.max_bytes]).toEqual([4, 1024]);
     expect(ENV_KEYS.SWITCHYARD_HOST).toEqual(['host']);
     expect(ENV_KEYS.SWITCHYARD_METRICS_CUSTOMER_LABEL).toEqual(['metrics', 'customer_label']);
     // Records and lists (providers, groups, models) come from the file or their own variables.
@@ -105,7 +105,7 @@ describe('config errors name the key, the source and the reason', () => {
     ['unparsable file', () => loadConfig({ argv: ['--config', file('bad.json', '{')], env: {} }), /cannot be parsed/],
     ['bad bootstrap key', () => loadConfig({ argv: [], env: { SWITCHYARD_BOOTSTRAP_KEY: 'short' } }), /'bootstrap_key'/],
     ['nested key from env', () => loadConfig({ argv: [], env: { SWITCHYARD_METRICS_PORT: 'nine' } }), /'metrics\.port' \(from environment SWITCHYARD_METRICS_PORT\)/],
-    ['nested key from file beside env', () => loadConfig({ argv: [], env: { SWITCHYARD_CONFIG: file('w.json', '{"writer": {"batch_size": 0}}'), SWITCHYARD_WRITER_THREAD: 'true' } }), /'writer\.batch_size' \(from config file\)/],
+    ['nested key from file beside env', () => loadConfig({ argv: [], env: { SWITCHYARD_CONFIG: file('w.json', '{"writer": {"batch_size": 0}}'), SWITCHYARD_WRITER_MAX_QUEUE: '10' } }), /'writer\.batch_size' \(from config file\)/],
     ['unknown log format', () => loadConfig({ argv: ['--log-format', 'xml'], env: {} }), /'log_format' \(from flag --log-format\)/],
   ];
   for (const [name, fn, pattern] of cases) {
