@@ -3,8 +3,10 @@
  * container engine on the build machines). The binary runs the way the
  * Dockerfile runs it:
  *   - as a non-root user (uid/gid 65534, via setpriv when this runs as root),
- *   - from a read-only working directory, with TMPDIR read-only too, so the
- *     data folder is the only place it can write,
+ *   - on a read-only root file system with only the data folder writable, like
+ *     `docker run --read-only -v data:/data` (a private mount namespace with
+ *     `/` remounted read-only, when this runs as root and unshare works),
+ *     from a read-only working directory, with TMPDIR there too,
  *   - with no arguments and no config file: all configuration from the
  *     environment (listen address, data folder, key, log format, metrics port,
  *     a provider),
@@ -84,10 +86,16 @@ const env = {
 };
 const asUser = (cmd: string[]) =>
   asRoot ? ['setpriv', `--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', '--', ...cmd] : cmd;
+// Each step execs the next, so the spawned pid ends up being the binary's.
+const READ_ONLY_ROOT = 'mount --bind "$1" "$1" && mount -o remount,bind,ro / && shift && exec "$@"';
+const readOnlyRoot =
+  asRoot && Bun.spawnSync(['unshare', '--mount', '--propagation', 'private', 'sh', '-c', 'mount -o remount,bind,ro / && ! touch /.probe 2>/dev/null']).exitCode === 0;
+const isolated = (cmd: string[]) =>
+  readOnlyRoot ? ['unshare', '--mount', '--propagation', 'private', 'sh', '-c', READ_ONLY_ROOT, 'sh', data, ...cmd] : cmd;
 const appFiles = readdirSync(app).join(',');
 
 const started = performance.now();
-proc = Bun.spawn(asUser([binary]), { cwd: app, env, stdout: 'pipe', stderr: 'pipe', stdin: 'ignore' });
+proc = Bun.spawn(isolated(asUser([binary])), { cwd: app, env, stdout: 'pipe', stderr: 'pipe', stdin: 'ignore' });
 const stderr = new Response(proc.stderr as ReadableStream<Uint8Array>).text();
 
 // Readiness: refused or 503 until the first 200, and by then every migration is recorded.
@@ -107,6 +115,10 @@ db.close();
 check('ready only after migrations', applied === migrations.length, `first /ready 200 after ${(performance.now() - started).toFixed(0)} ms (${early} earlier probes refused or 503), ${applied}/${migrations.length} migrations applied by then`);
 
 const uid = /^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${proc.pid}/status`, 'utf8'))?.[1];
+// What the binary itself sees: its root mount's options, and its data folder's.
+const mounts = readFileSync(`/proc/${proc.pid}/mounts`, 'utf8').split('\n').map((l) => l.split(' '));
+const mountOf = (path: string) => mounts.findLast((m) => m[1] === path)?.[3]?.split(',')[0] ?? 'none';
+const rootRo = mountOf('/') === 'ro' && mountOf(data) === 'rw';
 check('non-root user', asRoot ? uid === String(NOBODY) : uid !== '0', asRoot ? `uid ${uid}` : `uid ${uid} (not run as root, so setpriv was not needed)`);
 
 const auth = { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' };
@@ -153,5 +165,6 @@ const json = lines.every((l) => {
   }
 });
 check('JSON logs from SWITCHYARD_LOG_FORMAT', json && lines.length > 0, `${lines.length} lines on stderr, each a JSON object with a message`);
-check('only the data folder written', readdirSync(app).join(',') === appFiles, `working directory unchanged (${appFiles}); data folder: ${readdirSync(data).join(', ')}`);
+const fs = readOnlyRoot ? 'the binary saw / mounted ro and its data folder rw' : 'root file system left writable (needs root and unshare)';
+check('only the data folder written', readdirSync(app).join(',') === appFiles && rootRo === readOnlyRoot, `${fs}; working directory unchanged (${appFiles}); data folder: ${readdirSync(data).join(', ')}`);
 finish(0);
