@@ -27,17 +27,35 @@ export interface LoggerOptions {
   context?: () => Record<string, unknown> | undefined;
 }
 
+/**
+ * The ISO time of the current millisecond: formatting a Date costs ~0.4 us, a
+ * third of an access log line, and at load many lines share a millisecond.
+ */
+function isoClock(): () => string {
+  let ms = -1;
+  let iso = '';
+  return () => {
+    const now = Date.now();
+    if (now !== ms) {
+      ms = now;
+      iso = new Date(now).toISOString();
+    }
+    return iso;
+  };
+}
+
 /** `options` may be just the write function (text format). */
 export function createLogger(level: LogLevel, options: LoggerOptions | ((line: string) => void) = {}): Logger {
   const opts: LoggerOptions = typeof options === 'function' ? { write: options } : options;
   const min = RANK[level];
+  const isoNow = isoClock();
   const write = opts.write ?? ((l: string) => process.stderr.write(l));
   const json = opts.format === 'json';
   const emit = (lvl: LogLevel, msg: string, fields?: Record<string, unknown>) => {
     if (RANK[lvl] < min) return;
     const ctx = opts.context?.();
     const all = ctx ? { ...ctx, ...fields } : fields;
-    const time = new Date().toISOString();
+    const time = isoNow();
     if (json) {
       write(`${JSON.stringify({ time, level: lvl, message: msg, ...all })}\n`);
       return;
