@@ -188,9 +188,10 @@ export class ConfigError extends Error {}
 type Source = 'default' | 'config file' | 'environment' | 'flag';
 type Layer = { values: Record<string, unknown>; source: Source; names: Record<string, string> };
 
+/** A string, number, boolean, null, literal, or a union of those: what one variable can hold. */
 function isScalar(schema: TSchema): boolean {
-  if (['string', 'integer', 'number', 'boolean'].includes(schema.type as string)) return true;
-  return Array.isArray(schema.anyOf) && schema.anyOf.every((s: TSchema) => s.const !== undefined);
+  if (['string', 'integer', 'number', 'boolean', 'null'].includes(schema.type as string)) return true;
+  return Array.isArray(schema.anyOf) && schema.anyOf.every((s: TSchema) => s.const !== undefined || isScalar(s));
 }
 
 /**

@@ -73,8 +73,10 @@ describe('config precedence', () => {
         SWITCHYARD_ROUTING_TIMEOUT_MS: '1234',
         SWITCHYARD_STORE_READERS: '4',
         SWITCHYARD_CACHE_MAX_BYTES: '1024',
+        SWITCHYARD_RETENTION_SPANS_DAYS: '1.5',
       },
     });
+    expect([c.retention.spans_days, c.retention.bodies_days]).toEqual([1.5, null]);
     expect(c.log_format).toBe('json');
     expect(c.metrics).toEqual({ enabled: true, port: 9464, require_key: true, customer_label: false });
     expect([c.routing.timeout_ms, c.routing.attempt_timeout_ms]).toEqual([1234, 300_000]);
