@@ -55,7 +55,7 @@ export class RequestObserver {
   /** The app's fetch with request ids, HTTP metrics and access logs. */
   wrap(fetch: Fetch): (req: Request) => Promise<Response> {
     return async (req) => {
-      const ctx = newContext(req, pathOf(req.url), this.clock());
+      const ctx = newContext(req, this.clock());
       const res = await runInRequest(ctx, () => fetch(req));
       this.answered(ctx, res);
       return res;
@@ -138,6 +138,6 @@ export class RequestObserver {
     };
     if (ctx.orgId) fields.org = ctx.orgId;
     if (ctx.model) fields.model = ctx.model;
-    this.opts.log.info(`${ctx.method} ${ctx.path} ${ctx.status}`, fields);
+    this.opts.log.info(`${ctx.method} ${pathOf(ctx.url)} ${ctx.status}`, fields);
   }
 }

@@ -13,7 +13,8 @@ export const REQUEST_ID_HEADER = 'x-request-id';
 export interface RequestContext {
   readonly id: string;
   readonly method: string;
-  readonly path: string;
+  /** The full URL, for the access log (its path is cut out only when a line is written). */
+  readonly url: string;
   /** Monotonic ms at arrival. */
   readonly t0: number;
   /** The route as registered, without the /api prefix; null until one matched. */
@@ -39,11 +40,11 @@ export function requestIdFrom(header: string | null): string {
   return header && SANE_ID.test(header) ? header : crypto.randomUUID();
 }
 
-export function newContext(req: Request, path: string, t0: number): RequestContext {
+export function newContext(req: Request, t0: number): RequestContext {
   return {
     id: requestIdFrom(req.headers.get(REQUEST_ID_HEADER)),
     method: req.method,
-    path,
+    url: req.url,
     t0,
     route: null,
     orgId: null,
