@@ -87,7 +87,7 @@ function gateway(): Recorder {
       latency: 0.4, time_to_first_token: null, tokens_per_second: 75, prompt_tokens: 12, completion_tokens: 30,
       total_request_tokens: 42, cached_tokens: 0, cache_creation_tokens: 0, reasoning_tokens: 0, cost: 0.00012,
       customer_identifier: null, custom_identifier: null, thread_identifier: null, trace_unique_id: null,
-      span_unique_id: null, span_parent_id: null, span_name: null, span_workflow_name: null, prompt_id: null,
+      span_unique_id: null, span_parent_id: null, span_name: null, span_workflow_name: null, span_path: null, span_entity_name: null, prompt_id: null,
       prompt_version: null, stream: false, cached: false, positive_feedback: null, metadata: null, input: null, output: null,
       extra: { attempts: [{ model: c.model, provider: c.provider, status: 200, duration_ms: 390, retry: 0 }], gateway_overhead_ms: 0.4 },
     };

@@ -136,6 +136,26 @@ describe('GET /metrics after traffic', () => {
     expect(metric(m, 'switchyard_build_info', { version: 'test' })).toBe(1);
   });
 
+  test('the Responses and Messages APIs count as proxy calls too, streams and refusals included', async () => {
+    g = await gateway();
+    const r = await g.t.call('POST', '/api/responses', { key: g.key, body: { model: 'mock/echo', input: 'one two three' } });
+    expect(r.status).toBe(200);
+    const body = { model: 'mock/echo', max_tokens: 10, messages, stream: true };
+    const s = await g.t.call('POST', '/api/anthropic/v1/messages', { key: g.key, body });
+    expect(s.status).toBe(200);
+    await s.text();
+    expect((await g.t.call('POST', '/api/anthropic/v1/messages', { body })).status).toBe(401);
+    const spans = await g.t.spans(2);
+    expect(spans.map((x) => x.extra.request_id)).toEqual([r.headers.get('x-request-id'), s.headers.get('x-request-id')]);
+    const m = await scrape();
+    expect(metric(m, 'switchyard_http_requests_total', { route: '/responses', status_code: '200' })).toBe(1);
+    expect(metric(m, 'switchyard_http_requests_total', { route: '/anthropic/v1/messages', status_code: '200' })).toBe(1);
+    expect(metric(m, 'switchyard_proxy_requests_total', { organization: 'acme', model: 'mock/echo', status_code: '200' })).toBe(2);
+    expect(metric(m, 'switchyard_proxy_input_tokens_total', { organization: 'acme', model: 'mock/echo' })).toBe(spans.reduce((n, x) => n + x.prompt_tokens, 0));
+    expect(metric(m, 'switchyard_proxy_time_to_first_token_seconds_count')).toBe(1);
+    expect(metric(m, 'switchyard_proxy_failures_total', { reason: 'auth', status_code: '401' })).toBe(1);
+  });
+
   test('a model name sent by a client becomes a label only up to a limit', async () => {
     g = await gateway();
     const { GatewayMetrics, LABEL_LIMITS } = await import('../../../src/modules/metrics/gateway-metrics.ts');
