@@ -116,7 +116,7 @@ export class GatewayMetrics {
     this.httpRequests = r.counter('switchyard_http_requests_total', 'HTTP requests answered, by route as registered (without /api), status code and outcome (success, client_error, server_error).', ['method', 'route', 'status_code', 'outcome']);
     this.httpDuration = r.histogram('switchyard_http_request_duration_seconds', 'Time until the response starts (a stream goes on after it; see switchyard_proxy_request_duration_seconds).', ['method', 'route'], FAST_BUCKETS.concat(2.5, 5, 10, 30));
 
-    this.proxyRequests = r.counter('switchyard_proxy_requests_total', 'Proxy calls (chat completions, embeddings), by status code and outcome (success, failure); refusals before any upstream call included.', [...who, 'status_code', 'outcome']);
+    this.proxyRequests = r.counter('switchyard_proxy_requests_total', 'Proxy calls (chat completions, embeddings, Responses, Messages), by status code and outcome (success, failure); refusals before any upstream call included.', [...who, 'status_code', 'outcome']);
     this.proxyFailures = r.counter('switchyard_proxy_failures_total', 'Failed proxy calls by reason: upstream, timeout, budget, rate_limit, validation, auth, client_closed, internal.', [...where, 'reason', 'status_code']);
     this.proxyLatency = r.histogram('switchyard_proxy_request_duration_seconds', 'Whole proxy call, all tries included; a stream until its last chunk.', where, CALL_BUCKETS);
     this.proxyTtft = r.histogram('switchyard_proxy_time_to_first_token_seconds', 'Streams: arrival to the first chunk sent.', where, CALL_BUCKETS);
