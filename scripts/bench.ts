@@ -5,6 +5,7 @@
  *
  * Usage: npm run bench -- [--duration 10] [--connections 32] [--rate 500]
  *        [--latency-ms 0] [--scenarios core,stream,cache,fallback,ingest] [--soak-s 0] [--stream-tps 1000]
+ *        (`--scenarios saturation`: only core's saturation runs)
  */
 import { Database } from 'bun:sqlite';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -141,12 +142,14 @@ async function main(): Promise<void> {
     // Warm every path so that the first measured request pays no lazy start-up.
     for (const url of [direct, viaFloor]) await runWrk({ ...post, url, connections: 4, durationS: 2 });
     countOk(await runWrk({ ...post, url: viaGateway, connections: 4, durationS: 2 }));
-    if (scenarios.has('core')) {
-      for (const [name, shape] of [
-        ['1 connection', { connections: 1 }],
-        [`${rate} req/s`, { connections: 10, rate }],
-        ['saturation', { connections }],
-      ] as const) {
+    // `saturation` alone runs only the last shape of `core` (quick A/B comparisons).
+    const shapes = [
+      ['1 connection', { connections: 1 }],
+      [`${rate} req/s`, { connections: 10, rate }],
+      ['saturation', { connections }],
+    ] as const;
+    if (scenarios.has('core') || scenarios.has('saturation')) {
+      for (const [name, shape] of scenarios.has('core') ? shapes : shapes.slice(2)) {
         const d = await load(name, 'direct', wrk({ ...post, ...shape, url: direct }));
         const floorCpu = threadCpuMs(floor.pid);
         const f = await load(name, 'floor', wrk({ ...post, ...shape, url: viaFloor }));

@@ -8,6 +8,8 @@ import { Elysia } from 'elysia';
 import type { Config } from './config.ts';
 import { PayloadTooLargeError } from './errors.ts';
 import { errorResponse, errorShapeOf, toGatewayError } from './http/errors.ts';
+import type { RequestObserver } from './http/observe.ts';
+import { noteRoute } from './http/request-context.ts';
 import type { Logger } from './lib/log.ts';
 import { analyticsRoutes } from './modules/analytics/index.ts';
 import { AnalyticsService } from './modules/analytics/service.ts';
@@ -21,6 +23,8 @@ import { customerRoutes } from './modules/customers/index.ts';
 import type { CustomerGate } from './modules/customers/gate.ts';
 import type { CustomerService } from './modules/customers/service.ts';
 import { keyRoutes } from './modules/keys/index.ts';
+import { metricsRoutes } from './modules/metrics/index.ts';
+import type { MetricsService } from './modules/metrics/service.ts';
 import { modelRoutes, publicModelRoutes } from './modules/models/index.ts';
 import { ModelsService } from './modules/models/service.ts';
 import type { ModelRegistry } from './pricing/registry.ts';
@@ -59,6 +63,12 @@ export interface AppDeps {
   /** Customer rate limits and budgets, checked by the proxy before any upstream call. */
   gate: CustomerGate;
   writer: SpanWriter;
+  /** Null when metrics are off. */
+  metrics: MetricsService | null;
+  /** Request ids, HTTP metrics and access logs around the app's fetch; the proxy's spans pass through it. */
+  observer: RequestObserver;
+  /** Set at SIGTERM: /ready answers 503 while in-flight requests finish. */
+  readiness: { draining: boolean };
   log: Logger;
   now: () => number;
   version: string;
@@ -101,7 +111,7 @@ function buildServices(deps: AppDeps): Services {
     apiBases: new ApiBasePolicy(config, deps.resolveHost),
     cache: deps.cache ?? deps.state.cache,
     tokenizer: deps.tokenizer ?? new Tokenizer(),
-    writer: deps.writer,
+    writer: deps.observer.proxyWriter(deps.writer),
     log: deps.log,
     now: deps.now,
     clock: deps.clock ?? (() => performance.now()),
@@ -111,7 +121,7 @@ function buildServices(deps: AppDeps): Services {
   });
   const logs = new LogService({
     store: deps.store,
-    writer: deps.writer,
+    writer: deps.observer.ingestWriter(deps.writer),
     now: deps.now,
     models,
     overlay: (orgId) => modelsService.overlay(orgId),
@@ -128,7 +138,10 @@ function buildServices(deps: AppDeps): Services {
 
 /** Fresh instances of every feature module; called once per mount point. */
 function featureModules(deps: AppDeps, s: Services) {
+  // On a port of its own (metrics.port), /metrics is served by the server, not the app.
+  const metrics = deps.metrics && deps.config.metrics.port === undefined ? [metricsRoutes(deps.metrics)] : [];
   return [
+    ...metrics,
     keyRoutes(deps.keys, deps.now),
     chatRoutes(deps.keys, s.chat),
     responsesRoutes(deps.keys, s.chat),
@@ -151,10 +164,13 @@ export function createApp(deps: AppDeps) {
   // normalize: false makes `additionalProperties: false` reject unknown fields
   // (422 naming them) instead of silently dropping them.
   const app = new Elysia({ normalize: false })
-    .onError(({ code, error, request }) => {
+    .onError(({ code, error, request, route }) => {
+      // Errors before the transform phase (a body that does not parse) still name their route.
+      noteRoute(route);
       const err = toGatewayError(code, error, deps.log);
       return errorResponse(err, errorShapeOf(new URL(request.url).pathname));
     })
+    .onTransform(({ route }) => noteRoute(route))
     .onRequest(({ request }) => {
       const length = Number(request.headers.get('content-length') ?? 0);
       if (length > limit) throw new PayloadTooLargeError(limit);
@@ -192,7 +208,17 @@ export function createApp(deps: AppDeps) {
           span_writer: writer,
         };
       },
-      { detail: { tags: ['System'], summary: 'Process and database health' } },
+      { detail: { tags: ['System'], summary: 'Liveness: process and database health' } },
+    )
+    .get(
+      '/ready',
+      async ({ set }) => {
+        const db = await deps.store.ping();
+        const status = deps.readiness.draining ? 'draining' : db ? 'ready' : 'database unreachable';
+        if (status !== 'ready') set.status = 503;
+        return { status };
+      },
+      { detail: { tags: ['System'], summary: 'Readiness: 200 once migrations ran, 503 from SIGTERM on (and while the database does not answer)' } },
     )
     .get('/docs', docsPage, { detail: { hide: true } })
     .get('/', ({ request }) => serveAsset(consolePage, request), { detail: { hide: true } })

@@ -72,6 +72,8 @@ export const ConfigSchema = T.Object(
     log_level: T.Union([T.Literal('debug'), T.Literal('info'), T.Literal('warn'), T.Literal('error')], {
       default: 'info',
     }),
+    /** `text` for people, `json` (one object per line) for log shippers. */
+    log_format: T.Union([T.Literal('text'), T.Literal('json')], { default: 'text' }),
     body_limit_mb: T.Number({ exclusiveMinimum: 0, maximum: 1024, default: 32 }),
     shutdown_timeout_ms: T.Integer({ minimum: 0, default: 10_000 }),
     mock_provider: T.Boolean({ default: true }),
@@ -159,6 +161,19 @@ export const ConfigSchema = T.Object(
       },
       { default: {}, additionalProperties: false },
     ),
+    metrics: T.Object(
+      {
+        /** GET /metrics in the Prometheus text format, and the recording behind it. */
+        enabled: T.Boolean({ default: true }),
+        /** Serve /metrics on this port (same host) instead of the listen port. */
+        port: T.Optional(T.Integer({ minimum: 0, maximum: 65535 })),
+        /** /metrics answers only with an API key, and shows that key's organization only. */
+        require_key: T.Boolean({ default: false }),
+        /** Adds a `customer` label to the per-call counters: one series per customer, so opt-in. */
+        customer_label: T.Boolean({ default: false }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
   },
   { additionalProperties: false },
 );
@@ -173,18 +188,31 @@ export class ConfigError extends Error {}
 type Source = 'default' | 'config file' | 'environment' | 'flag';
 type Layer = { values: Record<string, unknown>; source: Source; names: Record<string, string> };
 
-/** Environment variables and the config key each one sets. */
-const ENV_KEYS: Record<string, string> = {
-  SWITCHYARD_HOST: 'host',
-  SWITCHYARD_PORT: 'port',
-  SWITCHYARD_DATA_DIR: 'data_dir',
-  SWITCHYARD_LOG_LEVEL: 'log_level',
-  SWITCHYARD_BODY_LIMIT_MB: 'body_limit_mb',
-  SWITCHYARD_SHUTDOWN_TIMEOUT_MS: 'shutdown_timeout_ms',
-  SWITCHYARD_MOCK_PROVIDER: 'mock_provider',
-  SWITCHYARD_BOOTSTRAP_KEY: 'bootstrap_key',
-  SWITCHYARD_BOOTSTRAP_KEY_ENV: 'bootstrap_key_env',
-};
+/** A string, number, boolean, null, literal, or a union of those: what one variable can hold. */
+function isScalar(schema: TSchema): boolean {
+  if (['string', 'integer', 'number', 'boolean', 'null'].includes(schema.type as string)) return true;
+  return Array.isArray(schema.anyOf) && schema.anyOf.every((s: TSchema) => s.const !== undefined || isScalar(s));
+}
+
+/**
+ * Every scalar setting has an environment variable, so a container can take its
+ * whole configuration from the environment: `SWITCHYARD_` and the key's path in
+ * capitals, e.g. SWITCHYARD_PORT, SWITCHYARD_ROUTING_TIMEOUT_MS. Maps each to
+ * the key's path.
+ */
+export const ENV_KEYS: Record<string, string[]> = (() => {
+  const out: Record<string, string[]> = {};
+  const props = ConfigSchema.properties as Record<string, TSchema>;
+  for (const [key, schema] of Object.entries(props)) {
+    if (isScalar(schema)) out[`SWITCHYARD_${key.toUpperCase()}`] = [key];
+    else if (schema.type === 'object' && schema.properties) {
+      for (const [sub, s] of Object.entries(schema.properties as Record<string, TSchema>)) {
+        if (isScalar(s)) out[`SWITCHYARD_${key.toUpperCase()}_${sub.toUpperCase()}`] = [key, sub];
+      }
+    }
+  }
+  return out;
+})();
 
 /** Well-known provider variables; any provider also takes SWITCHYARD_PROVIDER_<ID>_<FIELD>. */
 const PROVIDER_ENV: Record<string, [string, keyof ProviderConfig]> = {
@@ -209,6 +237,7 @@ const FLAG_KEYS: Record<string, string> = {
   '--log-level': 'log_level',
   '--body-limit-mb': 'body_limit_mb',
   '--shutdown-timeout-ms': 'shutdown_timeout_ms',
+  '--log-format': 'log_format',
 };
 
 export interface ConfigInput {
@@ -267,12 +296,13 @@ function flagLayer(argv: string[]): { layer: Layer; configPath: string | undefin
 function envLayer(env: ConfigInput['env']): Layer {
   const values: Record<string, unknown> = {};
   const names: Record<string, string> = {};
-  for (const [name, key] of Object.entries(ENV_KEYS)) {
+  for (const [name, path] of Object.entries(ENV_KEYS)) {
     const v = env[name];
-    if (v !== undefined && v !== '') {
-      values[key] = v;
-      names[key] = name;
-    }
+    if (v === undefined || v === '') continue;
+    const [top, sub] = path as [string, string | undefined];
+    if (sub === undefined) values[top] = v;
+    else ((values[top] ??= {}) as Record<string, unknown>)[sub] = v;
+    names[path.join('.')] = name;
   }
   const providers: Record<string, Record<string, string>> = {};
   const setProvider = (id: string, field: string, v: string) => {
@@ -309,10 +339,12 @@ function merge(base: Record<string, unknown>, over: Record<string, unknown>): Re
 }
 
 function describeSource(path: string, layers: Layer[]): string {
-  const top = path.split('/')[1] ?? '';
+  const [top = '', sub] = path.split('/').slice(1);
   for (const layer of [...layers].reverse()) {
-    if (top in layer.values) {
-      const name = layer.names[top];
+    const v = layer.values[top];
+    const set = sub !== undefined && isPlainObject(v) ? sub in v : top in layer.values;
+    if (set) {
+      const name = (sub !== undefined ? layer.names[`${top}.${sub}`] : undefined) ?? layer.names[top];
       return name ? `${layer.source} ${name}` : layer.source;
     }
   }

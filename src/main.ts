@@ -1,10 +1,12 @@
 #!/usr/bin/env bun
 /** Entry point: picks the subcommand, loads the config once, runs it. */
 import { checkServeArgs, UsageError } from './cli/args.ts';
+import { healthcheck } from './cli/healthcheck.ts';
 import { HELP } from './cli/help.ts';
 import { keysCommand } from './cli/keys.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { GatewayError } from './errors.ts';
+import { currentRequest } from './http/request-context.ts';
 import { createLogger } from './lib/log.ts';
 import { startServer } from './server.ts';
 import { VERSION } from './version.ts';
@@ -26,7 +28,13 @@ async function main(argv: string[]): Promise<number> {
     case 'serve': {
       checkServeArgs(args);
       const config = loadConfig({ argv: args, env });
-      const log = createLogger(config.log_level);
+      const log = createLogger(config.log_level, {
+        format: config.log_format,
+        context: () => {
+          const req = currentRequest();
+          return req ? { request_id: req.id } : undefined;
+        },
+      });
       const server = await startServer(config, { log });
       const onSignal = (sig: string) => {
         log.info(`${sig} received: draining`);
@@ -41,6 +49,10 @@ async function main(argv: string[]): Promise<number> {
       process.once('SIGTERM', () => onSignal('SIGTERM'));
       process.once('SIGINT', () => onSignal('SIGINT'));
       return -1;
+    }
+    case 'healthcheck': {
+      checkServeArgs(args);
+      return healthcheck(loadConfig({ argv: args, env }), (line) => process.stdout.write(`${line}\n`));
     }
     case 'keys': {
       const config = loadConfig({ argv: args, env });

@@ -5,10 +5,13 @@
  */
 import type { AppDeps } from './app.ts';
 import type { Config } from './config.ts';
-import type { Logger } from './lib/log.ts';
+import { RequestObserver } from './http/observe.ts';
+import { type Logger, writes } from './lib/log.ts';
 import { BudgetGate } from './modules/customers/budget-gate.ts';
 import { CustomerService } from './modules/customers/service.ts';
 import { KeyService } from './modules/keys/service.ts';
+import { GatewayMetrics } from './modules/metrics/gateway-metrics.ts';
+import { MetricsService } from './modules/metrics/service.ts';
 import { ModelRegistry } from './pricing/registry.ts';
 import { Tokenizer } from './pricing/tokenizer.ts';
 import type { Backend } from './store/open.ts';
@@ -24,6 +27,7 @@ export type CoreDeps = AppDeps & { keys: KeyService; gate: BudgetGate; tokenizer
 
 export function buildAppDeps(config: Config, backend: Backend, { log, now, version }: WiringOptions): CoreDeps {
   const { store, state } = backend;
+  const recorder = config.metrics.enabled ? new GatewayMetrics({ customerLabel: config.metrics.customer_label }) : null;
   const writer = new SpanWriter(store.spans, {
     maxQueue: config.writer.max_queue,
     batchSize: config.writer.batch_size,
@@ -36,16 +40,24 @@ export function buildAppDeps(config: Config, backend: Backend, { log, now, versi
     onCommitted: (usage) => {
       state.ledger.committed(usage).catch((err: unknown) => log.warn('budget holds not dropped; they expire by themselves', { error: String(err) }));
     },
+    ...(recorder ? { onBatch: (_n: number, ms: number) => recorder.observeBatch(ms / 1000) } : {}),
   });
   const gate = new BudgetGate(store, state.rateLimiter, state.ledger, log);
+  const keys = new KeyService(store, state.rateLimiter, state.invalidations, now);
+  const metrics = recorder
+    ? new MetricsService(recorder, { store, writer, keys, version, requireKey: config.metrics.require_key })
+    : null;
   return {
     config,
     store,
     state,
-    keys: new KeyService(store, state.rateLimiter, state.invalidations, now),
+    keys,
     customers: new CustomerService(store, now),
     gate,
     writer,
+    metrics,
+    observer: new RequestObserver({ metrics: recorder, log, accessLog: writes(config.log_level, 'info') }),
+    readiness: { draining: false },
     log,
     now,
     version,

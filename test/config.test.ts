@@ -2,7 +2,7 @@ import { afterAll, describe, expect, test } from 'bun:test';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadConfig } from '../src/config.ts';
+import { ConfigError, ENV_KEYS, loadConfig } from '../src/config.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'switchyard-config-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -62,6 +62,38 @@ describe('config precedence', () => {
     expect(loadConfig({ argv: ['--no-mock-provider'], env: {} }).mock_provider).toBe(false);
     expect(loadConfig({ argv: [], env: { SWITCHYARD_MOCK_PROVIDER: 'false' } }).mock_provider).toBe(false);
   });
+
+  test('every scalar setting, nested ones included, has an environment variable (SWITCHYARD_ + its path)', () => {
+    const c = loadConfig({
+      argv: [],
+      env: {
+        SWITCHYARD_LOG_FORMAT: 'json',
+        SWITCHYARD_METRICS_PORT: '9464',
+        SWITCHYARD_METRICS_REQUIRE_KEY: 'true',
+        SWITCHYARD_ROUTING_TIMEOUT_MS: '1234',
+        SWITCHYARD_STORE_READERS: '4',
+        SWITCHYARD_CACHE_MAX_BYTES: '1024',
+        SWITCHYARD_RETENTION_SPANS_DAYS: '1.5',
+      },
+    });
+    expect([c.retention.spans_days, c.retention.bodies_days]).toEqual([1.5, null]);
+    expect(c.log_format).toBe('json');
+    expect(c.metrics).toEqual({ enabled: true, port: 9464, require_key: true, customer_label: false });
+    expect([c.routing.timeout_ms, c.routing.attempt_timeout_ms]).toEqual([1234, 300_000]);
+    expect([c.store.readers, c.cache.max_bytes]).toEqual([4, 1024]);
+    expect(ENV_KEYS.SWITCHYARD_HOST).toEqual(['host']);
+    expect(ENV_KEYS.SWITCHYARD_METRICS_CUSTOMER_LABEL).toEqual(['metrics', 'customer_label']);
+    // Records and lists (providers, groups, models) come from the file or their own variables.
+    expect(Object.values(ENV_KEYS).some(([top]) => top === 'providers' || top === 'models')).toBe(false);
+  });
+
+  test('a nested key from the environment merges with the file, key by key', () => {
+    const cfg = file('m.json', JSON.stringify({ metrics: { customer_label: true }, routing: { keepalive_ms: 500 } }));
+    const c = loadConfig({ argv: ['--log-format=json'], env: { SWITCHYARD_CONFIG: cfg, SWITCHYARD_METRICS_PORT: '9100' } });
+    expect(c.metrics).toEqual({ enabled: true, port: 9100, require_key: false, customer_label: true });
+    expect(c.routing.keepalive_ms).toBe(500);
+    expect(c.log_format).toBe('json');
+  });
 });
 
 describe('config errors name the key, the source and the reason', () => {
@@ -74,6 +106,9 @@ describe('config errors name the key, the source and the reason', () => {
     ['missing file', () => loadConfig({ argv: ['--config', join(dir, 'nope.json')], env: {} }), /does not exist/],
     ['unparsable file', () => loadConfig({ argv: ['--config', file('bad.json', '{')], env: {} }), /cannot be parsed/],
     ['bad bootstrap key', () => loadConfig({ argv: [], env: { SWITCHYARD_BOOTSTRAP_KEY: 'short' } }), /'bootstrap_key'/],
+    ['nested key from env', () => loadConfig({ argv: [], env: { SWITCHYARD_METRICS_PORT: 'nine' } }), /'metrics\.port' \(from environment SWITCHYARD_METRICS_PORT\)/],
+    ['nested key from file beside env', () => loadConfig({ argv: [], env: { SWITCHYARD_CONFIG: file('w.json', '{"writer": {"batch_size": 0}}'), SWITCHYARD_WRITER_MAX_QUEUE: '10' } }), /'writer\.batch_size' \(from config file\)/],
+    ['unknown log format', () => loadConfig({ argv: ['--log-format', 'xml'], env: {} }), /'log_format' \(from flag --log-format\)/],
   ];
   for (const [name, fn, pattern] of cases) {
     test(name, () => {

@@ -2,6 +2,7 @@ import { afterAll, describe, expect, test } from 'bun:test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startMockUpstream } from '../src/providers/mock/server.ts';
 import { silentLogger } from '../src/lib/log.ts';
 import { startServer } from '../src/server.ts';
 import { openSqliteStore } from '../src/store/sqlite/index.ts';
@@ -27,5 +28,67 @@ describe('graceful shutdown', () => {
   test('stop is idempotent', async () => {
     const s = await startServer(testConfig({ port: 0, data_dir: join(dir, 'twice') }), { log: silentLogger, print: () => {} });
     await Promise.all([s.stop(), s.stop()]);
+  });
+});
+
+describe('readiness and draining', () => {
+  const KEY = 'drain123.abcdefghijklmnopqrstuvwxyz012345';
+
+  test('at stop /ready turns 503 while an in-flight call finishes; liveness stays 200; then the port closes', async () => {
+    const upstream = startMockUpstream({ port: 0, ttft_ms: 400 });
+    const config = testConfig({
+      port: 0,
+      data_dir: join(dir, 'drain'),
+      bootstrap_key: KEY,
+      providers: { slowup: { kind: 'openai', api_key: 'k', api_base: upstream.url } },
+    });
+    const s = await startServer(config, { log: silentLogger, print: () => {} });
+    try {
+      expect(await (await fetch(`${s.url}/ready`)).json()).toEqual({ status: 'ready' });
+      const inFlight = fetch(`${s.url}/api/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'slowup/mock-model', messages: [{ role: 'user', content: 'hi' }] }),
+      });
+      await Bun.sleep(100);
+      const stopped = s.stop();
+      const ready = await fetch(`${s.url}/ready`);
+      expect(ready.status).toBe(503);
+      expect(await ready.json()).toEqual({ status: 'draining' });
+      expect((await fetch(`${s.url}/health`)).status).toBe(200);
+      expect((await inFlight).status).toBe(200);
+      await stopped;
+      await expect(fetch(`${s.url}/ready`)).rejects.toThrow();
+    } finally {
+      await s.stop();
+      await upstream.stop();
+    }
+    const store = openSqliteStore({ path: join(config.data_dir, 'switchyard.db') });
+    const org = await store.orgs.getByName('default');
+    expect(await store.spans.count({ orgId: org!.id, environments: ['prod'] })).toBe(1);
+    await store.close();
+  });
+
+  test('metrics.port serves /metrics there (and only there); require_key applies on it', async () => {
+    const config = testConfig({
+      port: 0,
+      data_dir: join(dir, 'metrics-port'),
+      bootstrap_key: KEY,
+      metrics: { enabled: true, port: 0, require_key: true, customer_label: false },
+    });
+    const s = await startServer(config, { log: silentLogger, print: () => {} });
+    try {
+      const mp = `http://127.0.0.1:${s.metricsPort}`;
+      expect(s.metricsPort).not.toBe(s.port);
+      expect((await fetch(`${s.url}/metrics`)).status).toBe(404);
+      expect((await fetch(`${mp}/metrics`)).status).toBe(401);
+      const ok = await fetch(`${mp}/metrics`, { headers: { authorization: `Bearer ${KEY}` } });
+      expect(ok.status).toBe(200);
+      expect(await ok.text()).toContain('switchyard_build_info{version=');
+      expect((await fetch(`${mp}/other`)).status).toBe(404);
+    } finally {
+      await s.stop();
+    }
+    await expect(fetch(`http://127.0.0.1:${s.metricsPort}/metrics`)).rejects.toThrow();
   });
 });

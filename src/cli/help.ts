@@ -11,15 +11,18 @@ Usage:
                       [--compare URL] [--json]    load test a gateway or any OpenAI-compatible URL
   switchyard mock [--port 9000] [--ttft-ms MS] [--tokens-per-second N] ...
                                       the mock provider as a standalone upstream
+  switchyard healthcheck [options]    ask the running gateway's /health (exit 0 when healthy;
+                                      for container health checks)
   switchyard --version | version
   switchyard --help | help
 
-Options for serve (and --data-dir/--config for keys):
+Options for serve (and healthcheck; --data-dir/--config for keys):
   --host HOST                 listen address (default 127.0.0.1)
   --port PORT                 listen port (default 8080; 0 picks a free one)
   --data-dir DIR              where the SQLite database lives (default ./data)
   --config FILE               JSON, YAML or TOML config file
   --log-level LEVEL           debug | info | warn | error (default info)
+  --log-format FORMAT         text | json (one JSON object per line) (default text)
   --body-limit-mb MB          largest accepted request body (default 32)
   --shutdown-timeout-ms MS    how long in-flight requests may finish on SIGTERM (default 10000)
   --no-mock-provider          disable the built-in mock provider

@@ -10,6 +10,7 @@ import { Elysia } from 'elysia';
 import { requireRole } from '../modules/keys/policy.ts';
 import type { Authenticator } from '../principal.ts';
 import type { KeyRole } from '../store/types.ts';
+import { noteCaller } from './request-context.ts';
 
 /**
  * `Authorization: Bearer KEY`, `Authorization: Api-Key KEY`, `X-Auth-Api-Key: KEY`,
@@ -52,6 +53,7 @@ export function neededRole(access: Access, method: string, path: string): KeyRol
 export function requireAuth(auth: Authenticator, access: Access) {
   return new Elysia().derive({ as: 'scoped' }, async ({ headers, request, path }) => {
     const principal = await auth.authenticate(extractKey(headers));
+    noteCaller(principal);
     requireRole(principal, neededRole(access, request.method, path), `${request.method} ${path}`);
     return { principal };
   });

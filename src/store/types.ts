@@ -367,5 +367,7 @@ export interface Store {
   readonly analytics: AnalyticsStore;
   /** True when the database answers. */
   ping(): Promise<boolean>;
+  /** Bytes the database takes on disk (SQLite: the file and its write-ahead log). */
+  sizeBytes(): Promise<number>;
   close(): Promise<void>;
 }

@@ -48,7 +48,10 @@ export async function makeTestApp(over: Partial<Config> = {}, deps: Partial<AppD
   const { store } = backend;
   const core = buildAppDeps(config, backend, { log, now, version: 'test' });
   const { keys, writer, gate } = core;
-  const app = createApp({ ...core, ...deps });
+  const all = { ...core, ...deps };
+  const app = createApp(all);
+  // What the server runs: the app behind the request observer (request ids, metrics, access log).
+  const fetch = all.observer.wrap(app.fetch);
   let server: ReturnType<typeof Bun.serve> | null = null;
   const offered: SpanRecord[] = [];
   const offer = writer.offer.bind(writer);
@@ -76,10 +79,10 @@ export async function makeTestApp(over: Partial<Config> = {}, deps: Partial<AppD
         headers['content-type'] ??= 'application/json';
       }
       if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
-      return app.handle(new Request(`http://localhost${path}`, { method, headers, body }));
+      return fetch(new Request(`http://localhost${path}`, { method, headers, body }));
     },
     listen() {
-      server ??= Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: app.fetch, idleTimeout: 30 });
+      server ??= Bun.serve({ hostname: '127.0.0.1', port: 0, fetch, idleTimeout: 30 });
       return `http://127.0.0.1:${server.port}`;
     },
     async spans(atLeast = 1) {

@@ -9,7 +9,7 @@ import { typeFilters, typeSort } from '../../query/filters.ts';
 import type { ModelInfo } from '../../pricing/model.ts';
 import type { ModelOverlay, ModelRegistry } from '../../pricing/registry.ts';
 import type { Scope, SpanPatch, SpanRecord, Store, StoredSpan } from '../../store/types.ts';
-import type { SpanWriter } from '../../store/writer.ts';
+import type { IngestWriter } from '../../store/writer.ts';
 import { requireCustomerControl } from '../customers/control.ts';
 import type { Principal } from '../../principal.ts';
 import { TraceLinker } from '../traces/linker.ts';
@@ -21,7 +21,7 @@ export const MAX_BATCH = 5000;
 
 export interface LogServiceDeps {
   store: Store;
-  writer: SpanWriter;
+  writer: IngestWriter;
   now: () => number;
   /** Prices spans that come without a cost. */
   models: ModelRegistry;

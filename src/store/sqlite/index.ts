@@ -8,6 +8,7 @@
  * An in-memory database is private to its connection, so it runs on the
  * caller's thread (tests).
  */
+import { statSync } from 'node:fs';
 import { StorageUnavailableError } from '../../errors.ts';
 import type { SpanRecord, Store } from '../types.ts';
 import { type ConnectionOptions, DEFAULT_CONNECTION, openConnection } from './connection.ts';
@@ -78,11 +79,15 @@ function remote<P extends PartName>(part: P, call: (part: PartName, method: stri
 function openMemory(settings: StoreSettings): Store {
   const client = openConnection(':memory:');
   applyMigrations(client, migrations);
+  const pages = client.query<{ bytes: number }, []>('SELECT page_count * page_size AS bytes FROM pragma_page_count(), pragma_page_size()');
   let closed = false;
   return {
     ...localStore(client, settings),
     async ping() {
       return !closed;
+    },
+    async sizeBytes() {
+      return closed ? 0 : (pages.get()?.bytes ?? 0);
     },
     async close() {
       if (closed) return;
@@ -98,6 +103,8 @@ export const STORE_THREADS = Symbol('sqlite store threads');
 export interface StoreThreads {
   writer: StoreThread;
 }
+
+const fileBytes = (path: string) => statSync(path, { throwIfNoEntry: false })?.size ?? 0;
 
 export function openSqliteStore(opts: SqliteStoreOptions): Store {
   const settings = opts.settings ?? DEFAULT_SETTINGS;
@@ -141,6 +148,9 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store {
       } catch {
         return false;
       }
+    },
+    async sizeBytes() {
+      return fileBytes(opts.path) + fileBytes(`${opts.path}-wal`);
     },
     async close() {
       if (closed) return;

@@ -21,7 +21,7 @@ import { SqliteSpanStore } from './spans.ts';
 export type SqliteDb = ReturnType<typeof drizzle<typeof schema>>;
 
 /** The parts of the store a thread answers for: everything but the process-wide lifecycle. */
-export type StoreParts = Omit<Store, 'ping' | 'close'>;
+export type StoreParts = Omit<Store, 'ping' | 'sizeBytes' | 'close'>;
 
 export type PartName = keyof StoreParts;
 
