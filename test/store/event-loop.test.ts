@@ -61,11 +61,12 @@ test('heavy reads run on reader threads: the event loop stays on time and light 
   }
   await reads;
   clearInterval(probe);
-  // Six heavy reads on the loop would stall it six times for as long as one of them takes; a
-  // machine short of CPU may delay the timer once in a while, never that often.
+  // Six heavy reads on the loop would stall it for six times as long as one of them takes; a
+  // machine short of CPU (or a collection of a large test process's heap) delays timers too,
+  // but by far less in total.
   expect(oneHeavyMs).toBeGreaterThan(60);
-  const stalls = lags.filter((l) => l > oneHeavyMs * 0.8);
-  expect(stalls.length).toBeLessThanOrEqual(1);
+  const stalled = lags.reduce((sum, l) => sum + Math.max(0, l - 20), 0);
+  expect(stalled).toBeLessThan(oneHeavyMs * 3);
   // Queued behind the six heavy reads, a light read would wait for all of them.
   expect(Math.max(...light)).toBeLessThan(oneHeavyMs * 3);
 }, 120_000);

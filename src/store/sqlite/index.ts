@@ -92,7 +92,7 @@ function openMemory(settings: StoreSettings): Store {
     async close() {
       if (closed) return;
       closed = true;
-      client.close();
+      client.close(true);
     },
   };
 }
@@ -116,7 +116,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store {
   try {
     applyMigrations(setup, migrations);
   } finally {
-    setup.close();
+    setup.close(true);
   }
   const writer = new StoreThread(opts.path, connection, settings);
   const readers = new ReaderPool(opts.path, {
@@ -160,7 +160,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store {
       // The last connection out optimizes the planner's statistics.
       const last = openConnection(opts.path, connection);
       last.run('PRAGMA optimize');
-      last.close();
+      last.close(true);
     },
   };
   return store;

@@ -236,7 +236,7 @@ export function openSqliteState(opts: SqliteStateOptions): SharedState {
     invalidations,
     async close() {
       await invalidations.close();
-      db.close();
+      db.close(true);
     },
   };
 }

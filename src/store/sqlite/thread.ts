@@ -26,7 +26,9 @@ function failure(id: number, err: unknown): ThreadReply {
 
 async function run(msg: Exclude<ThreadRequest, { type: 'open' }>): Promise<unknown> {
   if (msg.type === 'close') {
-    client?.close();
+    // true: finalize the prepared statements too, so the connection (and its locks) goes
+    // now; without it SQLite keeps the connection until every statement is collected.
+    client?.close(true);
     client = parts = null;
     return null;
   }
