@@ -71,6 +71,31 @@ export function translate(err: unknown, timeoutMs: number): unknown {
   return err;
 }
 
+/**
+ * The object with every method's errors translated (and, with `around`, each
+ * call run through it): what callers of a PostgreSQL part see.
+ */
+export function translating<I extends object>(
+  target: I,
+  timeoutMs: number,
+  around: (method: string, call: () => Promise<unknown>) => Promise<unknown> = (_m, call) => call(),
+): I {
+  const out: Record<string, (...args: unknown[]) => Promise<unknown>> = {};
+  const proto = Object.getPrototypeOf(target) as Record<string, unknown>;
+  for (const method of Object.getOwnPropertyNames(proto)) {
+    const fn = proto[method];
+    if (method === 'constructor' || typeof fn !== 'function') continue;
+    out[method] = async (...args: unknown[]) => {
+      try {
+        return await around(method, () => (fn as (...a: unknown[]) => Promise<unknown>).apply(target, args));
+      } catch (err) {
+        throw translate(err, timeoutMs);
+      }
+    };
+  }
+  return out as unknown as I;
+}
+
 /** A deadlock or serialization failure: the transaction did nothing and may simply run again. */
 export function retryable(err: unknown): boolean {
   const state = sqlState(err);

@@ -14,7 +14,7 @@
 import type { SQL } from 'bun';
 import type { Logger } from '../../lib/log.ts';
 import type { Store } from '../types.ts';
-import { openPool, type PgPoolOptions, translate } from './connection.ts';
+import { openPool, type PgPoolOptions, translate, translating } from './connection.ts';
 import { PgCustomerStore } from './customers.ts';
 import { openDb } from './db.ts';
 import { PgKeyStore } from './keys.ts';
@@ -67,21 +67,7 @@ class Gate {
 /** The part with every method's errors translated, heavy ones through the gate. */
 function guarded<P extends keyof Parts>(name: P, part: Parts[P], heavy: Gate, timeoutMs: number): Parts[P] {
   const slow = new Set(HEAVY[name] ?? []);
-  const out: Record<string, (...args: unknown[]) => Promise<unknown>> = {};
-  const proto = Object.getPrototypeOf(part) as Record<string, unknown>;
-  for (const method of Object.getOwnPropertyNames(proto)) {
-    const fn = proto[method];
-    if (method === 'constructor' || typeof fn !== 'function') continue;
-    const call = (...args: unknown[]) => (fn as (...a: unknown[]) => Promise<unknown>).apply(part, args);
-    out[method] = async (...args: unknown[]) => {
-      try {
-        return await (slow.has(method) ? heavy.run(() => call(...args)) : call(...args));
-      } catch (err) {
-        throw translate(err, timeoutMs);
-      }
-    };
-  }
-  return out as unknown as Parts[P];
+  return translating(part, timeoutMs, (method, call) => (slow.has(method) ? heavy.run(call) : call()));
 }
 
 export interface PgStore extends Store {
