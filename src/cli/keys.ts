@@ -31,7 +31,7 @@ export async function keysCommand(argv: string[], config: Config, out: (line: st
   const { values: v, positionals } = parseCommandArgs(argv, OPTIONS, true);
   const [action, target] = positionals;
   // The whole backend, so a revocation reaches running gateways through the invalidation feed.
-  const backend = openBackend(config, { log: createLogger(config.log_level), now: Date.now });
+  const backend = await openBackend(config, { log: createLogger(config.log_level), now: Date.now });
   const { store } = backend;
   const keys = new KeyService(store, backend.state.rateLimiter, backend.state.invalidations);
   try {

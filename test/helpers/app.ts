@@ -44,7 +44,7 @@ export async function makeTestApp(over: Partial<Config> = {}, deps: Partial<AppD
   const clock = { now: Date.parse('2026-06-15T12:00:00Z') };
   const now = () => clock.now;
   const log = deps.log ?? silentLogger;
-  const backend = openBackend(config, { log, now, memory: true });
+  const backend = await openBackend(config, { log, now, memory: true });
   const { store } = backend;
   const core = buildAppDeps(config, backend, { log, now, version: 'test' });
   const { keys, writer, gate } = core;

@@ -30,16 +30,6 @@ export function openPool(o: PgPoolOptions): SQL {
   });
 }
 
-/** The database name and server of a URL, never its password: for logs and /health. */
-export function describeUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.hostname}:${u.port || '5432'}${u.pathname}`;
-  } catch {
-    return 'postgres';
-  }
-}
-
 interface PgErrorShape {
   code?: unknown;
   errno?: unknown;
