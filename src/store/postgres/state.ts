@@ -56,7 +56,9 @@ export class PgRateLimiter implements RateLimiter {
     private readonly now: () => number,
   ) {}
 
-  async hit(key: string, perMinute: number): Promise<RateDecision> {
+  async hit(name: string, perMinute: number): Promise<RateDecision> {
+    // Keys join their parts with NUL, which PostgreSQL text cannot hold: stored as JSON strings.
+    const key = JSON.stringify(name);
     const now = this.now();
     const start = now - (now % MINUTE);
     const weight = 1 - (now - start) / MINUTE;

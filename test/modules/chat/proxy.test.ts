@@ -237,7 +237,13 @@ describe('routing through HTTP', () => {
     const gate: CustomerGate = {
       async admit(req) {
         seen.estimated = await req.estimateCost();
-        return { limitInfo: { period_budget: { remaining: 1 } }, settle: (c) => (seen.settled = c), release() {} };
+        return {
+          limitInfo: { period_budget: { remaining: 1 } },
+          settle: async (c) => {
+            seen.settled = c;
+          },
+          release: async () => {},
+        };
       },
     };
     g = await gateway({}, { gate });
