@@ -11,6 +11,7 @@ import { KeyService, type NewKey } from '../../src/modules/keys/service.ts';
 import { openBackend } from '../../src/store/open.ts';
 import { buildAppDeps } from '../../src/wiring.ts';
 import type { BudgetGate } from '../../src/modules/customers/budget-gate.ts';
+import type { SharedState } from '../../src/store/state-types.ts';
 import type { Environment, SpanRecord, Store } from '../../src/store/types.ts';
 import { SpanWriter } from '../../src/store/writer.ts';
 import { Value } from '@sinclair/typebox/value';
@@ -25,6 +26,7 @@ export function testConfig(over: Partial<Config> = {}): Config {
 export interface TestApp {
   app: ReturnType<typeof createApp>;
   store: Store;
+  state: SharedState;
   keys: KeyService;
   writer: SpanWriter;
   gate: BudgetGate;
@@ -49,16 +51,17 @@ export interface CallOptions {
 
 /** The backend part of the config, and what to remove when the app closes. */
 async function backendConfig(config: Config, now: number): Promise<{ config: Config; dispose: () => Promise<void> }> {
-  if (TEST_BACKEND === 'sqlite') return { config, dispose: async () => {} };
-  const db = await appDatabase(now);
-  const database = { ...config.database, url: db.url, pool_size: 4 };
-  if (!TEST_BACKEND.includes('redis')) return { config: { ...config, database }, dispose: async () => releaseAppDatabase(db) };
-  const prefix = testPrefix('app');
+  const db = TEST_BACKEND.includes('postgres') ? await appDatabase(now) : null;
+  const prefix = TEST_BACKEND.includes('redis') ? testPrefix('app') : null;
   return {
-    config: { ...config, database, redis: { ...config.redis, url: TEST_REDIS_URL, key_prefix: prefix } },
+    config: {
+      ...config,
+      database: db ? { ...config.database, url: db.url, pool_size: 4 } : config.database,
+      redis: prefix ? { ...config.redis, url: TEST_REDIS_URL, key_prefix: prefix } : config.redis,
+    },
     async dispose() {
-      releaseAppDatabase(db);
-      await deleteKeys(TEST_REDIS_URL, prefix);
+      if (db) releaseAppDatabase(db);
+      if (prefix) await deleteKeys(TEST_REDIS_URL, prefix);
     },
   };
 }
@@ -86,6 +89,7 @@ export async function makeTestApp(over: Partial<Config> = {}, deps: Partial<AppD
   return {
     app,
     store,
+    state: backend.state,
     keys,
     writer,
     gate,
