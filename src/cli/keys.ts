@@ -1,4 +1,4 @@
-/** `switchyard keys ...`: key management straight against the data file. */
+/** `switchyard keys ...`: key management straight against the database (the data folder's, or PostgreSQL's). */
 import { DEFAULT_ORG } from '../bootstrap.ts';
 import type { Config } from '../config.ts';
 import { parseEnvironment } from '../http/scope.ts';
@@ -18,6 +18,7 @@ const OPTIONS = {
   'max-usage': { type: 'string' },
   'spending-limit': { type: 'string' },
   'data-dir': { type: 'string' },
+  'database-url': { type: 'string' },
   config: { type: 'string' },
 } as const;
 
