@@ -1,31 +1,8 @@
 /** The customers list's `filters` and `sort_by`, as PostgreSQL over the `customers` table. */
-import type { CustomerFilter, CustomerFilterField, CustomerSortField } from '../customer-types.ts';
+import { CUSTOMER_FILTER_COLUMNS } from '../customer-columns.ts';
+import type { CustomerFilter, CustomerSortField } from '../customer-types.ts';
 import type { Params } from './connection.ts';
 
-/** `total_cost` is the billed cost (with markup), as the users page shows it. */
-const FILTER_COLUMNS: Readonly<Record<CustomerFilterField, string>> = {
-  customer_identifier: 'customer_identifier',
-  name: 'name',
-  email: 'email',
-  group_identifier: 'group_identifier',
-  number_of_requests: 'requests',
-  total_tokens: 'total_tokens',
-  total_cost: 'billed',
-  active_days: 'active_days',
-};
-
-export const SORT_COLUMNS: Readonly<Record<CustomerSortField, string>> = {
-  first_seen: 'first_seen',
-  last_active: 'last_active',
-  customer_identifier: 'customer_identifier',
-  name: 'name',
-  email: 'email',
-  number_of_requests: 'requests',
-  total_tokens: 'total_tokens',
-  total_cost: 'billed',
-  active_days: 'active_days',
-  id: 'id',
-};
 
 /** Sort columns that may hold NULL: SQLite sorts NULLs first ascending, PostgreSQL last. */
 export const NULLABLE_SORTS: ReadonlySet<CustomerSortField> = new Set(['first_seen', 'last_active']);
@@ -36,7 +13,7 @@ const TEXT_COLUMNS = new Set(['customer_identifier', 'name', 'email', 'group_ide
 export function filterSql(filters: CustomerFilter[], ps: Params): string {
   let sql = '';
   for (const f of filters) {
-    const col = FILTER_COLUMNS[f.field];
+    const col = CUSTOMER_FILTER_COLUMNS[f.field];
     const text = TEXT_COLUMNS.has(col);
     const value = (v: string | number | boolean | null) => (text ? ps.text(String(v)) : ps.num(Number(v)));
     const vals = f.values.filter((v) => v !== null);

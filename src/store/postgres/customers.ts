@@ -6,10 +6,11 @@
 import type { SQL } from 'bun';
 import { BUCKET_MS, BUCKETS_PER_DAY, bucketOf, offsetMs, type Range } from '../../lib/periods.ts';
 import { mergeAttributes } from '../customer-attrs.ts';
+import { CUSTOMER_SORT_COLUMNS } from '../customer-columns.ts';
 import type { CustomerAttributes, CustomerFilter, CustomerQuery, CustomerRecord, CustomerStore, OrgFigures, PeriodUsage } from '../customer-types.ts';
 import type { Environment, Scope } from '../types.ts';
 import { num, Params, transaction } from './connection.ts';
-import { filterSql, NULLABLE_SORTS, SORT_COLUMNS } from './customer-filters.ts';
+import { filterSql, NULLABLE_SORTS } from './customer-filters.ts';
 import { type PgCustomerRow, rowToCustomer } from './customer-rows.ts';
 import { saveAttributes } from './customer-usage.ts';
 import { scopeWhere } from './span-query.ts';
@@ -77,7 +78,7 @@ export class PgCustomerStore implements CustomerStore {
     const dir = q.desc ? 'DESC' : 'ASC';
     const nulls = NULLABLE_SORTS.has(q.sort) ? (q.desc ? ' NULLS LAST' : ' NULLS FIRST') : '';
     const rows = await this.sql.unsafe<PgCustomerRow[]>(
-      `SELECT * FROM customers WHERE ${where} ORDER BY ${SORT_COLUMNS[q.sort]} ${dir}${nulls}, id ${dir}
+      `SELECT * FROM customers WHERE ${where} ORDER BY ${CUSTOMER_SORT_COLUMNS[q.sort]} ${dir}${nulls}, id ${dir}
        LIMIT ${ps.num(q.limit)} OFFSET ${ps.num(q.offset)}`,
       ps.values,
     );
