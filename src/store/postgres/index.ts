@@ -14,6 +14,8 @@
 import type { SQL } from 'bun';
 import type { Logger } from '../../lib/log.ts';
 import type { Store } from '../types.ts';
+import { RollupAnalytics } from '../analytics-plan.ts';
+import { PgAnalyticsSource } from './analytics.ts';
 import { openPool, type PgPoolOptions, translate, translating } from './connection.ts';
 import { PgCustomerStore } from './customers.ts';
 import { openDb } from './db.ts';
@@ -42,6 +44,7 @@ type Parts = Omit<Store, 'ping' | 'close'>;
 const HEAVY: { [P in keyof Parts]?: readonly string[] } = {
   spans: ['count', 'list', 'summary', 'listTraces', 'listThreads'],
   customers: ['count', 'list', 'usage', 'orgFigures'],
+  analytics: ['summary', 'timeseries', 'breakdown'],
 };
 
 /** At most `max` at once; the rest wait in order. */
@@ -99,6 +102,7 @@ export async function openPostgresStore(opts: PgStoreOptions): Promise<PgStore> 
       prompts: g('prompts', new PgPromptStore(db)),
       customers: g('customers', new PgCustomerStore(sql)),
       spans: g('spans', new PgSpanStore(sql, partitions, opts.settings, opts.now)),
+      analytics: g('analytics', new RollupAnalytics(new PgAnalyticsSource(sql), opts.settings.metadataKeys)),
       async ping() {
         if (closed) return false;
         try {

@@ -11,6 +11,8 @@ import { planRollups } from '../../usage/rollups.ts';
 import type { CommittedUsage } from '../state-types.ts';
 import type {
   Scope,
+  SpanLink,
+  SpanLinkFill,
   SpanPage,
   SpanPatch,
   SpanQuery,
@@ -31,6 +33,7 @@ import { PgRetention } from './retention.ts';
 import { applyRollups, refreshRollups } from './rollup-writer.ts';
 import { type PgSpanRow, rowToSpan, SPAN_COLUMN_LIST, SPAN_RECORD_TYPE, toJson } from './span-rows.ts';
 import { compileFilters, compileSort, scopeWhere } from './span-query.ts';
+import { recordset } from './upsert.ts';
 import { PgSummaries } from './span-summary.ts';
 import { PgTraceQueries } from './span-traces.ts';
 
@@ -175,6 +178,39 @@ export class PgSpanStore implements SpanStore {
       ps.values,
     );
     return rows.map(rowToSpan);
+  }
+
+  async traceLinks(scope: Scope, traceId: string): Promise<SpanLink[]> {
+    const ps = new Params();
+    const rows = await this.sql.unsafe<PgSpanRow[]>(
+      `SELECT unique_id, log_type, start_time, "timestamp", span_unique_id, span_parent_id, span_workflow_name, span_path, span_entity_name
+       FROM spans WHERE ${scopeWhere(scope, ps)} AND trace_unique_id = ${ps.text(traceId)}`,
+      ps.values,
+    );
+    return rows.map((r) => ({ ...r, start_time: num(r.start_time), timestamp: num(r.timestamp) }) as unknown as SpanLink);
+  }
+
+  async fillLinks(orgId: string, fills: SpanLinkFill[]): Promise<void> {
+    if (fills.length === 0) return;
+    await transaction(this.sql, async (tx) => {
+      // Only a null is filled; a row that gains nothing is not written. Two gateways filling one
+      // trace at once may deadlock: transaction() runs the loser again.
+      const touched = await tx.unsafe<{ environment: string; trace_unique_id: string | null }[]>(
+        `UPDATE spans s SET span_parent_id = coalesce(s.span_parent_id, x.span_parent_id),
+           span_workflow_name = coalesce(s.span_workflow_name, x.span_workflow_name)
+         FROM ${recordset({ unique_id: 'text', span_parent_id: 'text', span_workflow_name: 'text' }, '$1')}
+         WHERE s.unique_id = x.unique_id AND s.org_id = $2
+           AND ((s.span_parent_id IS NULL AND x.span_parent_id IS NOT NULL) OR (s.span_workflow_name IS NULL AND x.span_workflow_name IS NOT NULL))
+         RETURNING s.environment, s.trace_unique_id`,
+        [toJson(fills), orgId],
+      );
+      // The trace's rollup names its root spans' workflow and name: a new parent changes which spans are roots.
+      const traces = new Map<string, { env: string; traceId: string }>();
+      for (const t of touched) {
+        if (t.trace_unique_id) traces.set(`${t.environment}\u0000${t.trace_unique_id}`, { env: t.environment, traceId: t.trace_unique_id });
+      }
+      for (const t of traces.values()) await refreshRollups(tx, orgId, t.env, t.traceId, null);
+    });
   }
 
   async deleteTrace(scope: Scope, traceId: string): Promise<number> {

@@ -1,4 +1,4 @@
--- Switchyard on PostgreSQL: the whole schema as of SQLite's 0005_rollups.
+-- Switchyard on PostgreSQL: the whole schema as of SQLite's 0006_span_entity.
 -- Hand-written (drizzle-kit cannot express partitioning). Times are epoch ms
 -- (bigint); text that filters compare or sort is COLLATE "C", so it orders
 -- and lower()s byte-wise as SQLite does and prefix ranges use the b-trees.
@@ -67,6 +67,8 @@ CREATE TABLE spans (
   span_parent_id text COLLATE "C",
   span_name text COLLATE "C",
   span_workflow_name text COLLATE "C",
+  span_path text COLLATE "C",
+  span_entity_name text COLLATE "C",
   prompt_id text COLLATE "C",
   prompt_version bigint,
   stream boolean NOT NULL DEFAULT false,
