@@ -126,7 +126,11 @@ export async function finishAppDatabases(): Promise<void> {
   const left = await spare?.catch(() => null);
   spare = null;
   await left?.drop();
-  await Promise.all(dropping.splice(0));
+  // An app closed by a hook that did not wait for it may still be releasing.
+  do {
+    await Promise.all(dropping.splice(0));
+    await Bun.sleep(50);
+  } while (dropping.length > 0);
   const t = await template?.catch(() => null);
   template = null;
   await t?.drop();
