@@ -7,7 +7,7 @@
  */
 import type { SQL } from 'bun';
 import type { CustomerRecord } from '../customer-types.ts';
-import { type CustomerRef, customerRefKey, type UsagePlan } from '../../usage/accounting.ts';
+import { type CustomerRef, customerRefKey, type UsagePlan, type UsageRow } from '../../usage/accounting.ts';
 import { num } from './connection.ts';
 import { ATTRIBUTE_COLUMNS, attributeFields, type PgCustomerRow, rowToCustomer } from './customer-rows.ts';
 import { toJson } from './span-rows.ts';
@@ -15,19 +15,33 @@ import { adds, byKey, recordset, upsertRows } from './upsert.ts';
 
 const REF_COLUMNS = { org_id: 'text', environment: 'text', customer_identifier: 'text' };
 
+/** The sum columns of customer_usage and customer_days. */
+const SUM_COLUMNS = {
+  requests: 'bigint', prompt_tokens: 'bigint', completion_tokens: 'bigint', total_tokens: 'bigint', cost: 'float8',
+  billed: 'float8', cache_hits: 'bigint', errors: 'bigint', latency_sum: 'float8', latency_count: 'bigint', ttft_sum: 'float8',
+  ttft_count: 'bigint', tps_sum: 'float8', tps_count: 'bigint',
+} as const;
+const SUMS = Object.keys(SUM_COLUMNS) as (keyof typeof SUM_COLUMNS)[];
+
 const USAGE = {
   table: 'customer_usage',
-  columns: {
-    customer_id: 'bigint', bucket: 'bigint', requests: 'bigint', prompt_tokens: 'bigint', completion_tokens: 'bigint',
-    total_tokens: 'bigint', cost: 'float8', billed: 'float8', cache_hits: 'bigint', errors: 'bigint', latency_sum: 'float8',
-    latency_count: 'bigint', ttft_sum: 'float8', ttft_count: 'bigint', tps_sum: 'float8', tps_count: 'bigint',
-  },
+  columns: { customer_id: 'bigint', bucket: 'bigint', ...SUM_COLUMNS },
   key: ['customer_id', 'bucket'],
-  set: adds([
-    'requests', 'prompt_tokens', 'completion_tokens', 'total_tokens', 'cost', 'billed', 'cache_hits', 'errors',
-    'latency_sum', 'latency_count', 'ttft_sum', 'ttft_count', 'tps_sum', 'tps_count',
-  ]),
+  set: adds(SUMS),
 };
+
+/** RETURNING tells a new day (its requests are this batch's) from one seen before. */
+const DAYS = {
+  table: 'customer_days',
+  columns: { customer_id: 'bigint', day: 'bigint', ...SUM_COLUMNS },
+  key: ['customer_id', 'day'],
+  set: adds(SUMS),
+  returning: 'customer_id, day, requests',
+};
+
+function sums(r: UsageRow): Record<(typeof SUMS)[number], number> {
+  return Object.fromEntries(SUMS.map((c) => [c, r[c]])) as Record<(typeof SUMS)[number], number>;
+}
 
 const MODELS = {
   table: 'customer_model_usage',
@@ -43,19 +57,14 @@ const ORGS = {
   set: adds(['requests', 'billed']),
 };
 
-const DAYS = {
-  table: 'customer_days',
-  columns: { customer_id: 'bigint', day: 'bigint' },
-  key: ['customer_id', 'day'],
-  returning: 'customer_id',
-};
-
 const TOTALS = {
   id: 'bigint', first_seen: 'bigint', last_active: 'bigint', requests: 'bigint', prompt_tokens: 'bigint',
   completion_tokens: 'bigint', cost: 'float8', billed: 'float8', cache_hits: 'bigint', errors: 'bigint', new_days: 'bigint',
 };
 
 const k = (...parts: (string | number)[]) => parts.join('\u0000');
+/** A number as text that sorts as the number does (ids, buckets and days are positive). */
+const pad = (n: number) => String(n).padStart(20, '0');
 
 /** Writes every attribute column of these customers (already locked by the caller). */
 export async function saveAttributes(tx: SQL, customers: readonly CustomerRecord[]): Promise<void> {
@@ -114,16 +123,17 @@ export async function applyUsage(tx: SQL, plan: UsagePlan, now: number): Promise
     tx,
     customers.flatMap((u) => (u.attributes ? [{ ...u.attributes, updated_at: now }] : [])),
   );
-  const fresh = await upsertRows<{ customer_id: string }>(
-    tx,
-    DAYS,
-    byKey(
-      customers.flatMap((u) => u.days.map((day) => ({ customer_id: u.customer.id, day }))),
-      (r) => k(r.customer_id, r.day),
-    ),
+  const days = byKey(
+    customers.flatMap((u) => u.days.map((d) => ({ customer_id: u.customer.id, day: d.day, ...sums(d) }))),
+    (r) => k(pad(r.customer_id), pad(r.day)),
   );
+  const after = await upsertRows<{ customer_id: string; day: string; requests: string }>(tx, DAYS, days);
+  const added = new Map(days.map((d) => [k(d.customer_id, d.day), d.requests]));
   const newDays = new Map<number, number>();
-  for (const r of fresh) newDays.set(num(r.customer_id), (newDays.get(num(r.customer_id)) ?? 0) + 1);
+  for (const r of after) {
+    const id = num(r.customer_id);
+    if (added.get(k(id, num(r.day))) === num(r.requests)) newDays.set(id, (newDays.get(id) ?? 0) + 1);
+  }
   if (customers.length > 0) {
     await tx.unsafe(
       `UPDATE customers c SET updated_at = $2,
@@ -151,14 +161,9 @@ export async function applyUsage(tx: SQL, plan: UsagePlan, now: number): Promise
     USAGE,
     byKey(
       customers.flatMap((u) =>
-        u.buckets.map((b) => ({
-          customer_id: u.customer.id, bucket: b.bucket, requests: b.requests, prompt_tokens: b.prompt_tokens,
-          completion_tokens: b.completion_tokens, total_tokens: b.total_tokens, cost: b.cost, billed: b.billed,
-          cache_hits: b.cache_hits, errors: b.errors, latency_sum: b.latency_sum, latency_count: b.latency_count,
-          ttft_sum: b.ttft_sum, ttft_count: b.ttft_count, tps_sum: b.tps_sum, tps_count: b.tps_count,
-        })),
+        u.buckets.map((b) => ({ customer_id: u.customer.id, bucket: b.bucket, ...sums(b) })),
       ),
-      (r) => k(String(r.customer_id).padStart(20, '0'), String(r.bucket).padStart(20, '0')),
+      (r) => k(pad(r.customer_id), pad(r.bucket)),
     ),
   );
   await upsertRows(
@@ -166,7 +171,7 @@ export async function applyUsage(tx: SQL, plan: UsagePlan, now: number): Promise
     MODELS,
     byKey(
       customers.flatMap((u) => u.models.map((m) => ({ customer_id: u.customer.id, bucket: m.bucket, model: m.model, requests: m.requests }))),
-      (r) => k(String(r.customer_id).padStart(20, '0'), String(r.bucket).padStart(20, '0'), r.model),
+      (r) => k(pad(r.customer_id), pad(r.bucket), r.model),
     ),
   );
   await upsertRows(

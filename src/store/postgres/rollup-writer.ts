@@ -34,9 +34,9 @@ const BUCKETS = {
 };
 
 const METADATA = {
-  table: 'rollup_metadata_days',
-  columns: { org_id: 'text', environment: 'text', meta_key: 'text', day: 'bigint', meta_value: 'text', ...MEASURE_COLUMNS },
-  key: ['org_id', 'environment', 'meta_key', 'day', 'meta_value'],
+  table: 'rollup_metadata_buckets',
+  columns: { org_id: 'text', environment: 'text', meta_key: 'text', bucket: 'bigint', meta_value: 'text', ...MEASURE_COLUMNS },
+  key: ['org_id', 'environment', 'meta_key', 'bucket', 'meta_value'],
   set: adds(MEASURES),
 };
 
@@ -92,9 +92,9 @@ export async function applyRollups(tx: SQL, plan: RollupPlan): Promise<void> {
     METADATA,
     byKey(
       plan.metadata.map(({ key: d, m }) => ({
-        org_id: d.orgId, environment: d.environment, meta_key: d.key, day: d.day, meta_value: d.value, ...measureFields(m),
+        org_id: d.orgId, environment: d.environment, meta_key: d.key, bucket: d.bucket, meta_value: d.value, ...measureFields(m),
       })),
-      (r) => k(r.org_id, r.environment, r.meta_key, r.day, r.meta_value),
+      (r) => k(r.org_id, r.environment, r.meta_key, r.bucket, r.meta_value),
     ),
   );
   await upsertRows(

@@ -4,6 +4,7 @@
  * else; test/store/postgres.test.ts checks that the two agree.
  */
 import { bigint, bigserial, doublePrecision, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
+import { KEY_ROLES } from '../types.ts';
 
 const ms = (name: string) => bigint(name, { mode: 'number' });
 
@@ -20,6 +21,7 @@ export const apiKeys = pgTable('api_keys', {
   hash: text('hash').notNull(),
   name: text('name').notNull(),
   environment: text('environment', { enum: ['prod', 'test'] }).notNull(),
+  role: text('role', { enum: KEY_ROLES }).notNull().default('admin'),
   created_at: ms('created_at').notNull(),
   expires_at: ms('expires_at'),
   revoked_at: ms('revoked_at'),

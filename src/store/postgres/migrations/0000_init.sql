@@ -1,4 +1,4 @@
--- Switchyard on PostgreSQL: the whole schema as of SQLite's 0006_span_entity.
+-- Switchyard on PostgreSQL: the whole schema as of SQLite's 0008_key_roles.
 -- Hand-written (drizzle-kit cannot express partitioning). Times are epoch ms
 -- (bigint); text that filters compare or sort is COLLATE "C", so it orders
 -- and lower()s byte-wise as SQLite does and prefix ranges use the b-trees.
@@ -17,6 +17,7 @@ CREATE TABLE api_keys (
   hash text NOT NULL,
   name text NOT NULL,
   environment text NOT NULL,
+  role text NOT NULL DEFAULT 'admin',
   created_at bigint NOT NULL,
   expires_at bigint,
   revoked_at bigint,
@@ -218,6 +219,20 @@ CREATE TABLE customer_model_usage (
 CREATE TABLE customer_days (
   customer_id bigint NOT NULL,
   day bigint NOT NULL,
+  requests bigint NOT NULL DEFAULT 0,
+  prompt_tokens bigint NOT NULL DEFAULT 0,
+  completion_tokens bigint NOT NULL DEFAULT 0,
+  total_tokens bigint NOT NULL DEFAULT 0,
+  cost double precision NOT NULL DEFAULT 0,
+  billed double precision NOT NULL DEFAULT 0,
+  cache_hits bigint NOT NULL DEFAULT 0,
+  errors bigint NOT NULL DEFAULT 0,
+  latency_sum double precision NOT NULL DEFAULT 0,
+  latency_count bigint NOT NULL DEFAULT 0,
+  ttft_sum double precision NOT NULL DEFAULT 0,
+  ttft_count bigint NOT NULL DEFAULT 0,
+  tps_sum double precision NOT NULL DEFAULT 0,
+  tps_count bigint NOT NULL DEFAULT 0,
   PRIMARY KEY (customer_id, day)
 );
 
@@ -275,10 +290,10 @@ CREATE TABLE rollup_buckets (
   PRIMARY KEY (org_id, environment, bucket, model, provider_id, api_key_id)
 );
 
-CREATE TABLE rollup_metadata_days (
+CREATE TABLE rollup_metadata_buckets (
   org_id text COLLATE "C" NOT NULL,
   environment text COLLATE "C" NOT NULL,
-  day bigint NOT NULL,
+  bucket bigint NOT NULL,
   meta_key text COLLATE "C" NOT NULL,
   meta_value text COLLATE "C" NOT NULL,
   requests bigint NOT NULL,
@@ -316,7 +331,7 @@ CREATE TABLE rollup_metadata_days (
   h17 bigint NOT NULL DEFAULT 0,
   h18 bigint NOT NULL DEFAULT 0,
   h19 bigint NOT NULL DEFAULT 0,
-  PRIMARY KEY (org_id, environment, meta_key, day, meta_value)
+  PRIMARY KEY (org_id, environment, meta_key, bucket, meta_value)
 );
 
 CREATE TABLE trace_rollups (
