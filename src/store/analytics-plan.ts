@@ -19,7 +19,7 @@
  * A backend supplies the rows (AnalyticsSource); RollupAnalytics does the rest.
  */
 import { BUCKET_MS, BUCKETS_PER_DAY } from '../lib/periods.ts';
-import { emptyMeasures, LATENCY_BINS, type Measures, quantile } from '../usage/rollups.ts';
+import { emptyMeasures, LATENCY_BINS, LATENCY_BOUNDS, type Measures, quantile } from '../usage/rollups.ts';
 import {
   ANALYTICS_BUCKETS,
   type AnalyticsBucket,
@@ -37,6 +37,23 @@ export type Sums = Omit<Measures, 'hist'>;
 export const SUM_KEYS = Object.keys(emptyMeasures()).filter((k) => k !== 'hist') as (keyof Sums)[];
 /** The histogram columns of the rollup tables. */
 export const HIST_COLUMNS = Array.from({ length: LATENCY_BINS }, (_, i) => `h${i}`);
+
+/** latencyBin() in SQL (the same in every backend's dialect); null without a latency. */
+export const LATENCY_BIN_SQL = `CASE WHEN latency IS NULL THEN NULL ${LATENCY_BOUNDS.map((b, i) => `WHEN latency <= ${b} THEN ${i}`).join(' ')}
+  ELSE ${LATENCY_BOUNDS.length} END`;
+
+/** The grouping of rollup_buckets rows as SQL over its columns (the same in every backend's dialect). */
+export function bucketGroupSql(g: Grouping): string {
+  switch (g.kind) {
+    case 'column':
+      // Rollup rows hold '' for none.
+      return `nullif(${g.column}, '')`;
+    case 'time':
+      return `bucket * ${BUCKET_MS} - (bucket * ${BUCKET_MS}) % ${g.width}`;
+    default:
+      return '0';
+  }
+}
 
 /** What rows are grouped by. */
 export type Grouping =

@@ -3,17 +3,11 @@
  * add up is src/store/analytics-plan.ts.
  */
 import type { SQL } from 'bun';
-import { BUCKET_MS } from '../../lib/periods.ts';
-import { LATENCY_BOUNDS } from '../../usage/rollups.ts';
-import { type AnalyticsSource, type Grouping, HIST_COLUMNS, type RollupRow, type SpanRow, SUM_KEYS } from '../analytics-plan.ts';
+import { type AnalyticsSource, bucketGroupSql, type Grouping, HIST_COLUMNS, LATENCY_BIN_SQL, type RollupRow, type SpanRow, SUM_KEYS } from '../analytics-plan.ts';
 import type { AnalyticsQuery } from '../analytics-types.ts';
 import type { Scope } from '../types.ts';
 import { Params } from './connection.ts';
 import { scopeWhere } from './span-query.ts';
-
-/** latencyBin() in SQL; null without a latency. */
-const BIN = `CASE WHEN latency IS NULL THEN NULL ${LATENCY_BOUNDS.map((b, i) => `WHEN latency <= ${b} THEN ${i}`).join(' ')}
-  ELSE ${LATENCY_BOUNDS.length} END`;
 
 const SPAN_SUMS = `count(*) AS requests, count(*) FILTER (WHERE status = 'error') AS errors, count(*) FILTER (WHERE cached) AS cache_hits,
   coalesce(sum(prompt_tokens), 0) AS prompt_tokens, coalesce(sum(completion_tokens), 0) AS completion_tokens,
@@ -25,19 +19,6 @@ const SPAN_SUMS = `count(*) AS requests, count(*) FILTER (WHERE status = 'error'
 
 const sums = (columns: readonly string[], prefix = '') => columns.map((k) => `coalesce(sum(${prefix}${k}), 0) AS ${k}`).join(', ');
 const ROLLUP_SUMS = sums([...SUM_KEYS, ...HIST_COLUMNS]);
-
-/** The grouping over rollup_buckets' columns. */
-function bucketGroup(g: Grouping): string {
-  switch (g.kind) {
-    case 'column':
-      // Rollup rows hold '' for none.
-      return `nullif(${g.column}, '')`;
-    case 'time':
-      return `bucket * ${BUCKET_MS} - (bucket * ${BUCKET_MS}) % ${g.width}`;
-    default:
-      return '0';
-  }
-}
 
 /** The grouping over spans' columns. A metadata value as the rollup keys it: text up to 200 characters, numbers and booleans as JSON. */
 function spanGroup(g: Grouping, ps: Params): string {
@@ -62,7 +43,7 @@ export class PgAnalyticsSource implements AnalyticsSource {
   async buckets(g: Grouping, scope: Scope, first: number, last: number): Promise<RollupRow[]> {
     const ps = new Params();
     return this.sql.unsafe<RollupRow[]>(
-      `SELECT ${bucketGroup(g)} AS g, ${ROLLUP_SUMS} FROM rollup_buckets
+      `SELECT ${bucketGroupSql(g)} AS g, ${ROLLUP_SUMS} FROM rollup_buckets
        WHERE ${scopeWhere(scope, ps)} AND bucket >= ${ps.num(first)} AND bucket <= ${ps.num(last)} GROUP BY 1`,
       ps.values,
     );
@@ -95,7 +76,7 @@ export class PgAnalyticsSource implements AnalyticsSource {
     const group = spanGroup(g, ps);
     const customer = q.customer === null ? '' : ` AND customer_identifier = ${ps.text(q.customer)}`;
     return this.sql.unsafe<SpanRow[]>(
-      `SELECT ${group} AS g, ${BIN} AS bin, ${SPAN_SUMS} FROM spans
+      `SELECT ${group} AS g, ${LATENCY_BIN_SQL} AS bin, ${SPAN_SUMS} FROM spans
        WHERE ${scopeWhere(q.scope, ps)} AND "timestamp" >= ${ps.num(from)} AND "timestamp" < ${ps.num(to)}${customer} GROUP BY 1, 2`,
       ps.values,
     );

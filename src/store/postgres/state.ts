@@ -15,6 +15,7 @@ import type { Logger } from '../../lib/log.ts';
 import { MemoryResponseCache } from '../../routing/cache.ts';
 import { checkAmount, decide } from '../budget-rule.ts';
 import { MemoryFeed } from '../memory/feed.ts';
+import { ALLOWED, MINUTE, slidingWindow } from '../rate-window.ts';
 import type {
   BudgetSubject,
   CommittedSpendSource,
@@ -32,7 +33,6 @@ import { num, openPool, transaction, translate, translating } from './connection
 import { applyMigrations } from './migrate.ts';
 import { migrations } from './migrations/index.ts';
 
-const MINUTE = 60_000;
 
 /** A customer as one text: budget-rule's subjectKey joins with NUL, which PostgreSQL text cannot hold. */
 function subjectKey(s: BudgetSubject): string {
@@ -60,8 +60,7 @@ export class PgRateLimiter implements RateLimiter {
     // Keys join their parts with NUL, which PostgreSQL text cannot hold: stored as JSON strings.
     const key = JSON.stringify(name);
     const now = this.now();
-    const start = now - (now % MINUTE);
-    const weight = 1 - (now - start) / MINUTE;
+    const { start, previousWeight, refused } = slidingWindow(now);
     const previous = '(SELECT p.count FROM rate_windows p WHERE p.key = $1 AND p.start = $3::int8)';
     const rows = await this.sql.unsafe(
       `INSERT INTO rate_windows AS w (key, start, count)
@@ -69,15 +68,13 @@ export class PgRateLimiter implements RateLimiter {
        ON CONFLICT (key, start) DO UPDATE SET count = w.count + 1
          WHERE coalesce(${previous}, 0) * $4::float8 + w.count + 1 <= $5::float8
        RETURNING count`,
-      [key, start, start - MINUTE, weight, perMinute],
+      [key, start, start - MINUTE, previousWeight, perMinute],
     );
     if (now - this.lastSweep > MINUTE) {
       this.lastSweep = now;
       await this.sql.unsafe('DELETE FROM rate_windows WHERE start < $1::int8', [start - MINUTE]);
     }
-    if (rows.length > 0) return { allowed: true, retryAfterSeconds: 0 };
-    // An upper bound: by the end of this minute the window has room again.
-    return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((MINUTE - (now - start)) / 1000)) };
+    return rows.length > 0 ? ALLOWED : refused;
   }
 }
 

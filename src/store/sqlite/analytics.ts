@@ -3,17 +3,11 @@
  * is src/store/analytics-plan.ts. Every SQL of the analytics store is here.
  */
 import type { Database } from 'bun:sqlite';
-import { BUCKET_MS } from '../../lib/periods.ts';
-import { LATENCY_BOUNDS } from '../../usage/rollups.ts';
-import { type AnalyticsSource, type Grouping, HIST_COLUMNS, type RollupRow, type SpanRow, SUM_KEYS } from '../analytics-plan.ts';
+import { type AnalyticsSource, bucketGroupSql, type Grouping, HIST_COLUMNS, LATENCY_BIN_SQL, type RollupRow, type SpanRow, SUM_KEYS } from '../analytics-plan.ts';
 import type { AnalyticsQuery } from '../analytics-types.ts';
 import type { Scope } from '../types.ts';
 import { type Compiled, scopeWhere } from './span-query.ts';
 import type { SqlValue } from './span-rows.ts';
-
-/** latencyBin() in SQL; null without a latency. */
-const BIN = `CASE WHEN latency IS NULL THEN NULL ${LATENCY_BOUNDS.map((b, i) => `WHEN latency <= ${b} THEN ${i}`).join(' ')}
-  ELSE ${LATENCY_BOUNDS.length} END`;
 
 const SPAN_SUMS = `count(*) AS requests, total(status = 'error') AS errors, total(cached) AS cache_hits,
   total(prompt_tokens) AS prompt_tokens, total(completion_tokens) AS completion_tokens,
@@ -34,19 +28,6 @@ function metadataText(key: string): Compiled {
       WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' END`,
     params: [path, path, path, path, path],
   };
-}
-
-/** The grouping over rollup_buckets' columns. */
-function bucketGroup(g: Grouping): string {
-  switch (g.kind) {
-    case 'column':
-      // Rollup rows hold '' for none.
-      return `nullif(${g.column}, '')`;
-    case 'time':
-      return `bucket * ${BUCKET_MS} - (bucket * ${BUCKET_MS}) % ${g.width}`;
-    default:
-      return '0';
-  }
 }
 
 /** The grouping over spans' columns. */
@@ -70,7 +51,7 @@ export class SqliteAnalyticsSource implements AnalyticsSource {
     const s = scopeWhere(scope);
     return this.client
       .query<RollupRow, SqlValue[]>(
-        `SELECT ${bucketGroup(g)} AS g, ${ROLLUP_SUMS} FROM rollup_buckets WHERE ${s.sql} AND bucket >= ? AND bucket <= ? GROUP BY 1`,
+        `SELECT ${bucketGroupSql(g)} AS g, ${ROLLUP_SUMS} FROM rollup_buckets WHERE ${s.sql} AND bucket >= ? AND bucket <= ? GROUP BY 1`,
       )
       .all(...s.params, first, last);
   }
@@ -108,7 +89,7 @@ export class SqliteAnalyticsSource implements AnalyticsSource {
     const customer = q.customer === null ? '' : ' AND customer_identifier = ?';
     return this.client
       .query<SpanRow, SqlValue[]>(
-        `SELECT ${group.sql} AS g, ${BIN} AS bin, ${SPAN_SUMS} FROM spans
+        `SELECT ${group.sql} AS g, ${LATENCY_BIN_SQL} AS bin, ${SPAN_SUMS} FROM spans
          WHERE ${s.sql} AND timestamp >= ? AND timestamp < ?${customer} GROUP BY 1, 2`,
       )
       .all(...group.params, ...s.params, from, to, ...(q.customer === null ? [] : [q.customer]));
