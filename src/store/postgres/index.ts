@@ -16,7 +16,7 @@ import type { Logger } from '../../lib/log.ts';
 import type { Store } from '../types.ts';
 import { RollupAnalytics } from '../analytics-plan.ts';
 import { PgAnalyticsSource } from './analytics.ts';
-import { openPool, type PgPoolOptions, translate, translating } from './connection.ts';
+import { num, openPool, type PgPoolOptions, translate, translating } from './connection.ts';
 import { PgCustomerStore } from './customers.ts';
 import { openDb } from './db.ts';
 import { PgKeyStore } from './keys.ts';
@@ -38,7 +38,7 @@ export interface PgStoreOptions extends PgPoolOptions {
   partitionCheckMs?: number;
 }
 
-type Parts = Omit<Store, 'ping' | 'close'>;
+type Parts = Omit<Store, 'ping' | 'sizeBytes' | 'close'>;
 
 /** Methods that read a window of spans or every customer of a scope. */
 const HEAVY: { [P in keyof Parts]?: readonly string[] } = {
@@ -110,6 +110,10 @@ export async function openPostgresStore(opts: PgStoreOptions): Promise<PgStore> 
         } catch {
           return false;
         }
+      },
+      async sizeBytes() {
+        const [row] = await sql.unsafe<{ n: string }[]>('SELECT pg_database_size(current_database()) AS n');
+        return num(row?.n ?? 0);
       },
       async close() {
         if (closed) return;
