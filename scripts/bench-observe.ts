@@ -57,7 +57,7 @@ async function setUp(v: Variant) {
       return r ? { request_id: r.id } : undefined;
     },
   });
-  const backend = openBackend(config, { log, now: Date.now, memory: true });
+  const backend = await openBackend(config, { log, now: Date.now, memory: true });
   const deps = buildAppDeps(config, backend, { log, now: Date.now, version: 'bench' });
   const { org } = await backend.store.orgs.ensure('bench');
   const { key } = await deps.keys.create(org.id, { name: 'bench', environment: 'prod', role: 'member' });

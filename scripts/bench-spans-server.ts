@@ -18,7 +18,7 @@ import { buildAppDeps } from '../src/wiring.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'switchyard-bench-'));
 const config = { ...(Value.Default(ConfigSchema, {}) as Config), data_dir: dir };
-const backend = openBackend(config, { log: silentLogger, now: Date.now });
+const backend = await openBackend(config, { log: silentLogger, now: Date.now });
 const { store } = backend;
 config.writer.batch_size = Number(process.env.BENCH_WRITER_BATCH ?? config.writer.batch_size);
 // The server's own wiring and defaults.

@@ -22,7 +22,7 @@ const DIR = arg('data-dir', './data/bench-customers');
 const N = Number(arg('n', '300'));
 
 const config = { ...(Value.Default(ConfigSchema, {}) as Config), data_dir: DIR };
-const backend = openBackend(config, { log: silentLogger, now: Date.now });
+const backend = await openBackend(config, { log: silentLogger, now: Date.now });
 const { store } = backend;
 const org = await store.orgs.getByName('bench');
 if (!org) throw new Error(`no "bench" organization in ${DIR}; run scripts/seed-customers.ts first`);

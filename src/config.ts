@@ -89,6 +89,8 @@ export const ConfigSchema = T.Object(
       {
         max_bytes: T.Integer({ minimum: 0, default: 128 * 1024 * 1024 }),
         default_ttl_s: T.Number({ exclusiveMinimum: 0, default: 30 * 24 * 3600 }),
+        /** Largest single answer the cache stores (Redis: larger ones would stall it for every reader). */
+        max_entry_bytes: T.Integer({ minimum: 1, default: 2 * 1024 * 1024 }),
       },
       { default: {}, additionalProperties: false },
     ),
@@ -139,6 +141,32 @@ export const ConfigSchema = T.Object(
       {
         /** Metadata keys whose values are rolled up per day, for breakdowns by them without a span scan. */
         metadata_keys: T.Array(T.String({ minLength: 1, maxLength: 100 }), { maxItems: 20, default: [] }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    /** A shared PostgreSQL database instead of SQLite in the data folder (gateways on many hosts). */
+    database: T.Object(
+      {
+        /** postgres://user:password@host:port/database; unset: SQLite in data_dir. */
+        url: T.Optional(T.String({ pattern: '^postgres(ql)?://' })),
+        /** Connections per gateway for the records (shared state has 4 of its own, plus one that listens). */
+        pool_size: T.Integer({ minimum: 2, maximum: 1000, default: 10 }),
+        /** Server-side timeout of every statement; a read past it is a 503 asking to narrow the query. */
+        statement_timeout_ms: T.Integer({ minimum: 100, default: 10_000 }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    /** Redis 7 / Valkey for rate limits, budget holds, the response cache and invalidations across gateways. */
+    redis: T.Object(
+      {
+        /** redis://[user:password@]host:port[/db], rediss:// for TLS; unset: the database decides. */
+        url: T.Optional(T.String({ pattern: '^rediss?://' })),
+        /** Every key and channel starts with it, so deployments can share a server. */
+        key_prefix: T.String({ default: 'switchyard:' }),
+        /** While Redis is away: refuse calls that a limit or budget applies to (503) instead of deciding with the database. */
+        fail_closed: T.Boolean({ default: false }),
+        /** A command slower than this counts as Redis being away. */
+        command_timeout_ms: T.Integer({ minimum: 10, default: 1000 }),
       },
       { default: {}, additionalProperties: false },
     ),
@@ -238,6 +266,8 @@ const FLAG_KEYS: Record<string, string> = {
   '--body-limit-mb': 'body_limit_mb',
   '--shutdown-timeout-ms': 'shutdown_timeout_ms',
   '--log-format': 'log_format',
+  '--database-url': 'database.url',
+  '--redis-url': 'redis.url',
 };
 
 export interface ConfigInput {
@@ -264,6 +294,14 @@ function readFile(path: string): Record<string, unknown> {
   return parsed as Record<string, unknown>;
 }
 
+/** Sets a (dotted) key of a layer, remembering which flag or variable set it. */
+function setKey(values: Record<string, unknown>, names: Record<string, string>, key: string, value: unknown, name: string): void {
+  const [top, sub] = key.split('.') as [string, string | undefined];
+  if (sub === undefined) values[top] = value;
+  else values[top] = { ...(isPlainObject(values[top]) ? values[top] : {}), [sub]: value };
+  names[key] = name;
+}
+
 function flagLayer(argv: string[]): { layer: Layer; configPath: string | undefined; noMock: boolean } {
   const values: Record<string, unknown> = {};
   const names: Record<string, string> = {};
@@ -280,11 +318,7 @@ function flagLayer(argv: string[]): { layer: Layer; configPath: string | undefin
     const value = inline ?? argv[++i];
     if (value === undefined) throw new ConfigError(`flag ${flag} needs a value`);
     if (flag === '--config') configPath = value;
-    else {
-      const key = FLAG_KEYS[flag] as string;
-      values[key] = value;
-      names[key] = flag;
-    }
+    else setKey(values, names, FLAG_KEYS[flag] as string, value, flag);
   }
   if (noMock) {
     values.mock_provider = false;
@@ -356,7 +390,9 @@ function check(schema: TSchema, value: unknown, layers: Layer[]): void {
   if (!first) return;
   const key = first.path.replace(/^\//, '').replaceAll('/', '.') || '(top level)';
   const unknownKey = first.message.includes('additional') || first.message.includes('Unexpected property');
-  const reason = unknownKey ? 'unknown key' : `${first.message}, got ${JSON.stringify(first.value)}`;
+  // A URL may carry a password: its value is never echoed.
+  const secret = /(^|\.)(url|api_key|bootstrap_key)$/.test(key);
+  const reason = unknownKey ? 'unknown key' : secret ? first.message : `${first.message}, got ${JSON.stringify(first.value)}`;
   throw new ConfigError(`invalid config key '${key}' (from ${describeSource(first.path, layers)}): ${reason}`);
 }
 

@@ -49,7 +49,7 @@ function baseUrl(host: string, port: number | undefined): string {
 export async function startServer(config: Config, opts: StartOptions): Promise<RunningServer> {
   const { log } = opts;
   const now = opts.now ?? Date.now;
-  const backend = openBackend(config, { log, now });
+  const backend = await openBackend(config, { log, now });
   const { store } = backend;
   const deps = buildAppDeps(config, backend, { log, now, version: VERSION });
   const { writer, metrics } = deps;

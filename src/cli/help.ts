@@ -16,10 +16,12 @@ Usage:
   switchyard --version | version
   switchyard --help | help
 
-Options for serve (and healthcheck; --data-dir/--config for keys):
+Options for serve (and healthcheck; --data-dir/--database-url/--config for keys):
   --host HOST                 listen address (default 127.0.0.1)
   --port PORT                 listen port (default 8080; 0 picks a free one)
   --data-dir DIR              where the SQLite database lives (default ./data)
+  --database-url URL          a shared PostgreSQL instead (postgres://user:password@host:port/db)
+  --redis-url URL             Redis for rate limits, budgets, cache and invalidations (redis://host:port)
   --config FILE               JSON, YAML or TOML config file
   --log-level LEVEL           debug | info | warn | error (default info)
   --log-format FORMAT         text | json (one JSON object per line) (default text)

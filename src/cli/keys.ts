@@ -1,4 +1,4 @@
-/** `switchyard keys ...`: key management straight against the data file. */
+/** `switchyard keys ...`: key management straight against the database (the data folder's, or PostgreSQL's). */
 import { DEFAULT_ORG } from '../bootstrap.ts';
 import type { Config } from '../config.ts';
 import { parseEnvironment } from '../http/scope.ts';
@@ -18,6 +18,7 @@ const OPTIONS = {
   'max-usage': { type: 'string' },
   'spending-limit': { type: 'string' },
   'data-dir': { type: 'string' },
+  'database-url': { type: 'string' },
   config: { type: 'string' },
 } as const;
 
@@ -31,7 +32,7 @@ export async function keysCommand(argv: string[], config: Config, out: (line: st
   const { values: v, positionals } = parseCommandArgs(argv, OPTIONS, true);
   const [action, target] = positionals;
   // The whole backend, so a revocation reaches running gateways through the invalidation feed.
-  const backend = openBackend(config, { log: createLogger(config.log_level), now: Date.now });
+  const backend = await openBackend(config, { log: createLogger(config.log_level), now: Date.now });
   const { store } = backend;
   const keys = new KeyService(store, backend.state.rateLimiter, backend.state.invalidations);
   try {

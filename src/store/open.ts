@@ -1,12 +1,20 @@
 /**
- * Picks the backend a configuration asks for: the one place outside a
- * backend's own folder that knows which backends exist. The default is
- * SQLite in the data folder, correct for every gateway process that shares
- * that folder on one host.
+ * Picks the backends a configuration asks for: the one place outside a
+ * backend's own folder that knows which backends exist.
+ *
+ * Records: PostgreSQL when `database.url` is set (gateways on many hosts),
+ * else SQLite in the data folder (every gateway process sharing that folder
+ * on one host). Shared state: the records' backend's own, or with
+ * `redis.url` Redis in front of it: the database decides while Redis is away
+ * (or calls are refused, with `redis.fail_closed`).
  */
 import { join } from 'node:path';
 import type { Config } from '../config.ts';
 import type { Logger } from '../lib/log.ts';
+import { FailoverState } from './failover.ts';
+import { openPostgresStore } from './postgres/index.ts';
+import { openPostgresState } from './postgres/state.ts';
+import { openRedisState } from './redis/index.ts';
 import { openSqliteStore } from './sqlite/index.ts';
 import { openSqliteState } from './sqlite/state.ts';
 import type { CommittedSpendSource, SharedState } from './state-types.ts';
@@ -15,7 +23,7 @@ import type { Store } from './types.ts';
 export interface Backend {
   store: Store;
   state: SharedState;
-  /** What /health and the start-up line say the backend is. */
+  /** What /health and the start-up line say the backend is (never a password). */
   describe: string;
   close(): Promise<void>;
 }
@@ -23,15 +31,58 @@ export interface Backend {
 export interface OpenOptions {
   log: Logger;
   now: () => number;
-  /** A private in-memory database (tests). */
+  /** A private in-memory database (tests; ignored with `database.url`). */
   memory?: boolean;
+}
+
+/** The server and database of a URL, never its password. */
+function describeUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.hostname}${u.port ? `:${u.port}` : ''}${u.pathname}`;
+  } catch {
+    return 'unparsable url';
+  }
 }
 
 export function spendSource(store: Store): CommittedSpendSource {
   return { billed: (s, window) => store.customers.billed(s.orgId, s.environment, s.identifier, window) };
 }
 
-export function openBackend(config: Config, opts: OpenOptions): Backend {
+interface Records {
+  store: Store;
+  state: SharedState;
+  describe: string;
+}
+
+async function openPostgres(url: string, config: Config, opts: OpenOptions): Promise<Records> {
+  const { pool_size, statement_timeout_ms } = config.database;
+  const store = await openPostgresStore({
+    url,
+    poolSize: pool_size,
+    statementTimeoutMs: statement_timeout_ms,
+    maxHeavyQueries: config.store.max_heavy_queries,
+    settings: { metadataKeys: config.rollups.metadata_keys },
+    now: opts.now,
+    log: opts.log,
+  });
+  try {
+    const state = await openPostgresState({
+      url,
+      statementTimeoutMs: statement_timeout_ms,
+      source: spendSource(store),
+      cacheMaxBytes: config.cache.max_bytes,
+      now: opts.now,
+      log: opts.log,
+    });
+    return { store, state, describe: `postgres (${describeUrl(url)})` };
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+}
+
+function openSqlite(config: Config, opts: OpenOptions): Records {
   const dbPath = opts.memory ? ':memory:' : join(config.data_dir, 'switchyard.db');
   const store = openSqliteStore({
     path: dbPath,
@@ -53,12 +104,36 @@ export function openBackend(config: Config, opts: OpenOptions): Backend {
     now: opts.now,
     log: opts.log,
   });
+  return { store, state, describe: opts.memory ? 'sqlite (in memory)' : `sqlite (${dbPath})` };
+}
+
+export async function openBackend(config: Config, opts: OpenOptions): Promise<Backend> {
+  const records = config.database.url ? await openPostgres(config.database.url, config, opts) : openSqlite(config, opts);
+  const { store } = records;
+  const redisUrl = config.redis.url;
+  // Behind Redis the database's own state only decides while Redis is away; it closes with the backend.
+  const own = records.state;
+  const state = redisUrl
+    ? new FailoverState({
+        primary: openRedisState({
+          url: redisUrl,
+          prefix: config.redis.key_prefix,
+          source: spendSource(store),
+          log: opts.log,
+          cache: { maxBytes: config.cache.max_bytes, maxEntryBytes: config.cache.max_entry_bytes },
+          commandTimeoutMs: config.redis.command_timeout_ms,
+        }),
+        fallback: config.redis.fail_closed ? null : { rateLimiter: own.rateLimiter, ledger: own.ledger },
+        log: opts.log,
+      })
+    : own;
   return {
     store,
     state,
-    describe: opts.memory ? 'sqlite (in memory)' : `sqlite (${dbPath})`,
+    describe: redisUrl ? `${records.describe} + redis (${describeUrl(redisUrl)})` : records.describe,
     async close() {
-      await state.close();
+      if (state !== own) await state.close();
+      await own.close();
       await store.close();
     },
   };

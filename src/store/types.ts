@@ -320,7 +320,9 @@ export interface SpanStore {
   /**
    * Retention: deletes up to `limit` spans (of any organization) that ended
    * before `before` (epoch ms), with the trace and thread rows left without
-   * spans; returns how many spans went. Usage figures and rollups stay.
+   * spans; returns how many spans went. Usage figures and rollups stay. A
+   * backend that keeps spans in time partitions may also drop every partition
+   * wholly before `before` in the same call, and counts their spans too.
    */
   purge(before: number, limit: number): Promise<number>;
   /**

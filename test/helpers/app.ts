@@ -1,4 +1,9 @@
-/** A fresh app over a fresh in-memory database, plus request helpers. */
+/**
+ * A fresh app over a fresh database, plus request helpers: SQLite in memory,
+ * or with SWITCHYARD_TEST_BACKEND=postgres a database of its own on the test
+ * PostgreSQL (postgres+redis: and Redis in front for the shared state, under
+ * a key prefix of its own).
+ */
 import { type AppDeps, createApp } from '../../src/app.ts';
 import { type Config, ConfigSchema } from '../../src/config.ts';
 import { silentLogger } from '../../src/lib/log.ts';
@@ -6,9 +11,13 @@ import { KeyService, type NewKey } from '../../src/modules/keys/service.ts';
 import { openBackend } from '../../src/store/open.ts';
 import { buildAppDeps } from '../../src/wiring.ts';
 import type { BudgetGate } from '../../src/modules/customers/budget-gate.ts';
+import type { SharedState } from '../../src/store/state-types.ts';
 import type { Environment, SpanRecord, Store } from '../../src/store/types.ts';
 import { SpanWriter } from '../../src/store/writer.ts';
 import { Value } from '@sinclair/typebox/value';
+import { TEST_BACKEND, TEST_NOW } from './backend.ts';
+import { appDatabase, releaseAppDatabase } from './postgres.ts';
+import { deleteKeys, TEST_REDIS_URL, testPrefix } from './redis.ts';
 
 export function testConfig(over: Partial<Config> = {}): Config {
   return { ...(Value.Default(ConfigSchema, {}) as Config), ...over };
@@ -17,6 +26,7 @@ export function testConfig(over: Partial<Config> = {}): Config {
 export interface TestApp {
   app: ReturnType<typeof createApp>;
   store: Store;
+  state: SharedState;
   keys: KeyService;
   writer: SpanWriter;
   gate: BudgetGate;
@@ -39,12 +49,29 @@ export interface CallOptions {
   headers?: Record<string, string>;
 }
 
+/** The backend part of the config, and what to remove when the app closes. */
+async function backendConfig(config: Config, now: number): Promise<{ config: Config; dispose: () => Promise<void> }> {
+  const db = TEST_BACKEND.includes('postgres') ? await appDatabase(now) : null;
+  const prefix = TEST_BACKEND.includes('redis') ? testPrefix('app') : null;
+  return {
+    config: {
+      ...config,
+      database: db ? { ...config.database, url: db.url, pool_size: 4 } : config.database,
+      redis: prefix ? { ...config.redis, url: TEST_REDIS_URL, key_prefix: prefix } : config.redis,
+    },
+    async dispose() {
+      if (db) releaseAppDatabase(db);
+      if (prefix) await deleteKeys(TEST_REDIS_URL, prefix);
+    },
+  };
+}
+
 export async function makeTestApp(over: Partial<Config> = {}, deps: Partial<AppDeps> = {}): Promise<TestApp> {
-  const config = testConfig(over);
-  const clock = { now: Date.parse('2026-06-15T12:00:00Z') };
+  const clock = { now: TEST_NOW };
   const now = () => clock.now;
+  const { config, dispose } = await backendConfig(testConfig(over), clock.now);
   const log = deps.log ?? silentLogger;
-  const backend = openBackend(config, { log, now, memory: true });
+  const backend = await openBackend(config, { log, now, memory: true });
   const { store } = backend;
   const core = buildAppDeps(config, backend, { log, now, version: 'test' });
   const { keys, writer, gate } = core;
@@ -62,6 +89,7 @@ export async function makeTestApp(over: Partial<Config> = {}, deps: Partial<AppD
   return {
     app,
     store,
+    state: backend.state,
     keys,
     writer,
     gate,
@@ -95,6 +123,7 @@ export async function makeTestApp(over: Partial<Config> = {}, deps: Partial<AppD
       await server?.stop(true);
       await writer.flush();
       await backend.close();
+      await dispose();
     },
   };
 }

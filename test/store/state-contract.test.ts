@@ -1,13 +1,19 @@
-/** Runs the shared-state contract over every implementation: memory, SQLite (one state file, a handle per process), and Redis at SWITCHYARD_TEST_REDIS_URL. */
+/**
+ * Runs the shared-state contract over every implementation: memory, SQLite (one state file, a handle per process),
+ * PostgreSQL at SWITCHYARD_TEST_DATABASE_URL (a handle per gateway), and Redis at SWITCHYARD_TEST_REDIS_URL.
+ */
 import { afterAll, expect } from 'bun:test';
+import { SQL } from 'bun';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger } from '../../src/lib/log.ts';
 import { FailoverState } from '../../src/store/failover.ts';
 import { memoryState } from '../../src/store/memory/index.ts';
+import { openPostgresState } from '../../src/store/postgres/state.ts';
 import { openSqliteState } from '../../src/store/sqlite/state.ts';
 import { openRedisState } from '../../src/store/redis/index.ts';
+import { freshDatabase, needPostgres, type TestDatabase } from '../helpers/postgres.ts';
 import { deleteKeys, killClients, needRedis, testPrefix, TEST_REDIS_URL } from '../helpers/redis.ts';
 import { stateContract, type OpenOptions } from './state-contract.ts';
 
@@ -38,6 +44,52 @@ stateContract({
     };
   },
 });
+
+if (await needPostgres('shared state contract (postgres)')) {
+  let db: TestDatabase | null = null;
+  let deployments = 0;
+  afterAll(() => db?.drop());
+  stateContract({
+    name: 'postgres (a pool and a listener per handle, as per gateway)',
+    cachePerProcess: true,
+    cutsSubscriptions: true,
+    async open(o: OpenOptions) {
+      db ??= await freshDatabase('state');
+      const url = db.url;
+      // Each deployment its own change log position: rows of earlier tests stay but are behind every handle.
+      const name = `sytest-${process.pid}-${++deployments}`;
+      const states = await Promise.all(
+        Array.from({ length: o.handles }, (_, i) =>
+          openPostgresState({
+            url, poolSize: 2, statementTimeoutMs: 10_000, source: o.source, cacheMaxBytes: o.cacheMaxBytes, now: Date.now,
+            log: silentLogger, holdTtlMs: o.holdTtlMs, pollMs: 200, name: `${name}-${i}`,
+          }),
+        ),
+      );
+      return {
+        states,
+        async dropSubscriptions() {
+          const killed = await withAdmin(url, (sql) =>
+            sql.unsafe<{ pid: number }[]>(
+              'SELECT pg_terminate_backend(pid) AS pid FROM pg_stat_activity WHERE application_name LIKE $1',
+              [`${name}-%:feed`],
+            ),
+          );
+          expect(killed.length).toBe(states.length);
+        },
+      };
+    },
+  });
+}
+
+async function withAdmin<T>(url: string, work: (sql: SQL) => Promise<T>): Promise<T> {
+  const sql = new SQL({ url, max: 1 });
+  try {
+    return await work(sql);
+  } finally {
+    await sql.close();
+  }
+}
 
 if (await needRedis('shared state contract (redis)')) {
   const prefix = testPrefix('contract');

@@ -54,7 +54,7 @@ export class BudgetGate implements CustomerGate {
       }
     }
     if (c.period_budget === null && c.total_budget === null) {
-      return { limitInfo: { ...info, allowed: true }, settle() {}, release() {} };
+      return { limitInfo: { ...info, allowed: true }, settle: async () => {}, release: async () => {} };
     }
 
     const subject: BudgetSubject = { orgId, environment, identifier };
@@ -100,16 +100,16 @@ export class BudgetGate implements CustomerGate {
     const failed = (err: unknown) => this.log.warn('budget hold not updated; it expires by itself', { error: String(err) });
     return {
       limitInfo: { ...info, allowed: true, reservation_id: id },
-      settle: (actualCost: number) => {
+      settle: async (actualCost: number) => {
         if (!open) return;
         open = false;
         const billed = applyMarkup(Math.max(0, actualCost), markup);
-        (billed > 0 ? this.ledger.settle(subject, id, billed) : this.ledger.release(subject, id)).catch(failed);
+        await (billed > 0 ? this.ledger.settle(subject, id, billed) : this.ledger.release(subject, id)).catch(failed);
       },
-      release: () => {
+      release: async () => {
         if (!open) return;
         open = false;
-        this.ledger.release(subject, id).catch(failed);
+        await this.ledger.release(subject, id).catch(failed);
       },
     };
   }

@@ -24,9 +24,9 @@ export interface Admission {
   /** The outcome of the checks, kept on the span as `limit_info`. */
   readonly limitInfo: Record<string, unknown>;
   /** Replaces the reservation with the call's real cost (USD, before markup). */
-  settle(actualCost: number): void;
+  settle(actualCost: number): Promise<void>;
   /** Drops the reservation: the call cost nothing. */
-  release(): void;
+  release(): Promise<void>;
 }
 
 export interface CustomerGate {

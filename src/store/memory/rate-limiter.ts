@@ -5,6 +5,7 @@
  * exact log; in a fresh window exactly `perMinute` hits pass. The Redis
  * limiter runs the same algorithm (src/store/redis/lua/rate-limit.lua).
  */
+import { ALLOWED, MINUTE, slidingWindow } from '../rate-window.ts';
 import type { RateDecision, RateLimiter } from '../state-types.ts';
 
 interface Window {
@@ -13,8 +14,6 @@ interface Window {
   previous: number;
 }
 
-const MINUTE = 60_000;
-
 export class MemoryRateLimiter implements RateLimiter {
   private readonly windows = new Map<string, Window>();
 
@@ -22,7 +21,7 @@ export class MemoryRateLimiter implements RateLimiter {
 
   async hit(key: string, perMinute: number): Promise<RateDecision> {
     const now = this.now();
-    const start = now - (now % MINUTE);
+    const { start, previousWeight, refused } = slidingWindow(now);
     let w = this.windows.get(key);
     if (!w) {
       w = { start, current: 0, previous: 0 };
@@ -33,13 +32,9 @@ export class MemoryRateLimiter implements RateLimiter {
       w.current = 0;
       w.start = start;
     }
-    const elapsed = now - start;
-    if (w.previous * (1 - elapsed / MINUTE) + w.current + 1 > perMinute) {
-      // An upper bound: by the end of this minute the window has room again.
-      return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((MINUTE - elapsed) / 1000)) };
-    }
+    if (w.previous * previousWeight + w.current + 1 > perMinute) return refused;
     w.current++;
-    return { allowed: true, retryAfterSeconds: 0 };
+    return ALLOWED;
   }
 
   /** Drops windows idle for two minutes, so memory follows active keys only. */

@@ -1,32 +1,9 @@
 /** The customers list's `filters` and `sort_by`, as SQL over the `customers` table. */
-import type { CustomerFilter, CustomerFilterField, CustomerSortField } from '../customer-types.ts';
+import { CUSTOMER_FILTER_COLUMNS } from '../customer-columns.ts';
+import type { CustomerFilter } from '../customer-types.ts';
 
 type Param = string | number | null;
 
-/** `total_cost` is the billed cost (with markup), as the users page shows it. */
-const FILTER_COLUMNS: Readonly<Record<CustomerFilterField, string>> = {
-  customer_identifier: 'customer_identifier',
-  name: 'name',
-  email: 'email',
-  group_identifier: 'group_identifier',
-  number_of_requests: 'requests',
-  total_tokens: 'total_tokens',
-  total_cost: 'billed',
-  active_days: 'active_days',
-};
-
-export const SORT_COLUMNS: Readonly<Record<CustomerSortField, string>> = {
-  first_seen: 'first_seen',
-  last_active: 'last_active',
-  customer_identifier: 'customer_identifier',
-  name: 'name',
-  email: 'email',
-  number_of_requests: 'requests',
-  total_tokens: 'total_tokens',
-  total_cost: 'billed',
-  active_days: 'active_days',
-  id: 'id',
-};
 
 function sqlValue(v: string | number | boolean | null): Param {
   return typeof v === 'boolean' ? (v ? 1 : 0) : v;
@@ -41,7 +18,7 @@ export function filterSql(filters: CustomerFilter[]): { sql: string; params: Par
   let sql = '';
   const params: Param[] = [];
   for (const f of filters) {
-    const col = FILTER_COLUMNS[f.field];
+    const col = CUSTOMER_FILTER_COLUMNS[f.field];
     const vals = f.values.map(sqlValue);
     const first = vals[0] ?? null;
     const text = String(first ?? '');

@@ -18,8 +18,9 @@ import type {
 import type { Environment, Scope } from '../types.ts';
 import { rowToCustomer, type CustomerRow } from './customer-rows.ts';
 import { mergeAttributes } from '../customer-attrs.ts';
+import { CUSTOMER_SORT_COLUMNS } from '../customer-columns.ts';
 import type { CustomerUsageWriter } from './customer-usage.ts';
-import { filterSql, SORT_COLUMNS } from './customer-filters.ts';
+import { filterSql } from './customer-filters.ts';
 
 type Param = string | number | null;
 
@@ -105,7 +106,7 @@ export class SqliteCustomerStore implements CustomerStore {
 
   async list(scope: Scope, q: CustomerQuery): Promise<CustomerRecord[]> {
     const f = filterSql(q.filters);
-    const col = SORT_COLUMNS[q.sort];
+    const col = CUSTOMER_SORT_COLUMNS[q.sort];
     const dir = q.desc ? 'DESC' : 'ASC';
     const sql = `SELECT * FROM customers WHERE org_id = ? AND environment IN (${envMarks(scope)})${f.sql}
       ORDER BY ${col} ${dir}, id ${dir} LIMIT ? OFFSET ?`;

@@ -7,7 +7,8 @@
 import type { Database } from 'bun:sqlite';
 import { drizzle } from 'drizzle-orm/bun-sqlite';
 import type { Store } from '../types.ts';
-import { SqliteAnalyticsStore } from './analytics.ts';
+import { RollupAnalytics } from '../analytics-plan.ts';
+import { SqliteAnalyticsSource } from './analytics.ts';
 import { CustomerUsageWriter } from './customer-usage.ts';
 import { SqliteCustomerStore } from './customers.ts';
 import { SqliteKeyStore } from './keys.ts';
@@ -43,6 +44,6 @@ export function localStore(client: Database, settings: StoreSettings = DEFAULT_S
     customers: new SqliteCustomerStore(client, usage),
     prompts: new SqlitePromptStore(db),
     models: new SqliteModelStore(db),
-    analytics: new SqliteAnalyticsStore(client, settings),
+    analytics: new RollupAnalytics(new SqliteAnalyticsSource(client), settings.metadataKeys),
   };
 }

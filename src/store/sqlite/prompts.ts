@@ -7,7 +7,7 @@
 import { and, asc, desc, eq } from 'drizzle-orm';
 import type { NewPromptVersion, PromptPatch, PromptRecord, PromptStore, PromptVersionPatch, PromptVersionRecord, VersionWrite } from '../prompt-types.ts';
 import type { SqliteDb } from './local.ts';
-import { patchToColumns, rowToVersion } from './prompt-rows.ts';
+import { patchToColumns, rowToVersion } from '../prompt-rows.ts';
 import { prompts, promptVersions } from './schema-prompts.ts';
 
 type Tx = Parameters<Parameters<SqliteDb['transaction']>[0]>[0];

@@ -1,40 +1,15 @@
 /**
- * Span summaries over a window: from precomputed 15-minute figures where the
- * filters allow, scanning spans only where they do not.
- *
- * A window [from, to] splits into the 15-minute buckets it covers whole,
- * summed from a rollup, and at most two partial buckets at its edges, summed
- * from spans: the sum is exact. Filters on model, provider and key read
- * rollup_buckets (its rows hold '' for none, read back as NULL); filters that
- * name customers read the customers' own usage buckets. Any other filter
- * (metadata, status, text of the input...) scans the window's spans.
+ * Span summaries over a window in SQLite: whole 15-minute buckets from a
+ * rollup, the edges from spans (src/store/summary-plan.ts says which).
+ * rollup_buckets rows hold '' for none, read back as NULL; filters that name
+ * customers read the customers' own usage buckets.
  */
 import type { Database } from 'bun:sqlite';
-import { BUCKET_MS } from '../../lib/periods.ts';
 import type { TypedCondition } from '../../query/filters.ts';
+import { addSums, BUCKET_DIMENSIONS, EMPTY_SUMS, splitWindow, type SummarySource, summaryOf, summarySource, type SummarySums } from '../summary-plan.ts';
 import type { Scope, SpanSummary } from '../types.ts';
 import { type ColumnMap, type Compiled, compileFilters, scopeWhere } from './span-query.ts';
 import type { SqlValue } from './span-rows.ts';
-
-interface Sums {
-  n: number;
-  cost: number;
-  tokens: number;
-  prompt: number;
-  completion: number;
-  latency_sum: number;
-  latency_n: number;
-  ttft_sum: number;
-  ttft_n: number;
-  tps_sum: number;
-  tps_n: number;
-  errors: number;
-}
-
-const EMPTY: Sums = {
-  n: 0, cost: 0, tokens: 0, prompt: 0, completion: 0, latency_sum: 0, latency_n: 0, ttft_sum: 0, ttft_n: 0, tps_sum: 0,
-  tps_n: 0, errors: 0,
-};
 
 const RAW_SUMS = `count(*) AS n, total(cost) AS cost, total(total_request_tokens) AS tokens, total(prompt_tokens) AS prompt,
   total(completion_tokens) AS completion, total(latency) AS latency_sum, count(latency) AS latency_n,
@@ -46,20 +21,11 @@ const ROLLUP_SUMS = `total(requests) AS n, total(cost) AS cost, total(total_toke
   total(ttft_sum) AS ttft_sum, total(ttft_count) AS ttft_n, total(tps_sum) AS tps_sum, total(tps_count) AS tps_n,
   total(errors) AS errors`;
 
-/** Where whole buckets of a summary come from. */
-interface Rollup {
-  /** FROM and WHERE of the rollup rows of buckets first..last that the filters select. */
-  sql(scope: Scope, first: number, last: number, filters: readonly TypedCondition[]): Compiled;
-}
+const DIMENSIONS: ColumnMap = Object.fromEntries(BUCKET_DIMENSIONS.map((d) => [d, `nullif(${d}, '')`]));
 
-const DIMENSIONS: ColumnMap = {
-  model: "nullif(model, '')",
-  provider_id: "nullif(provider_id, '')",
-  api_key_id: "nullif(api_key_id, '')",
-};
-
-const BUCKETS: Rollup = {
-  sql(scope, first, last, filters) {
+/** FROM and WHERE of the rollup rows of buckets first..last that the filters select. */
+const ROLLUPS: Record<SummarySource, (scope: Scope, first: number, last: number, filters: readonly TypedCondition[]) => Compiled> = {
+  buckets(scope, first, last, filters) {
     const s = scopeWhere(scope);
     const f = compileFilters(DIMENSIONS, filters);
     return {
@@ -67,13 +33,7 @@ const BUCKETS: Rollup = {
       params: [...s.params, first, last, ...f.params],
     };
   },
-};
-
-/** Customer usage keeps no spans without a customer: filters that keep those (not, isnull) scan spans. */
-const CUSTOMER_OPERATORS = new Set(['', 'in', 'iexact', 'contains', 'icontains', 'startswith', 'endswith', 'lt', 'lte', 'gt', 'gte']);
-
-const CUSTOMERS: Rollup = {
-  sql(scope, first, last, filters) {
+  customers(scope, first, last, filters) {
     const s = scopeWhere(scope);
     const f = compileFilters({}, filters);
     return {
@@ -84,61 +44,24 @@ const CUSTOMERS: Rollup = {
   },
 };
 
-/** The rollup that can answer these filters, or null when only spans can. */
-export function rollupFor(filters: readonly TypedCondition[]): Rollup | null {
-  if (filters.every((f) => f.target === 'field' && f.field in DIMENSIONS)) return BUCKETS;
-  const onCustomer = (f: TypedCondition) =>
-    f.target === 'field' && f.field === 'customer_identifier' && CUSTOMER_OPERATORS.has(f.operator) && !f.values.includes(null);
-  if (filters.length > 0 && filters.every(onCustomer)) return CUSTOMERS;
-  return null;
-}
-
-function add(a: Sums, b: Partial<Sums> | null): Sums {
-  if (!b) return a;
-  const out = { ...a };
-  for (const k of Object.keys(EMPTY) as (keyof Sums)[]) out[k] += b[k] ?? 0;
-  return out;
-}
-
 export class SqliteSummaries {
   constructor(private readonly client: Database) {}
 
   summary(scope: Scope, from: number, to: number, filters: readonly TypedCondition[]): SpanSummary {
-    const rollup = rollupFor(filters);
-    // Whole buckets inside [from, to]; to is inclusive (bucket b covers [b*U, (b+1)*U - 1]).
-    const first = Math.ceil(from / BUCKET_MS);
-    const last = Math.floor((to + 1) / BUCKET_MS) - 1;
-    if (!rollup || first > last) return view(add(EMPTY, this.fromSpans(scope, from, to, filters)));
-    let sums = add(EMPTY, this.fromRollup(rollup, scope, first, last, filters));
-    if (from < first * BUCKET_MS) sums = add(sums, this.fromSpans(scope, from, first * BUCKET_MS - 1, filters));
-    if ((last + 1) * BUCKET_MS <= to) sums = add(sums, this.fromSpans(scope, (last + 1) * BUCKET_MS, to, filters));
-    return view(sums);
+    const source = summarySource(filters);
+    const parts = source ? splitWindow(from, to) : null;
+    if (!source || !parts) return summaryOf(addSums(EMPTY_SUMS, this.fromSpans(scope, from, to, filters)));
+    const q = ROLLUPS[source](scope, parts.first, parts.last, filters);
+    let sums = addSums(EMPTY_SUMS, this.client.query<SummarySums, SqlValue[]>(`SELECT ${ROLLUP_SUMS} FROM ${q.sql}`).get(...q.params));
+    for (const e of parts.edges) sums = addSums(sums, this.fromSpans(scope, e.from, e.to, filters));
+    return summaryOf(sums);
   }
 
-  private fromRollup(r: Rollup, scope: Scope, first: number, last: number, filters: readonly TypedCondition[]): Sums | null {
-    const q = r.sql(scope, first, last, filters);
-    return this.client.query<Sums, SqlValue[]>(`SELECT ${ROLLUP_SUMS} FROM ${q.sql}`).get(...q.params);
-  }
-
-  private fromSpans(scope: Scope, from: number, to: number, filters: readonly TypedCondition[]): Sums | null {
+  private fromSpans(scope: Scope, from: number, to: number, filters: readonly TypedCondition[]): SummarySums | null {
     const s = scopeWhere(scope);
     const f = compileFilters({}, filters, 'metadata');
     return this.client
-      .query<Sums, SqlValue[]>(`SELECT ${RAW_SUMS} FROM spans WHERE ${s.sql} AND timestamp >= ? AND timestamp <= ? AND ${f.sql}`)
+      .query<SummarySums, SqlValue[]>(`SELECT ${RAW_SUMS} FROM spans WHERE ${s.sql} AND timestamp >= ? AND timestamp <= ? AND ${f.sql}`)
       .get(...s.params, from, to, ...f.params);
   }
-}
-
-function view(s: Sums): SpanSummary {
-  return {
-    number_of_requests: s.n,
-    total_cost: s.cost,
-    total_tokens: s.tokens,
-    total_prompt_tokens: s.prompt,
-    total_completion_tokens: s.completion,
-    avg_latency: s.latency_n > 0 ? s.latency_sum / s.latency_n : null,
-    avg_ttft: s.ttft_n > 0 ? s.ttft_sum / s.ttft_n : null,
-    avg_tps: s.tps_n > 0 ? s.tps_sum / s.tps_n : null,
-    error_count: s.errors,
-  };
 }

@@ -14,6 +14,7 @@ import type { Logger } from '../../lib/log.ts';
 import { MemoryResponseCache } from '../../routing/cache.ts';
 import { checkAmount, decide, subjectKey } from '../budget-rule.ts';
 import { MemoryFeed } from '../memory/feed.ts';
+import { ALLOWED, MINUTE, slidingWindow } from '../rate-window.ts';
 import type {
   BudgetSubject,
   CommittedSpendSource,
@@ -40,8 +41,6 @@ const DDL = [
      origin TEXT NOT NULL, topic TEXT NOT NULL, org_id TEXT NOT NULL, id TEXT NOT NULL)`,
 ];
 
-const MINUTE = 60_000;
-
 /** Sliding-window counter per key: the previous minute weighted by its overlap, plus this minute. */
 export class SqliteRateLimiter implements RateLimiter {
   private lastSweep = 0;
@@ -53,20 +52,17 @@ export class SqliteRateLimiter implements RateLimiter {
 
   async hit(key: string, perMinute: number): Promise<RateDecision> {
     const now = this.now();
-    const start = now - (now % MINUTE);
+    const { start, previousWeight, refused } = slidingWindow(now);
     const count = this.db.query<{ count: number }, [string, number]>('SELECT count FROM rate_windows WHERE key = ? AND start = ?');
     const decision = this.db
       .transaction((): RateDecision => {
         const previous = count.get(key, start - MINUTE)?.count ?? 0;
         const current = count.get(key, start)?.count ?? 0;
-        if (previous * (1 - (now - start) / MINUTE) + current + 1 > perMinute) {
-          // An upper bound: by the end of this minute the window has room again.
-          return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((MINUTE - (now - start)) / 1000)) };
-        }
+        if (previous * previousWeight + current + 1 > perMinute) return refused;
         this.db
           .query('INSERT INTO rate_windows (key, start, count) VALUES (?, ?, 1) ON CONFLICT (key, start) DO UPDATE SET count = count + 1')
           .run(key, start);
-        return { allowed: true, retryAfterSeconds: 0 };
+        return ALLOWED;
       })
       .immediate();
     if (now - this.lastSweep > MINUTE) {

@@ -54,17 +54,23 @@ describe('customer limits in the proxy', () => {
     expect(g.fakes.mock.calls.length).toBe(statuses.filter((s) => s === 200).length);
   });
 
-  test('50 parallel calls from a customer with room for 10 do not all pass', async () => {
+  test('50 parallel calls from a customer with room for 10 do not all pass, and spend stays within the budget', async () => {
     g = await gateway();
-    const body = ask({ customer_identifier: 'burst-user', period_budget: 0.0003, budget_duration: 'daily' });
+    const budget = 0.0003;
+    const body = ask({ customer_identifier: 'burst-user', period_budget: budget, budget_duration: 'daily' });
     const results = await Promise.all(
       Array.from({ length: 50 }, () => g.t.call('POST', '/api/chat/completions', { key: g.key, body }).then((r) => r.status)),
     );
     const ok = results.filter((s) => s === 200).length;
-    expect(ok).toBeGreaterThanOrEqual(1);
-    expect(ok).toBeLessThanOrEqual(13);
+    // Estimates leave room for 10 at once; a call that settles (for less) before later ones reserve frees room,
+    // so how many pass depends on timing. What may not happen is spending past the budget.
+    expect(ok).toBeGreaterThanOrEqual(10);
+    expect(ok).toBeLessThan(50);
     expect(results.filter((s) => s === 402).length).toBe(50 - ok);
     expect(g.fakes.mock.calls.length).toBe(ok);
+    await g.t.writer.flush();
+    const { org } = await g.t.store.orgs.ensure('acme');
+    expect(await g.t.store.customers.billed(org.id, 'prod', 'burst-user', null)).toBeLessThanOrEqual(budget + 1e-12);
   });
 
   test('admitted calls carry the check as limit_info and the customer in the users API', async () => {

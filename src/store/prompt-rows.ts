@@ -1,17 +1,40 @@
 /**
- * Mapping between prompt version records and rows. JSON columns are narrowed
+ * Mapping between prompt version records and rows, for every backend (each
+ * stores the JSON columns as text). JSON columns are narrowed
  * with the same TypeBox schemas that validated them on the way in, so a row
  * edited by hand cannot smuggle a wrong shape into the proxy.
  */
 import { type TSchema, type Static, Type as T } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import { ChatMessage, ResponseFormat, Tool, ToolChoice } from '../../schemas/openai.ts';
-import { LoadBalanceModel, Stop } from '../../schemas/prompt.ts';
-import type { PromptVersionPatch, PromptVersionRecord } from '../prompt-types.ts';
-import type { promptVersions } from './schema-prompts.ts';
+import { ChatMessage, ResponseFormat, Tool, ToolChoice } from '../schemas/openai.ts';
+import { LoadBalanceModel, Stop } from '../schemas/prompt.ts';
+import type { PromptVersionPatch, PromptVersionRecord } from './prompt-types.ts';
 
-export type VersionRow = typeof promptVersions.$inferSelect;
-export type VersionInsert = typeof promptVersions.$inferInsert;
+/** A `prompt_versions` row as the backends read it. */
+export interface VersionRow {
+  prompt_id: string;
+  version: number;
+  messages: string;
+  variables: string;
+  model: string;
+  temperature: number | null;
+  max_tokens: number | null;
+  top_p: number | null;
+  frequency_penalty: number | null;
+  presence_penalty: number | null;
+  stop: string | null;
+  tools: string | null;
+  tool_choice: string | null;
+  response_format: string | null;
+  fallback_models: string | null;
+  load_balance_models: string | null;
+  created_at: number;
+  updated_at: number;
+  deployed_at: number | null;
+}
+
+/** The content columns a write sets. */
+export type VersionColumns = Partial<Omit<VersionRow, 'prompt_id' | 'version' | 'created_at' | 'updated_at' | 'deployed_at'>>;
 
 const Messages = T.Array(ChatMessage);
 const Names = T.Array(T.String());
@@ -53,8 +76,8 @@ export function rowToVersion(r: VersionRow): PromptVersionRecord {
 }
 
 /** The columns a patch sets; fields it leaves out are left out here too. */
-export function patchToColumns(p: PromptVersionPatch): Partial<VersionInsert> {
-  const out: Partial<VersionInsert> = {};
+export function patchToColumns(p: PromptVersionPatch): VersionColumns {
+  const out: VersionColumns = {};
   if (p.messages !== undefined) out.messages = JSON.stringify(p.messages);
   if (p.variables !== undefined) out.variables = JSON.stringify(p.variables);
   if (p.model !== undefined) out.model = p.model;

@@ -1,0 +1,280 @@
+/**
+ * The overview's aggregates for every backend: which rows answer a window,
+ * and how they add up. A window [from, to) splits into the whole units of a
+ * rollup it covers (15-minute buckets, or days for metadata values) and at
+ * most two partial units at its edges. Whole units are summed from the
+ * rollup, only the edges are read from spans, so the cost does not grow with
+ * the window:
+ * - totals, time series and groups by model, provider or key: rollup_buckets;
+ * - groups by a metadata key named in `rollups.metadata_keys`:
+ *   rollup_metadata_days, the calls without a value being the rest of
+ *   rollup_buckets' total;
+ * - groups by customer: the customers' 15-minute usage, likewise (sums only:
+ *   no percentiles nor cached tokens for these rows).
+ * Groups by other metadata keys, and a customer's own figures (through its
+ * index) read the window's spans. Spans are grouped by (group, latency bin)
+ * in one pass: the bins are the rollups' histogram (src/usage/rollups.ts), so
+ * both sources add up and percentiles come from the sum.
+ *
+ * A backend supplies the rows (AnalyticsSource); RollupAnalytics does the rest.
+ */
+import { BUCKET_MS, BUCKETS_PER_DAY } from '../lib/periods.ts';
+import { emptyMeasures, LATENCY_BINS, LATENCY_BOUNDS, type Measures, quantile } from '../usage/rollups.ts';
+import {
+  ANALYTICS_BUCKETS,
+  type AnalyticsBucket,
+  type AnalyticsDimension,
+  type AnalyticsFigures,
+  type AnalyticsGroup,
+  type AnalyticsPoint,
+  type AnalyticsQuery,
+  type AnalyticsStore,
+  type BreakdownOrder,
+} from './analytics-types.ts';
+import type { Scope } from './types.ts';
+
+export type Sums = Omit<Measures, 'hist'>;
+export const SUM_KEYS = Object.keys(emptyMeasures()).filter((k) => k !== 'hist') as (keyof Sums)[];
+/** The histogram columns of the rollup tables. */
+export const HIST_COLUMNS = Array.from({ length: LATENCY_BINS }, (_, i) => `h${i}`);
+
+/** latencyBin() in SQL (the same in every backend's dialect); null without a latency. */
+export const LATENCY_BIN_SQL = `CASE WHEN latency IS NULL THEN NULL ${LATENCY_BOUNDS.map((b, i) => `WHEN latency <= ${b} THEN ${i}`).join(' ')}
+  ELSE ${LATENCY_BOUNDS.length} END`;
+
+/** The grouping of rollup_buckets rows as SQL over its columns (the same in every backend's dialect). */
+export function bucketGroupSql(g: Grouping): string {
+  switch (g.kind) {
+    case 'column':
+      // Rollup rows hold '' for none.
+      return `nullif(${g.column}, '')`;
+    case 'time':
+      return `bucket * ${BUCKET_MS} - (bucket * ${BUCKET_MS}) % ${g.width}`;
+    default:
+      return '0';
+  }
+}
+
+/** What rows are grouped by. */
+export type Grouping =
+  | { kind: 'all' }
+  /** A span column ('' in rollup rows reads as null). */
+  | { kind: 'column'; column: 'model' | 'provider_id' | 'api_key_id' | 'customer_identifier' }
+  /** A metadata value as the rollup keys it (metadataValue in src/usage/rollups.ts): text up to 200 characters, numbers and booleans as JSON. */
+  | { kind: 'metadata'; key: string }
+  /** The start of the `width`-ms bucket (from the epoch) a span's end time falls in. */
+  | { kind: 'time'; width: number };
+
+/** A group's key as a backend returns it (a number for time buckets). */
+export type GroupKey = string | number | null;
+
+/** A rollup row: sums and histogram columns (h0..), as numbers or int8 text. */
+export type RollupRow = { g: GroupKey } & Record<string, unknown>;
+/** A span row grouped by (group, latency bin). */
+export type SpanRow = { g: GroupKey; bin: number | string | null } & Record<string, unknown>;
+
+/** The rows a backend reads; every method covers whole units first..last (inclusive) of the scope. */
+export interface AnalyticsSource {
+  /** rollup_buckets, grouped ('all', a column, or time). */
+  buckets(g: Grouping, scope: Scope, first: number, last: number): Promise<RollupRow[]>;
+  /** rollup_metadata_buckets of one key, grouped by value. */
+  metadataBuckets(key: string, scope: Scope, first: number, last: number): Promise<RollupRow[]>;
+  /** Per customer identifier, the sums of its UTC days (customer_days) or 15-minute buckets (customer_usage). */
+  customerRows(unit: 'day' | 'bucket', scope: Scope, first: number, last: number): Promise<RollupRow[]>;
+  /** Spans with from <= timestamp < to (of one customer when q.customer is set), grouped by g and latency bin. */
+  spans(g: Grouping, q: AnalyticsQuery, from: number, to: number): Promise<SpanRow[]>;
+}
+
+function figures(m: Measures, partial = false): AnalyticsFigures {
+  return {
+    requests: m.requests,
+    errors: m.errors,
+    cost: m.cost,
+    prompt_tokens: m.prompt_tokens,
+    completion_tokens: m.completion_tokens,
+    total_tokens: m.total_tokens,
+    cached_tokens: partial ? null : m.cached_tokens,
+    cache_hits: m.cache_hits,
+    latency_avg: m.latency_count > 0 ? m.latency_sum / m.latency_count : null,
+    latency_p50: partial ? null : quantile(m.hist, 0.5),
+    latency_p95: partial ? null : quantile(m.hist, 0.95),
+    ttft_avg: m.ttft_count > 0 ? m.ttft_sum / m.ttft_count : null,
+  };
+}
+
+/** Groups by their key as text; a null key stays null (and never meets the text 'null'). */
+class Groups {
+  readonly byKey = new Map<string | null, { g: GroupKey; m: Measures }>();
+  /** Groups summed in part from a rollup that keeps no histogram nor cached tokens. */
+  readonly partial = new Set<string | null>();
+
+  at(g: GroupKey): Measures {
+    const key = g === null ? null : String(g);
+    let entry = this.byKey.get(key);
+    if (!entry) this.byKey.set(key, (entry = { g, m: emptyMeasures() }));
+    return entry.m;
+  }
+}
+
+function addSums(m: Measures, row: Record<string, unknown>, sign = 1): void {
+  for (const k of SUM_KEYS) m[k] += sign * Number(row[k] ?? 0);
+}
+
+function addRollupRow(m: Measures, row: Record<string, unknown>, sign = 1): void {
+  addSums(m, row, sign);
+  HIST_COLUMNS.forEach((h, i) => {
+    m.hist[i] = (m.hist[i] ?? 0) + sign * Number(row[h] ?? 0);
+  });
+}
+
+/** How a grouping reads whole units when a rollup can answer it. */
+interface Rollup {
+  unit: number;
+  read(out: Groups, scope: Scope, first: number, last: number): Promise<void>;
+}
+
+export class RollupAnalytics implements AnalyticsStore {
+  constructor(
+    private readonly source: AnalyticsSource,
+    private readonly metadataKeys: readonly string[],
+  ) {}
+
+  private buckets(g: Grouping): Rollup {
+    return {
+      unit: BUCKET_MS,
+      read: async (out, scope, first, last) => {
+        for (const r of await this.source.buckets(g, scope, first, last)) addRollupRow(out.at(r.g), r);
+      },
+    };
+  }
+
+  /** Whole buckets of one metadata key: its values, and the rest of the buckets' calls as none. */
+  private metadataBuckets(key: string): Rollup {
+    return {
+      unit: BUCKET_MS,
+      read: async (out, scope, first, last) => {
+        const rows = await this.source.metadataBuckets(key, scope, first, last);
+        const [all] = await this.source.buckets({ kind: 'all' }, scope, first, last);
+        if (!all) return;
+        const none = out.at(null);
+        addRollupRow(none, all);
+        for (const r of rows) {
+          addRollupRow(out.at(r.g), r);
+          addRollupRow(none, r, -1);
+        }
+        if (none.requests === 0) out.byKey.delete(null);
+      },
+    };
+  }
+
+  /** Per customer, a unit's rows over lo..hi (none when the range is empty). */
+  private customerRows(unit: 'day' | 'bucket', scope: Scope, lo: number, hi: number): Promise<RollupRow[]> {
+    return lo > hi ? Promise.resolve([]) : this.source.customerRows(unit, scope, lo, hi);
+  }
+
+  /**
+   * Whole buckets per customer: the whole UTC days among them from
+   * customer_days (a row per customer and day, so weeks cost about as much as
+   * hours), the rest from the 15-minute usage; the calls of no customer as the
+   * rest of rollup_buckets' total. These keep sums only: no percentiles nor
+   * cached tokens.
+   */
+  private customerBuckets(): Rollup {
+    return {
+      unit: BUCKET_MS,
+      read: async (out, scope, first, last) => {
+        const d0 = Math.ceil(first / BUCKETS_PER_DAY);
+        const d1 = Math.floor((last + 1) / BUCKETS_PER_DAY) - 1;
+        const rows =
+          d0 > d1
+            ? await this.customerRows('bucket', scope, first, last)
+            : [
+                ...(await this.customerRows('day', scope, d0, d1)),
+                ...(await this.customerRows('bucket', scope, first, d0 * BUCKETS_PER_DAY - 1)),
+                ...(await this.customerRows('bucket', scope, (d1 + 1) * BUCKETS_PER_DAY, last)),
+              ];
+        const [all] = await this.source.buckets({ kind: 'all' }, scope, first, last);
+        if (!all) return;
+        const none = out.at(null);
+        addRollupRow(none, all);
+        out.partial.add(null);
+        for (const r of rows) {
+          addSums(out.at(r.g), r);
+          out.partial.add(r.g === null ? null : String(r.g));
+          addSums(none, r, -1);
+        }
+        if (none.requests === 0) out.byKey.delete(null);
+      },
+    };
+  }
+
+  private dimension(by: AnalyticsDimension): { spans: Grouping; rollup: Rollup | null } {
+    const column = (c: 'model' | 'provider_id' | 'api_key_id') => {
+      const g: Grouping = { kind: 'column', column: c };
+      return { spans: g, rollup: this.buckets(g) };
+    };
+    switch (by.kind) {
+      case 'model':
+        return column('model');
+      case 'provider':
+        return column('provider_id');
+      case 'api_key':
+        return column('api_key_id');
+      case 'customer':
+        return { spans: { kind: 'column', column: 'customer_identifier' }, rollup: this.customerBuckets() };
+      case 'metadata':
+        return {
+          spans: { kind: 'metadata', key: by.key },
+          rollup: this.metadataKeys.includes(by.key) ? this.metadataBuckets(by.key) : null,
+        };
+    }
+  }
+
+  private async groups(q: AnalyticsQuery, spans: Grouping, rollup: Rollup | null): Promise<Groups> {
+    const out = new Groups();
+    const unit = rollup?.unit ?? BUCKET_MS;
+    // Whole units: u*unit >= from and (u+1)*unit <= to.
+    const first = Math.ceil(q.from / unit);
+    const last = Math.floor(q.to / unit) - 1;
+    if (rollup === null || q.customer !== null || first > last) {
+      await this.fromSpans(out, q, q.from, q.to, spans);
+      return out;
+    }
+    await rollup.read(out, q.scope, first, last);
+    await this.fromSpans(out, q, q.from, first * unit, spans);
+    await this.fromSpans(out, q, (last + 1) * unit, q.to, spans);
+    return out;
+  }
+
+  private async fromSpans(out: Groups, q: AnalyticsQuery, from: number, to: number, g: Grouping): Promise<void> {
+    if (from >= to) return;
+    for (const r of await this.source.spans(g, q, from, to)) {
+      const m = out.at(r.g);
+      addSums(m, r);
+      if (r.bin !== null) {
+        const bin = Number(r.bin);
+        m.hist[bin] = (m.hist[bin] ?? 0) + Number(r.latency_count ?? 0);
+      }
+    }
+  }
+
+  async summary(q: AnalyticsQuery): Promise<AnalyticsFigures> {
+    const all: Grouping = { kind: 'all' };
+    const [one] = (await this.groups(q, all, this.buckets(all))).byKey.values();
+    return figures(one?.m ?? emptyMeasures());
+  }
+
+  async timeseries(q: AnalyticsQuery, bucket: AnalyticsBucket): Promise<AnalyticsPoint[]> {
+    const g: Grouping = { kind: 'time', width: ANALYTICS_BUCKETS[bucket] };
+    const groups = await this.groups(q, g, this.buckets(g));
+    return [...groups.byKey.values()].map(({ g: start, m }) => ({ ...figures(m), start: Number(start) })).sort((a, b) => a.start - b.start);
+  }
+
+  async breakdown(q: AnalyticsQuery, by: AnalyticsDimension, order: BreakdownOrder, limit: number): Promise<AnalyticsGroup[]> {
+    const d = this.dimension(by);
+    const groups = await this.groups(q, d.spans, d.rollup);
+    const rows = [...groups.byKey.entries()].map(([key, { m }]) => ({ ...figures(m, groups.partial.has(key)), key }));
+    rows.sort((a, b) => b[order] - a[order] || (a.key === null ? 1 : b.key === null ? -1 : a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    return rows.slice(0, limit);
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * Span summaries over a window in PostgreSQL: whole 15-minute buckets from a
+ * rollup, the edges from spans (src/store/summary-plan.ts says which).
+ * rollup_buckets rows hold '' for none, read back as NULL; filters that name
+ * customers read the customers' own usage buckets.
+ */
+import type { SQL } from 'bun';
+import type { TypedCondition } from '../../query/filters.ts';
+import { addSums, BUCKET_DIMENSIONS, EMPTY_SUMS, splitWindow, type SummarySource, summaryOf, summarySource } from '../summary-plan.ts';
+import type { Scope, SpanSummary } from '../types.ts';
+import { Params } from './connection.ts';
+import { type ColumnMap, compileFilters, scopeWhere } from './span-query.ts';
+
+const RAW_SUMS = `count(*) AS n, coalesce(sum(cost), 0) AS cost, coalesce(sum(total_request_tokens), 0) AS tokens,
+  coalesce(sum(prompt_tokens), 0) AS prompt, coalesce(sum(completion_tokens), 0) AS completion,
+  coalesce(sum(latency), 0) AS latency_sum, count(latency) AS latency_n, coalesce(sum(time_to_first_token), 0) AS ttft_sum,
+  count(time_to_first_token) AS ttft_n, coalesce(sum(tokens_per_second), 0) AS tps_sum, count(tokens_per_second) AS tps_n,
+  count(*) FILTER (WHERE status = 'error') AS errors`;
+
+const ROLLUP_SUMS = `coalesce(sum(requests), 0) AS n, coalesce(sum(cost), 0) AS cost, coalesce(sum(total_tokens), 0) AS tokens,
+  coalesce(sum(prompt_tokens), 0) AS prompt, coalesce(sum(completion_tokens), 0) AS completion,
+  coalesce(sum(latency_sum), 0) AS latency_sum, coalesce(sum(latency_count), 0) AS latency_n,
+  coalesce(sum(ttft_sum), 0) AS ttft_sum, coalesce(sum(ttft_count), 0) AS ttft_n, coalesce(sum(tps_sum), 0) AS tps_sum,
+  coalesce(sum(tps_count), 0) AS tps_n, coalesce(sum(errors), 0) AS errors`;
+
+const DIMENSIONS: ColumnMap = Object.fromEntries(BUCKET_DIMENSIONS.map((d) => [d, `nullif(${d}, '')`]));
+
+/** FROM and WHERE of the rollup rows of buckets first..last that the filters select. */
+const ROLLUPS: Record<SummarySource, (ps: Params, scope: Scope, first: number, last: number, filters: readonly TypedCondition[]) => string> = {
+  buckets: (ps, scope, first, last, filters) =>
+    `rollup_buckets WHERE ${scopeWhere(scope, ps)} AND bucket >= ${ps.num(first)} AND bucket <= ${ps.num(last)}
+       AND ${compileFilters(DIMENSIONS, filters, ps)}`,
+  customers: (ps, scope, first, last, filters) =>
+    `customer_usage WHERE customer_id IN (SELECT id FROM customers WHERE ${scopeWhere(scope, ps)} AND ${compileFilters({}, filters, ps)})
+       AND bucket >= ${ps.num(first)} AND bucket <= ${ps.num(last)}`,
+};
+
+export class PgSummaries {
+  constructor(private readonly sql: SQL) {}
+
+  async summary(scope: Scope, from: number, to: number, filters: readonly TypedCondition[]): Promise<SpanSummary> {
+    const source = summarySource(filters);
+    const parts = source ? splitWindow(from, to) : null;
+    if (!source || !parts) return summaryOf(addSums(EMPTY_SUMS, await this.fromSpans(scope, from, to, filters)));
+    const ps = new Params();
+    const [row] = await this.sql.unsafe<Record<string, unknown>[]>(
+      `SELECT ${ROLLUP_SUMS} FROM ${ROLLUPS[source](ps, scope, parts.first, parts.last, filters)}`,
+      ps.values,
+    );
+    let sums = addSums(EMPTY_SUMS, row);
+    for (const e of parts.edges) sums = addSums(sums, await this.fromSpans(scope, e.from, e.to, filters));
+    return summaryOf(sums);
+  }
+
+  private async fromSpans(scope: Scope, from: number, to: number, filters: readonly TypedCondition[]): Promise<Record<string, unknown> | undefined> {
+    const ps = new Params();
+    const [row] = await this.sql.unsafe<Record<string, unknown>[]>(
+      `SELECT ${RAW_SUMS} FROM spans WHERE ${scopeWhere(scope, ps)} AND "timestamp" >= ${ps.num(from)} AND "timestamp" <= ${ps.num(to)}
+         AND ${compileFilters({}, filters, ps)}`,
+      ps.values,
+    );
+    return row;
+  }
+}
