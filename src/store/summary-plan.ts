@@ -3,14 +3,16 @@
  * 15-minute buckets the window covers whole are summed from a rollup, and
  * the partial buckets at its edges from spans, so the sum is exact. Filters
  * on model, provider and key can be answered by the per-bucket rollup;
- * filters that only name customers by the customers' own usage; any other
- * filter scans the window's spans.
+ * filters that only name customers by the customers' own usage; one
+ * equality filter on a metadata key named in `rollups.metadata_keys` by that
+ * key's rollup; any other filter scans the window's spans.
  */
 import { BUCKET_MS } from '../lib/periods.ts';
 import type { TypedCondition } from '../query/filters.ts';
+import { metadataValue } from '../usage/rollups.ts';
 import type { SpanSummary } from './types.ts';
 
-export type SummarySource = 'buckets' | 'customers';
+export type SummarySource = 'buckets' | 'customers' | 'metadata';
 
 /** Span fields the per-bucket rollup keys by ('' for none, read back as NULL). */
 export const BUCKET_DIMENSIONS = ['model', 'provider_id', 'api_key_id'] as const;
@@ -21,12 +23,26 @@ const CUSTOMER_OPERATORS = new Set(['', 'in', 'iexact', 'contains', 'icontains',
 const DIMENSIONS: ReadonlySet<string> = new Set(BUCKET_DIMENSIONS);
 
 /** The rollup that can answer these filters, or null when only spans can. */
-export function summarySource(filters: readonly TypedCondition[]): SummarySource | null {
+export function summarySource(filters: readonly TypedCondition[], metadataKeys: readonly string[]): SummarySource | null {
   if (filters.every((f) => f.target === 'field' && DIMENSIONS.has(f.field))) return 'buckets';
+  const [only] = filters;
+  if (filters.length === 1 && only && metadataRollupValues(only, metadataKeys) !== null) return 'metadata';
   const onCustomer = (f: TypedCondition) =>
     f.target === 'field' && f.field === 'customer_identifier' && CUSTOMER_OPERATORS.has(f.operator) && !f.values.includes(null);
   if (filters.length > 0 && filters.every(onCustomer)) return 'customers';
   return null;
+}
+
+/**
+ * The rollup's values (as it keys them) that a metadata filter selects, when
+ * the key is rolled up and the filter is an equality; null otherwise. The
+ * filter's numeric-string rule (`?n=3` finds 3 and "3") holds, as the rollup
+ * keys both as "3".
+ */
+export function metadataRollupValues(f: TypedCondition, metadataKeys: readonly string[]): string[] | null {
+  if (f.target !== 'metadata' || !metadataKeys.includes(f.key) || (f.operator !== '' && f.operator !== 'in')) return null;
+  if (f.values.includes(null)) return null;
+  return [...new Set(f.values.map((v) => metadataValue(v)).filter((v): v is string => v !== null))];
 }
 
 /** A window [from, to] (to inclusive) cut into spans before, whole buckets first..last, and spans after. */

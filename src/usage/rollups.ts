@@ -174,7 +174,7 @@ function maxText(a: string | null, b: string | null): string | null {
 }
 
 /** A metadata value as a rollup key: strings as they are, other scalars as JSON; objects are not rolled up. */
-function metadataValue(v: unknown): string | null {
+export function metadataValue(v: unknown): string | null {
   if (typeof v === 'string') return v.length <= 200 ? v : null;
   if (typeof v === 'number' || typeof v === 'boolean') return JSON.stringify(v);
   return null;

@@ -30,7 +30,7 @@ if (await needPostgres('store contract (postgres)')) {
   // The contract's spans are around 2026-06-15: partitions are made around then (its retention case lands in the default one).
   const open = (url: string) =>
     openPostgresStore({
-      url, poolSize: 4, statementTimeoutMs: 10_000, maxHeavyQueries: 2, settings: { metadataKeys: [] },
+      url, poolSize: 4, statementTimeoutMs: 10_000, maxHeavyQueries: 2, settings,
       now: () => Date.parse('2026-06-15T12:00:00Z'), log: silentLogger,
     });
   storeContract({

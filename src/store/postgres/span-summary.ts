@@ -6,7 +6,16 @@
  */
 import type { SQL } from 'bun';
 import type { TypedCondition } from '../../query/filters.ts';
-import { addSums, BUCKET_DIMENSIONS, EMPTY_SUMS, splitWindow, type SummarySource, summaryOf, summarySource } from '../summary-plan.ts';
+import {
+  addSums,
+  BUCKET_DIMENSIONS,
+  EMPTY_SUMS,
+  metadataRollupValues,
+  splitWindow,
+  type SummarySource,
+  summaryOf,
+  summarySource,
+} from '../summary-plan.ts';
 import type { Scope, SpanSummary } from '../types.ts';
 import { Params } from './connection.ts';
 import { type ColumnMap, compileFilters, scopeWhere } from './span-query.ts';
@@ -26,25 +35,38 @@ const ROLLUP_SUMS = `coalesce(sum(requests), 0) AS n, coalesce(sum(cost), 0) AS 
 const DIMENSIONS: ColumnMap = Object.fromEntries(BUCKET_DIMENSIONS.map((d) => [d, `nullif(${d}, '')`]));
 
 /** FROM and WHERE of the rollup rows of buckets first..last that the filters select. */
-const ROLLUPS: Record<SummarySource, (ps: Params, scope: Scope, first: number, last: number, filters: readonly TypedCondition[]) => string> = {
+const ROLLUPS: Record<
+  SummarySource,
+  (ps: Params, scope: Scope, first: number, last: number, filters: readonly TypedCondition[], metadataKeys: readonly string[]) => string
+> = {
   buckets: (ps, scope, first, last, filters) =>
     `rollup_buckets WHERE ${scopeWhere(scope, ps)} AND bucket >= ${ps.num(first)} AND bucket <= ${ps.num(last)}
        AND ${compileFilters(DIMENSIONS, filters, ps)}`,
   customers: (ps, scope, first, last, filters) =>
     `customer_usage WHERE customer_id IN (SELECT id FROM customers WHERE ${scopeWhere(scope, ps)} AND ${compileFilters({}, filters, ps)})
        AND bucket >= ${ps.num(first)} AND bucket <= ${ps.num(last)}`,
+  metadata: (ps, scope, first, last, filters, metadataKeys) => {
+    const f = filters[0] as TypedCondition & { target: 'metadata' };
+    const values = metadataRollupValues(f, metadataKeys) ?? [];
+    return `rollup_metadata_buckets WHERE ${scopeWhere(scope, ps)} AND meta_key = ${ps.text(f.key)}
+       AND bucket >= ${ps.num(first)} AND bucket <= ${ps.num(last)}
+       AND meta_value IN (${values.length ? values.map((v) => ps.text(v)).join(', ') : 'NULL'})`;
+  },
 };
 
 export class PgSummaries {
-  constructor(private readonly sql: SQL) {}
+  constructor(
+    private readonly sql: SQL,
+    private readonly metadataKeys: readonly string[],
+  ) {}
 
   async summary(scope: Scope, from: number, to: number, filters: readonly TypedCondition[]): Promise<SpanSummary> {
-    const source = summarySource(filters);
+    const source = summarySource(filters, this.metadataKeys);
     const parts = source ? splitWindow(from, to) : null;
     if (!source || !parts) return summaryOf(addSums(EMPTY_SUMS, await this.fromSpans(scope, from, to, filters)));
     const ps = new Params();
     const [row] = await this.sql.unsafe<Record<string, unknown>[]>(
-      `SELECT ${ROLLUP_SUMS} FROM ${ROLLUPS[source](ps, scope, parts.first, parts.last, filters)}`,
+      `SELECT ${ROLLUP_SUMS} FROM ${ROLLUPS[source](ps, scope, parts.first, parts.last, filters, this.metadataKeys)}`,
       ps.values,
     );
     let sums = addSums(EMPTY_SUMS, row);

@@ -65,7 +65,7 @@ export class PgSpanStore implements SpanStore {
     private readonly now: () => number,
   ) {
     this.traces = new PgTraceQueries(sql);
-    this.summaries = new PgSummaries(sql);
+    this.summaries = new PgSummaries(sql, settings.metadataKeys);
     this.identifiers = new PgIdentifierSearch(sql);
     this.retention = new PgRetention(sql, partitions);
   }

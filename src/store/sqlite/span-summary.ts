@@ -2,11 +2,22 @@
  * Span summaries over a window in SQLite: whole 15-minute buckets from a
  * rollup, the edges from spans (src/store/summary-plan.ts says which).
  * rollup_buckets rows hold '' for none, read back as NULL; filters that name
- * customers read the customers' own usage buckets.
+ * customers read the customers' own usage buckets; an equality on a rolled-up
+ * metadata key reads that key's buckets.
  */
 import type { Database } from 'bun:sqlite';
 import type { TypedCondition } from '../../query/filters.ts';
-import { addSums, BUCKET_DIMENSIONS, EMPTY_SUMS, splitWindow, type SummarySource, summaryOf, summarySource, type SummarySums } from '../summary-plan.ts';
+import {
+  addSums,
+  BUCKET_DIMENSIONS,
+  EMPTY_SUMS,
+  metadataRollupValues,
+  splitWindow,
+  type SummarySource,
+  summaryOf,
+  summarySource,
+  type SummarySums,
+} from '../summary-plan.ts';
 import type { Scope, SpanSummary } from '../types.ts';
 import { type ColumnMap, type Compiled, compileFilters, scopeWhere } from './span-query.ts';
 import type { SqlValue } from './span-rows.ts';
@@ -24,7 +35,10 @@ const ROLLUP_SUMS = `total(requests) AS n, total(cost) AS cost, total(total_toke
 const DIMENSIONS: ColumnMap = Object.fromEntries(BUCKET_DIMENSIONS.map((d) => [d, `nullif(${d}, '')`]));
 
 /** FROM and WHERE of the rollup rows of buckets first..last that the filters select. */
-const ROLLUPS: Record<SummarySource, (scope: Scope, first: number, last: number, filters: readonly TypedCondition[]) => Compiled> = {
+const ROLLUPS: Record<
+  SummarySource,
+  (scope: Scope, first: number, last: number, filters: readonly TypedCondition[], metadataKeys: readonly string[]) => Compiled
+> = {
   buckets(scope, first, last, filters) {
     const s = scopeWhere(scope);
     const f = compileFilters(DIMENSIONS, filters);
@@ -42,16 +56,29 @@ const ROLLUPS: Record<SummarySource, (scope: Scope, first: number, last: number,
       params: [...s.params, ...f.params, first, last],
     };
   },
+  metadata(scope, first, last, filters, metadataKeys) {
+    const s = scopeWhere(scope);
+    const f = filters[0] as TypedCondition & { target: 'metadata' };
+    const values = metadataRollupValues(f, metadataKeys) ?? [];
+    return {
+      sql: `rollup_metadata_buckets WHERE ${s.sql} AND meta_key = ? AND bucket >= ? AND bucket <= ?
+        AND meta_value IN (${values.map(() => '?').join(', ')})`,
+      params: [...s.params, f.key, first, last, ...values],
+    };
+  },
 };
 
 export class SqliteSummaries {
-  constructor(private readonly client: Database) {}
+  constructor(
+    private readonly client: Database,
+    private readonly metadataKeys: readonly string[],
+  ) {}
 
   summary(scope: Scope, from: number, to: number, filters: readonly TypedCondition[]): SpanSummary {
-    const source = summarySource(filters);
+    const source = summarySource(filters, this.metadataKeys);
     const parts = source ? splitWindow(from, to) : null;
     if (!source || !parts) return summaryOf(addSums(EMPTY_SUMS, this.fromSpans(scope, from, to, filters)));
-    const q = ROLLUPS[source](scope, parts.first, parts.last, filters);
+    const q = ROLLUPS[source](scope, parts.first, parts.last, filters, this.metadataKeys);
     let sums = addSums(EMPTY_SUMS, this.client.query<SummarySums, SqlValue[]>(`SELECT ${ROLLUP_SUMS} FROM ${q.sql}`).get(...q.params));
     for (const e of parts.edges) sums = addSums(sums, this.fromSpans(scope, e.from, e.to, filters));
     return summaryOf(sums);

@@ -84,7 +84,7 @@ export class SqliteSpanStore implements SpanStore {
       return plan.committed;
     });
     this.traces = new SqliteTraceQueries(client);
-    this.summaries = new SqliteSummaries(client);
+    this.summaries = new SqliteSummaries(client, settings.metadataKeys);
     this.identifiers = new IdentifierSearch(client);
     this.retention = new SqliteRetention(client);
     // Only a null is filled; a row that gains nothing is not written.
