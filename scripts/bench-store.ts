@@ -152,6 +152,11 @@ function queries(now: number): [string, string, string, unknown?][] {
     ['traces 30 d, -total_cost', 'GET', `/api/traces/list/?${w(30 * day)}&sort_by=-total_cost`],
     ['threads 7 d', 'GET', `/api/log_threads/?${w(7 * day)}`],
     ['users, monthly', 'GET', '/api/users/?summary_type=monthly&page_size=50'],
+    ['overview: summary 30 d', 'GET', `/api/analytics/summary/?${w(30 * day)}`],
+    ['overview: timeseries 7 d', 'GET', `/api/analytics/timeseries/?${w(7 * day)}`],
+    ['overview: by model 30 d', 'GET', `/api/analytics/breakdown/?${w(30 * day)}&by=model`],
+    ['overview: by customer 30 d', 'GET', `/api/analytics/breakdown/?${w(30 * day)}&by=customer`],
+    ['overview: by metadata.tier 30 d', 'GET', `/api/analytics/breakdown/?${w(30 * day)}&by=metadata.tier`],
     ['span by id', 'GET', '/api/request-logs/LAST/'],
   ];
 }
