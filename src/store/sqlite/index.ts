@@ -13,6 +13,7 @@ import { StorageUnavailableError } from '../../errors.ts';
 import type { SpanRecord, Store } from '../types.ts';
 import { type ConnectionOptions, DEFAULT_CONNECTION, openConnection } from './connection.ts';
 import { DEFAULT_SETTINGS, localStore, type PartName, type StoreParts, type StoreSettings } from './local.ts';
+import { ensureMetadataIndexes } from './metadata-indexes.ts';
 import { applyMigrations } from './migrate.ts';
 import { migrations } from './migrations/index.ts';
 import { ReaderPool } from './readers.ts';
@@ -79,6 +80,7 @@ function remote<P extends PartName>(part: P, call: (part: PartName, method: stri
 function openMemory(settings: StoreSettings): Store {
   const client = openConnection(':memory:');
   applyMigrations(client, migrations);
+  ensureMetadataIndexes(client, settings.metadataKeys);
   const pages = client.query<{ bytes: number }, []>('SELECT page_count * page_size AS bytes FROM pragma_page_count(), pragma_page_size()');
   let closed = false;
   return {
@@ -115,6 +117,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store {
   const setup = openConnection(opts.path, connection);
   try {
     applyMigrations(setup, migrations);
+    ensureMetadataIndexes(setup, settings.metadataKeys);
   } finally {
     setup.close(true);
   }

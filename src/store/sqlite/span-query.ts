@@ -5,6 +5,7 @@
  */
 import type { TypedCondition, TypedValue } from '../../query/filters.ts';
 import type { Scope, SortSpec } from '../types.ts';
+import { metadataExpression } from './metadata-indexes.ts';
 import type { SqlValue } from './span-rows.ts';
 
 export interface Compiled {
@@ -30,7 +31,14 @@ function anyOf(parts: Compiled[]): Compiled {
   };
 }
 
-function compileOne(columns: ColumnMap, metadataColumn: string | null, c: TypedCondition): Compiled {
+/** How metadata__KEY reads its key: `json_extract(<column>, path)`, with literal paths for indexed keys. */
+export interface MetadataSource {
+  column: string;
+  /** Keys with an expression index: their path is written as the index's literal text. */
+  indexed?: ReadonlySet<string>;
+}
+
+function compileOne(columns: ColumnMap, metadata: MetadataSource | null, c: TypedCondition): Compiled {
   let expr: string;
   let p: SqlValue[];
   let asText: string;
@@ -39,8 +47,13 @@ function compileOne(columns: ColumnMap, metadataColumn: string | null, c: TypedC
     p = [];
     asText = c.kind === 'text' ? expr : `CAST(${expr} AS TEXT)`;
   } else {
-    expr = `json_extract(${metadataColumn ?? 'metadata'}, ?)`;
-    p = [`$."${c.key}"`];
+    if (metadata?.indexed?.has(c.key)) {
+      expr = metadataExpression(c.key);
+      p = [];
+    } else {
+      expr = `json_extract(${metadata?.column ?? 'metadata'}, ?)`;
+      p = [`$."${c.key}"`];
+    }
     asText = expr;
   }
   const values = c.values.map(sqlValue);
@@ -90,8 +103,8 @@ function compileOne(columns: ColumnMap, metadataColumn: string | null, c: TypedC
 }
 
 /** AND of every condition; an empty list is `1`. */
-export function compileFilters(columns: ColumnMap, conds: readonly TypedCondition[], metadataColumn: string | null = null): Compiled {
-  const parts = conds.map((c) => compileOne(columns, metadataColumn, c));
+export function compileFilters(columns: ColumnMap, conds: readonly TypedCondition[], metadata: MetadataSource | null = null): Compiled {
+  const parts = conds.map((c) => compileOne(columns, metadata, c));
   if (parts.length === 0) return { sql: '1', params: [] };
   return { sql: parts.map((x) => x.sql).join(' AND '), params: parts.flatMap((x) => x.params) };
 }

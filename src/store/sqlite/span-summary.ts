@@ -19,7 +19,7 @@ import {
   type SummarySums,
 } from '../summary-plan.ts';
 import type { Scope, SpanSummary } from '../types.ts';
-import { type ColumnMap, type Compiled, compileFilters, scopeWhere } from './span-query.ts';
+import { type ColumnMap, type Compiled, compileFilters, type MetadataSource, scopeWhere } from './span-query.ts';
 import type { SqlValue } from './span-rows.ts';
 
 const RAW_SUMS = `count(*) AS n, total(cost) AS cost, total(total_request_tokens) AS tokens, total(prompt_tokens) AS prompt,
@@ -69,10 +69,14 @@ const ROLLUPS: Record<
 };
 
 export class SqliteSummaries {
+  private readonly metadataSource: MetadataSource;
+
   constructor(
     private readonly client: Database,
     private readonly metadataKeys: readonly string[],
-  ) {}
+  ) {
+    this.metadataSource = { column: 'metadata', indexed: new Set(metadataKeys) };
+  }
 
   summary(scope: Scope, from: number, to: number, filters: readonly TypedCondition[]): SpanSummary {
     const source = summarySource(filters, this.metadataKeys);
@@ -86,7 +90,7 @@ export class SqliteSummaries {
 
   private fromSpans(scope: Scope, from: number, to: number, filters: readonly TypedCondition[]): SummarySums | null {
     const s = scopeWhere(scope);
-    const f = compileFilters({}, filters, 'metadata');
+    const f = compileFilters({}, filters, this.metadataSource);
     return this.client
       .query<SummarySums, SqlValue[]>(`SELECT ${RAW_SUMS} FROM spans WHERE ${s.sql} AND timestamp >= ? AND timestamp <= ? AND ${f.sql}`)
       .get(...s.params, from, to, ...f.params);

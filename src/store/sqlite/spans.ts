@@ -6,6 +6,7 @@
 import type { Database, Statement } from 'bun:sqlite';
 import { customerRefKey, customersOfBatch, planUsage } from '../../usage/accounting.ts';
 import { planRollups } from '../../usage/rollups.ts';
+import type { TypedCondition } from '../../query/filters.ts';
 import { blankCustomer } from '../customer-attrs.ts';
 import type { CommittedUsage } from '../state-types.ts';
 import { SPAN_COLUMNS } from '../span-fields.ts';
@@ -28,7 +29,8 @@ import type {
 import type { CustomerUsageWriter } from './customer-usage.ts';
 import type { StoreSettings } from './local.ts';
 import type { RollupWriter } from './rollup-writer.ts';
-import { compileFilters, compileSort, scopeWhere, type Compiled } from './span-query.ts';
+import { metadataIndexName } from './metadata-indexes.ts';
+import { compileFilters, compileSort, type Compiled, type MetadataSource, scopeWhere } from './span-query.ts';
 import { rawRowToSpan, type RawSpanRow, spanToParams, type SqlValue } from './span-rows.ts';
 import { IdentifierSearch } from './identifier-search.ts';
 import { SqliteRetention } from './retention.ts';
@@ -57,6 +59,7 @@ export class SqliteSpanStore implements SpanStore {
   private readonly traces: SqliteTraceQueries;
   private readonly summaries: SqliteSummaries;
   private readonly identifiers: IdentifierSearch;
+  private readonly metadataSource: MetadataSource;
   private readonly retention: SqliteRetention;
 
   constructor(
@@ -86,6 +89,7 @@ export class SqliteSpanStore implements SpanStore {
     this.traces = new SqliteTraceQueries(client);
     this.summaries = new SqliteSummaries(client, settings.metadataKeys);
     this.identifiers = new IdentifierSearch(client);
+    this.metadataSource = { column: 'metadata', indexed: new Set(settings.metadataKeys) };
     this.retention = new SqliteRetention(client);
     // Only a null is filled; a row that gains nothing is not written.
     const fillStmt = client.prepare<{ environment: string; trace_unique_id: string | null }, SqlValue[]>(
@@ -122,13 +126,36 @@ export class SqliteSpanStore implements SpanStore {
       ?.n ?? 0;
   }
 
-  private where(q: Pick<SpanQuery, 'scope' | 'from' | 'to' | 'filters'>): Compiled {
+  /**
+   * WHERE of a window and its filters, and the index that finds its rows
+   * when the filters name customers or threads by value (SQLite's planner
+   * prefers walking the window's time index, reading every span in it).
+   */
+  private where(q: Pick<SpanQuery, 'scope' | 'from' | 'to' | 'filters'>): Compiled & { index: string | null } {
     const s = scopeWhere(q.scope);
-    const f = compileFilters(COLUMNS, this.identifiers.resolve(q), 'metadata');
+    const filters = this.identifiers.resolve(q);
+    const f = compileFilters(COLUMNS, filters, this.metadataSource);
+    // An empty IN list (no identifier matched) finds nothing whatever the index: leave it to the planner.
+    const equality = (c: TypedCondition) =>
+      (c.operator === '' || c.operator === 'in') && c.values.length > 0 && !c.values.includes(null);
+    const byValue = (field: string) => filters.some((c) => c.target === 'field' && c.field === field && equality(c));
+    const meta = filters.find((c) => c.target === 'metadata' && this.metadataSource.indexed?.has(c.key) && equality(c));
+    const index = byValue('customer_identifier')
+      ? 'spans_org_customer'
+      : byValue('thread_identifier')
+        ? 'spans_org_thread'
+        : meta?.target === 'metadata'
+          ? metadataIndexName(meta.key)
+          : null;
     return {
       sql: `${s.sql} AND timestamp >= ? AND timestamp <= ? AND ${f.sql}`,
       params: [...s.params, q.from, q.to, ...f.params],
+      index,
     };
+  }
+
+  private static from(index: string | null): string {
+    return index ? `spans INDEXED BY ${index}` : 'spans';
   }
 
   async list(q: SpanQuery): Promise<SpanPage> {
@@ -141,7 +168,7 @@ export class SqliteSpanStore implements SpanStore {
     // A page past the last match needs no second pass over the window.
     if (countExact && offset >= counted) return { count: counted, countExact, hasMore: false, spans: [] };
     const rows = this.client
-      .query<RawSpanRow, SqlValue[]>(this.plan(q, w.sql, countExact))
+      .query<RawSpanRow, SqlValue[]>(this.plan(q, w, countExact))
       .all(...w.params, q.pageSize + 1, offset);
     const hasMore = rows.length > q.pageSize;
     if (hasMore) rows.pop();
@@ -152,10 +179,10 @@ export class SqliteSpanStore implements SpanStore {
     return { count, countExact, hasMore, spans: rows.map(rawRowToSpan) };
   }
 
-  private countUpTo(w: Compiled, limit: number): number {
+  private countUpTo(w: Compiled & { index: string | null }, limit: number): number {
     return (
       this.client
-        .query<{ n: number }, SqlValue[]>(`SELECT count(*) AS n FROM (SELECT 1 FROM spans WHERE ${w.sql} LIMIT ?)`)
+        .query<{ n: number }, SqlValue[]>(`SELECT count(*) AS n FROM (SELECT 1 FROM ${SqliteSpanStore.from(w.index)} WHERE ${w.sql} LIMIT ?)`)
         .get(...w.params, limit)?.n ?? 0
     );
   }
@@ -171,8 +198,8 @@ export class SqliteSpanStore implements SpanStore {
         .map((r) => r.detail)
         .join(' | ');
     return [
-      plan(`SELECT count(*) AS n FROM (SELECT 1 FROM spans WHERE ${w.sql} LIMIT ?)`, [...w.params, COUNT_CAP + 1]),
-      plan(this.plan(q, w.sql, fewMatches), [...w.params, 1, 0]),
+      plan(`SELECT count(*) AS n FROM (SELECT 1 FROM ${SqliteSpanStore.from(w.index)} WHERE ${w.sql} LIMIT ?)`, [...w.params, COUNT_CAP + 1]),
+      plan(this.plan(q, w, fewMatches), [...w.params, 1, 0]),
     ];
   }
 
@@ -184,7 +211,8 @@ export class SqliteSpanStore implements SpanStore {
    * Many matches: walk the sort's own index and stop after one page, since about
    * one row in (rows / matches) qualifies.
    */
-  private plan(q: SpanQuery, w: string, fewMatches: boolean): string {
+  private plan(q: SpanQuery, where: Compiled & { index: string | null }, fewMatches: boolean): string {
+    const w = where.sql;
     const order = compileSort(COLUMNS, q.sort, 'id');
     const sortIndex = q.scope.environments.length === 1 ? SORT_INDEXES[q.sort.field] : undefined;
     if (!fewMatches && q.sort.field === 'id') return `SELECT * FROM spans NOT INDEXED WHERE ${w} ORDER BY ${order} LIMIT ? OFFSET ?`;
@@ -194,7 +222,7 @@ export class SqliteSpanStore implements SpanStore {
     // Only ids go through the sorter (whole rows made a 14k-match sort 50% slower), then
     // the page's rows are read by id. A time sort may use the window's index order as is.
     const sortTerms = q.sort.field === 'timestamp' ? order : order.split(', ').map((term) => `+${term}`).join(', ');
-    return `SELECT * FROM spans WHERE id IN (SELECT id FROM spans WHERE ${w} ORDER BY ${sortTerms} LIMIT ? OFFSET ?)
+    return `SELECT * FROM spans WHERE id IN (SELECT id FROM ${SqliteSpanStore.from(where.index)} WHERE ${w} ORDER BY ${sortTerms} LIMIT ? OFFSET ?)
             ORDER BY ${order}`;
   }
 
