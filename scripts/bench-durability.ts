@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { startGateway } from './bench/gateway.ts';
 
 const { values: v } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, clients: { type: 'string', default: '8' } } });
 const SECONDS = Number(v.seconds);
@@ -20,20 +21,8 @@ async function run(synchronous: 'normal' | 'full'): Promise<{ rate: number; p50:
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-durability-'));
   const config = join(dir, 'config.json');
   writeFileSync(config, JSON.stringify({ store: { synchronous } }));
-  const server = Bun.spawn([process.execPath, join(import.meta.dir, '../src/main.ts'), 'serve', '--port', '0', '--data-dir', join(dir, 'data'), '--config', config], {
-    env: { ...process.env, SWITCHYARD_BOOTSTRAP_KEY: KEY, SWITCHYARD_LOG_LEVEL: 'warn' },
-    stdout: 'pipe',
-    stderr: 'inherit',
-  });
-  const reader = server.stdout.getReader();
-  let out = '';
-  let base = '';
-  while (!base) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`gateway did not start: ${out}`);
-    out += new TextDecoder().decode(value);
-    base = /listening on (http:\/\/\S+)/.exec(out)?.[1] ?? '';
-  }
+  const gateway = await startGateway({ dataDir: join(dir, 'data'), key: KEY, config });
+  const base = gateway.base;
   const headers = { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' };
   const body = JSON.stringify({ model: 'gpt-4o', prompt_messages: [{ role: 'user', content: 'keep me' }], completion_message: { role: 'assistant', content: 'kept' } });
   const lat: number[] = [];
@@ -48,8 +37,7 @@ async function run(synchronous: 'normal' | 'full'): Promise<{ rate: number; p50:
       }
     }),
   );
-  server.kill('SIGTERM');
-  await server.exited;
+  await gateway.stop();
   rmSync(dir, { recursive: true, force: true });
   lat.sort((a, b) => a - b);
   const at = (p: number) => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))] ?? 0;

@@ -15,6 +15,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { startGateway } from './bench/gateway.ts';
 
 const { values: v } = parseArgs({
   options: {
@@ -39,26 +40,12 @@ const RATE = Number(v.rate);
 const KEY = 'benchkey.abcdefghijklmnopqrstuvwxyz012345';
 const dir = v['data-dir'] ?? mkdtempSync(join(tmpdir(), 'switchyard-store-bench-'));
 
-const cmd = v.binary ? [v.binary] : [process.execPath, join(import.meta.dir, '../src/main.ts')];
 // What an operator sets for a metadata key they filter and break down by.
 const configFile = join(dir, 'bench-config.json');
 writeFileSync(configFile, JSON.stringify({ rollups: { metadata_keys: ['tier'] } }));
-const server = Bun.spawn([...cmd, 'serve', '--port', '0', '--data-dir', dir, '--config', configFile], {
-  env: { ...process.env, SWITCHYARD_BOOTSTRAP_KEY: KEY, SWITCHYARD_LOG_LEVEL: 'warn', SWITCHYARD_BODY_LIMIT_MB: '64' },
-  stdout: 'pipe',
-  stderr: 'inherit',
-});
-const base = await (async () => {
-  const reader = server.stdout.getReader();
-  let out = '';
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`gateway did not start: ${out}`);
-    out += new TextDecoder().decode(value);
-    const m = /listening on (http:\/\/\S+)/.exec(out);
-    if (m) return m[1] as string;
-  }
-})();
+const gateway = await startGateway({ dataDir: dir, key: KEY, config: configFile, binary: v.binary });
+const base = gateway.base;
+const server = gateway.proc;
 const headers = { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' };
 
 // ---- data: 2,000 customers (skewed), 10 models, ~10 spans per trace, 10% in threads.
@@ -248,6 +235,5 @@ for (let size = STEP; size <= TOTAL; size += STEP) {
   console.log(rows[rows.length - 1]);
   if (QUERIES_AT.has(size)) await checkpoint(size);
 }
-server.kill('SIGTERM');
-await server.exited;
+await gateway.stop();
 if (!v['data-dir']) rmSync(dir, { recursive: true, force: true });

@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { startGateway } from './bench/gateway.ts';
 
 const { values: v } = parseArgs({
   options: {
@@ -30,22 +31,8 @@ writeFileSync(
     retention: { spans_days: Number(v['retention-minutes']) / 1440, interval_s: Number(v['interval-s']) },
   }),
 );
-const server = Bun.spawn([process.execPath, join(import.meta.dir, '../src/main.ts'), 'serve', '--port', '0', '--data-dir', join(dir, 'data'), '--config', config], {
-  env: { ...process.env, SWITCHYARD_BOOTSTRAP_KEY: KEY, SWITCHYARD_LOG_LEVEL: 'warn' },
-  stdout: 'pipe',
-  stderr: 'inherit',
-});
-const base = await (async () => {
-  const reader = server.stdout.getReader();
-  let out = '';
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`gateway did not start: ${out}`);
-    out += new TextDecoder().decode(value);
-    const m = /listening on (http:\/\/\S+)/.exec(out);
-    if (m) return m[1] as string;
-  }
-})();
+const gateway = await startGateway({ dataDir: join(dir, 'data'), key: KEY, config });
+const base = gateway.base;
 const headers = { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' };
 const size = (f: string) => {
   try {
@@ -89,6 +76,5 @@ while (Date.now() < end) {
   const wait = tick + 100 - Date.now();
   if (wait > 0) await Bun.sleep(wait);
 }
-server.kill('SIGTERM');
-await server.exited;
+await gateway.stop();
 rmSync(dir, { recursive: true, force: true });

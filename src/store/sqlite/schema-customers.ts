@@ -52,12 +52,9 @@ export const customers = sqliteTable(
   ],
 );
 
-export const customerUsage = sqliteTable(
-  'customer_usage',
-  {
-    customer_id: integer('customer_id').notNull(),
-    /** floor(epoch ms / 900,000). */
-    bucket: integer('bucket').notNull(),
+/** The sums a customer's usage rows keep (customer_usage per bucket, customer_days per day). */
+function usageSums() {
+  return {
     requests: integer('requests').notNull().default(0),
     prompt_tokens: integer('prompt_tokens').notNull().default(0),
     completion_tokens: integer('completion_tokens').notNull().default(0),
@@ -73,6 +70,16 @@ export const customerUsage = sqliteTable(
     ttft_count: integer('ttft_count').notNull().default(0),
     tps_sum: real('tps_sum').notNull().default(0),
     tps_count: integer('tps_count').notNull().default(0),
+  };
+}
+
+export const customerUsage = sqliteTable(
+  'customer_usage',
+  {
+    customer_id: integer('customer_id').notNull(),
+    /** floor(epoch ms / 900,000). */
+    bucket: integer('bucket').notNull(),
+    ...usageSums(),
   },
   (t) => [primaryKey({ columns: [t.customer_id, t.bucket] })],
 );
@@ -95,20 +102,7 @@ export const customerDays = sqliteTable(
     customer_id: integer('customer_id').notNull(),
     /** floor(epoch ms / 86,400,000): the UTC day. */
     day: integer('day').notNull(),
-    requests: integer('requests').notNull().default(0),
-    prompt_tokens: integer('prompt_tokens').notNull().default(0),
-    completion_tokens: integer('completion_tokens').notNull().default(0),
-    total_tokens: integer('total_tokens').notNull().default(0),
-    cost: real('cost').notNull().default(0),
-    billed: real('billed').notNull().default(0),
-    cache_hits: integer('cache_hits').notNull().default(0),
-    errors: integer('errors').notNull().default(0),
-    latency_sum: real('latency_sum').notNull().default(0),
-    latency_count: integer('latency_count').notNull().default(0),
-    ttft_sum: real('ttft_sum').notNull().default(0),
-    ttft_count: integer('ttft_count').notNull().default(0),
-    tps_sum: real('tps_sum').notNull().default(0),
-    tps_count: integer('tps_count').notNull().default(0),
+    ...usageSums(),
   },
   (t) => [primaryKey({ columns: [t.customer_id, t.day] })],
 );
