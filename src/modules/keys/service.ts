@@ -51,7 +51,7 @@ export function hashKey(key: string): string {
 
 export class KeyService implements Authenticator {
   /** Verified records; fresh for CACHE_TTL_MS, kept up to OUTAGE_GRACE_MS for a database outage. */
-  private readonly cache = new LRUCache<string, ApiKeyRecord>({ max: 10_000, ttl: OUTAGE_GRACE_MS });
+  private readonly cache = new LRUCache<string, { rec: ApiKeyRecord; readAt: number }>({ max: 10_000, ttl: OUTAGE_GRACE_MS });
 
   constructor(
     private readonly store: Store,
@@ -97,10 +97,10 @@ export class KeyService implements Authenticator {
     const m = KEY_FORMAT.exec(raw);
     if (!m) throw new AuthInvalidError();
     const prefix = m[1] as string;
-    let rec = this.cache.get(prefix);
-    const fresh = rec !== undefined && this.cache.getRemainingTTL(prefix) > OUTAGE_GRACE_MS - CACHE_TTL_MS;
+    const cached = this.cache.get(prefix);
     // Spend is added by whichever gateway stores the span: a spending limit needs it fresh.
-    if (!rec || !fresh || rec.spending_limit !== null) rec = await this.lookup(prefix, rec);
+    const fresh = cached && this.now() - cached.readAt < CACHE_TTL_MS && cached.rec.spending_limit === null;
+    const rec = fresh ? cached.rec : await this.lookup(prefix, cached?.rec);
     const given = Buffer.from(hashKey(raw), 'hex');
     const stored = Buffer.from(rec.hash, 'hex');
     if (given.length !== stored.length || !timingSafeEqual(given, stored)) throw new AuthInvalidError();
@@ -136,7 +136,7 @@ export class KeyService implements Authenticator {
       this.cache.delete(prefix);
       throw new AuthInvalidError();
     }
-    this.cache.set(prefix, rec);
+    this.cache.set(prefix, { rec, readAt: this.now() });
     return rec;
   }
 
