@@ -14,10 +14,13 @@ import type { Logger } from '../lib/log.ts';
 import { FailoverState } from './failover.ts';
 import { openPostgresStore } from './postgres/index.ts';
 import { openPostgresState } from './postgres/state.ts';
+import { openPostgresTarget } from './postgres/transfer.ts';
 import { openRedisState } from './redis/index.ts';
 import { openSqliteStore } from './sqlite/index.ts';
 import { openSqliteState } from './sqlite/state.ts';
+import { openSqliteSource } from './sqlite/transfer.ts';
 import type { CommittedSpendSource, SharedState } from './state-types.ts';
+import { TransferSetupError, type TransferSource, type TransferTarget } from './transfer.ts';
 import type { Store } from './types.ts';
 
 /**
@@ -171,4 +174,18 @@ export async function openBackend(config: Config, opts: OpenOptions): Promise<Ba
       await store.close();
     },
   };
+}
+
+const isPostgresUrl = (s: string) => /^postgres(ql)?:\/\//.test(s);
+
+/** The records to move (`migrate-store --from`): a SQLite data folder (or its .db file). */
+export function openTransferSource(from: string): Promise<TransferSource> {
+  if (isPostgresUrl(from)) throw new TransferSetupError('--from must be a SQLite data folder; copying out of PostgreSQL is not supported');
+  return openSqliteSource(from);
+}
+
+/** Where they go (`migrate-store --to`): a PostgreSQL URL. */
+export function openTransferTarget(to: string, log: Logger): Promise<TransferTarget> {
+  if (!isPostgresUrl(to)) throw new TransferSetupError('--to must be a postgres:// URL');
+  return openPostgresTarget(to, log);
 }
