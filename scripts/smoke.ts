@@ -3,13 +3,16 @@
  * port, call /health and an authenticated endpoint, stop it with SIGTERM and
  * expect exit 0. Prints cold start, idle RSS and size. Also runs the binary's
  * own load generator against it (streaming, with --compare against the
- * binary's standalone mock upstream).
+ * binary's standalone mock upstream), and copies the folder it wrote into a
+ * fresh PostgreSQL database with the binary's `migrate-store` (when the test
+ * server is reachable; with CI set it must be).
  * Usage: bun scripts/smoke.ts [--binary dist/switchyard]
  */
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { freshDatabase, reachable, TEST_DATABASE_URL } from '../test/helpers/postgres.ts';
 
 const { values } = parseArgs({ options: { binary: { type: 'string', default: 'dist/switchyard' } } });
 const binary = resolve(values.binary as string);
@@ -111,6 +114,24 @@ if (!loadReport.target.ttft_ms) fail('switchyard loadtest measured no time to fi
 proc.kill('SIGTERM');
 const code = await proc.exited;
 if (code !== 0) fail(`exit code ${code} after SIGTERM, expected 0`);
+
+// `switchyard migrate-store` from the binary: the folder just written, into a fresh PostgreSQL database.
+let migrated = 'skipped: PostgreSQL unreachable';
+if (await reachable()) {
+  const db = await freshDatabase('smoke');
+  try {
+    const copy = Bun.spawnSync([binary, 'migrate-store', '--from', join(dir, 'data'), '--to', db.url], { cwd: dir });
+    const out = copy.stdout.toString();
+    if (copy.exitCode !== 0 || !out.includes('every table checked')) fail(`switchyard migrate-store exited ${copy.exitCode}: ${copy.stderr}${out}`);
+    migrated = /\| spans\s+\|\s+(\d+) \|/.exec(out)?.[1] ?? '?';
+    if (migrated === '0' || migrated === '?') fail(`switchyard migrate-store copied no spans: ${out}`);
+    migrated = `${migrated} spans copied, every table checked`;
+  } finally {
+    await db.drop();
+  }
+} else if (process.env.CI) {
+  fail(`PostgreSQL at ${TEST_DATABASE_URL.replace(/\/\/[^@]*@/, '//')} is unreachable (CI is set)`);
+}
 rmSync(dir, { recursive: true, force: true });
 
 const sizeMb = statSync(binary).size / 1024 / 1024;
@@ -118,4 +139,5 @@ console.log('| binary size | cold start to first /health | idle RSS |');
 console.log('| --- | --- | --- |');
 console.log(`| ${sizeMb.toFixed(1)} MB | ${coldStartMs.toFixed(0)} ms | ${idleRss.toFixed(1)} MB |`);
 console.log(`switchyard loadtest: ${loadReport.target.status['200']} streamed answers through the gateway, ${loadReport.compare.status['200']} from switchyard mock`);
+console.log(`switchyard migrate-store: ${migrated}`);
 console.log('smoke: OK');
