@@ -16,6 +16,7 @@ import { runCli, type Served, serve } from './helpers/proc.ts';
 import { deleteKeys, needRedis, needRedisServer, type OwnRedis, startOwnRedis, TEST_REDIS_URL, testPrefix } from './helpers/redis.ts';
 
 const KEY = /[A-Za-z0-9]{8}\.[A-Za-z0-9]{32}/;
+const BOOTSTRAP_KEY = 'scale001.abcdefghijklmnopqrstuvwxyz012345';
 const dir = mkdtempSync(join(tmpdir(), 'switchyard-scaleout-'));
 const upstream = countingUpstream();
 const config = join(dir, 'switchyard.json');
@@ -36,7 +37,8 @@ async function cluster(tag: string, redis?: { url: string; prefix: string }): Pr
   const db = await freshDatabase(tag);
   const key = KEY.exec(runCli(['keys', 'create', '--org', 'scale', '--database-url', db.url]).stdout)?.[0] ?? '';
   const args = ['--database-url', db.url, '--config', config, ...(redis ? ['--redis-url', redis.url] : [])];
-  const env: Record<string, string> = redis ? { SWITCHYARD_REDIS_KEY_PREFIX: redis.prefix } : {};
+  // All three start at once with one bootstrap key: one creates it, none fails.
+  const env: Record<string, string> = { SWITCHYARD_BOOTSTRAP_KEY: BOOTSTRAP_KEY, ...(redis ? { SWITCHYARD_REDIS_KEY_PREFIX: redis.prefix } : {}) };
   const gateways = await Promise.all([0, 1, 2].map(() => serve(args, env)));
   return { gateways, key, db };
 }
@@ -106,6 +108,11 @@ for (const mode of modes) {
       await dispose(c);
       if (mode.redis) await deleteKeys(TEST_REDIS_URL, prefix);
     }, 30_000);
+
+    test('started at once with one bootstrap key, all three came up and take it', async () => {
+      const rs = await Promise.all(c.gateways.map((g) => call(g, BOOTSTRAP_KEY, '/api/temporary-keys/me/')));
+      expect(statuses(rs)).toEqual([200, 200, 200]);
+    });
 
     test('a log written through one is listed by another at once', async () => {
       const [a, b] = c.gateways as [Served, Served];
