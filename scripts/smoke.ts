@@ -5,13 +5,15 @@
  * own load generator against it (streaming, with --compare against the
  * binary's standalone mock upstream), and copies the folder it wrote into a
  * fresh PostgreSQL database with the binary's `migrate-store` (when the test
- * server is reachable; with CI set it must be).
+ * server is reachable; with CI set it must be), and runs docs/deploy.md's two
+ * gateways on one PostgreSQL and one Redis as printed, with this binary.
  * Usage: bun scripts/smoke.ts [--binary dist/switchyard]
  */
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { freePort } from '../test/helpers/ports.ts';
 import { freshDatabase, reachable, TEST_DATABASE_URL } from '../test/helpers/postgres.ts';
 
 const { values } = parseArgs({ options: { binary: { type: 'string', default: 'dist/switchyard' } } });
@@ -132,6 +134,30 @@ if (await reachable()) {
 } else if (process.env.CI) {
   fail(`PostgreSQL at ${TEST_DATABASE_URL.replace(/\/\/[^@]*@/, '//')} is unreachable (CI is set)`);
 }
+
+// docs/deploy.md's "Two gateways on one host" as printed, with this binary: only the ports, the database
+// name and the Redis key prefix differ, so the run collides with nothing else on the machine.
+let deployExample = 'skipped: PostgreSQL unreachable';
+if (await reachable()) {
+  const doc = readFileSync(resolve(import.meta.dir, '../docs/deploy.md'), 'utf8');
+  const from = doc.indexOf('### Two gateways on one host');
+  const start = doc.indexOf('```sh\n', from) + 6;
+  const [p1, p2] = [await freePort(), await freePort()];
+  const dbName = `smoke_deploy_${process.pid}`;
+  const script = `export SWITCHYARD_REDIS_KEY_PREFIX=${dbName}:\n${doc.slice(start, doc.indexOf('```\n', start))}`
+    .replaceAll('./dist/switchyard', binary)
+    .replaceAll(':8081', `:${p1}`).replaceAll('port 8081', `port ${p1}`)
+    .replaceAll(':8082', `:${p2}`).replaceAll('port 8082', `port ${p2}`)
+    .replaceAll('/switchyard\n', `/${dbName}\n`).replaceAll('postgres switchyard', `postgres ${dbName}`);
+  const run = Bun.spawnSync(['bash', '-c', script], { cwd: dir, env: { ...process.env, PATH: process.env.PATH ?? '' }, timeout: 60_000 });
+  Bun.spawnSync(['dropdb', '-h', '127.0.0.1', '-U', 'postgres', '--if-exists', dbName]);
+  const out = run.stdout.toString();
+  const healthy = out.split('\n').filter((l) => l.includes('"dependencies":{"database":"up","redis":"up"}')).length;
+  if (run.exitCode !== 0 || !out.includes('"content":"through one"') || healthy !== 2) {
+    fail(`docs/deploy.md's two-gateway example (exit ${run.exitCode}): ${out}${run.stderr}`);
+  }
+  deployExample = 'two gateways on one PostgreSQL and one Redis, a call through one read through the other';
+}
 rmSync(dir, { recursive: true, force: true });
 
 const sizeMb = statSync(binary).size / 1024 / 1024;
@@ -140,4 +166,5 @@ console.log('| --- | --- | --- |');
 console.log(`| ${sizeMb.toFixed(1)} MB | ${coldStartMs.toFixed(0)} ms | ${idleRss.toFixed(1)} MB |`);
 console.log(`switchyard loadtest: ${loadReport.target.status['200']} streamed answers through the gateway, ${loadReport.compare.status['200']} from switchyard mock`);
 console.log(`switchyard migrate-store: ${migrated}`);
+console.log(`docs/deploy.md example: ${deployExample}`);
 console.log('smoke: OK');
