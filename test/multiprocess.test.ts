@@ -76,7 +76,8 @@ describe('three gateways on one data folder', () => {
   });
 
   test('50 parallel calls over the three for a customer whose budget allows 10 admit exactly 10', async () => {
-    upstream.delayMs = 300;
+    // Held until all ten admitted calls are there, so none settles before the others reserve.
+    upstream.hold = { count: 10, maxMs: 5000 };
     const before = upstream.calls;
     try {
       const customer = { customer_identifier: 'budgeted', period_budget: 10 };
@@ -88,7 +89,7 @@ describe('three gateways on one data folder', () => {
       expect(statuses.filter((s) => s === 402)).toHaveLength(40);
       expect(upstream.calls - before).toBe(10);
     } finally {
-      upstream.delayMs = 0;
+      upstream.hold = null;
     }
   }, 30_000);
 

@@ -52,9 +52,13 @@ async function dispose(c: Cluster | undefined): Promise<void> {
 const statuses = (rs: Response[]) => rs.map((r) => r.status);
 const count = (xs: number[], s: number) => xs.filter((x) => x === s).length;
 
-/** 50 parallel calls over the gateways for a customer whose $10 budget fits 10 one-dollar calls; each held ~300 ms upstream. */
+/**
+ * 50 parallel calls over the gateways for a customer whose $10 budget fits 10
+ * one-dollar calls. The upstream holds the calls it gets until 10 are there
+ * (5 s at most), so none settles before all ten have reserved.
+ */
 async function budgetBurst(c: Cluster, up: CountingUpstream, customer: string): Promise<{ codes: number[]; upstream: number }> {
-  up.delayMs = 300;
+  up.hold = { count: 10, maxMs: 5000 };
   const before = up.calls;
   try {
     const params = { customer_identifier: customer, period_budget: 10 };
@@ -63,7 +67,7 @@ async function budgetBurst(c: Cluster, up: CountingUpstream, customer: string): 
     );
     return { codes: statuses(rs), upstream: up.calls - before };
   } finally {
-    up.delayMs = 0;
+    up.hold = null;
   }
 }
 

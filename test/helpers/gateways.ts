@@ -5,23 +5,37 @@
  */
 import type { Served } from './proc.ts';
 
-/** An OpenAI-compatible upstream that counts calls and answers after `delayMs`. */
+/** An OpenAI-compatible upstream that counts calls and can hold them. */
 export interface CountingUpstream {
   readonly port: number;
   calls: number;
-  delayMs: number;
+  /**
+   * Holds each call until `count` calls are held (or `maxMs` passed), then
+   * answers them all; null answers at once. With `count` the number of calls
+   * a budget admits, none settles (and commits its spend) before every one
+   * of them has reserved, however slowly a loaded machine dispatches them.
+   */
+  hold: { count: number; maxMs: number } | null;
   stop(): void;
 }
 
 export function countingUpstream(): CountingUpstream {
-  const state = { calls: 0, delayMs: 0 };
+  const state: Pick<CountingUpstream, 'calls' | 'hold'> = { calls: 0, hold: null };
+  let held: (() => void)[] = [];
   const server = Bun.serve({
     hostname: '127.0.0.1',
     port: 0,
     async fetch(req) {
       state.calls++;
       const body = (await req.json()) as { model: string };
-      if (state.delayMs > 0) await Bun.sleep(state.delayMs);
+      const hold = state.hold;
+      if (hold) {
+        await new Promise<void>((resolve) => {
+          held.push(resolve);
+          setTimeout(resolve, hold.maxMs);
+          if (held.length >= hold.count) for (const release of held.splice(0)) release();
+        });
+      }
       return Response.json({
         id: 'chatcmpl-1', object: 'chat.completion', created: 1, model: body.model,
         choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }],
@@ -29,7 +43,13 @@ export function countingUpstream(): CountingUpstream {
       });
     },
   });
-  return Object.assign(state, { port: server.port ?? 0, stop: () => void server.stop(true) });
+  return Object.assign(state, {
+    port: server.port ?? 0,
+    stop: () => {
+      held = [];
+      void server.stop(true);
+    },
+  });
 }
 
 /**
