@@ -115,6 +115,7 @@ export async function transfer(source: TransferSource, target: TransferTarget, o
     let read = 0;
     let copied = 0;
     let shown = t0;
+    let shownAt = -1;
     const line = () => {
       const s = (clock() - t0) / 1000;
       const pct = total > 0 ? ` (${Math.floor((read / total) * 100)}%)` : '';
@@ -125,10 +126,11 @@ export async function transfer(source: TransferSource, target: TransferTarget, o
       read += rows.length;
       if (clock() - shown >= 1000) {
         shown = clock();
+        shownAt = read;
         opts.progress(line());
       }
     }
-    opts.progress(line());
+    if (shownAt !== read) opts.progress(line());
     const was = before.get(table) ?? 0;
     const after = await target.count(table);
     const whole = was === 0 ? copied === total : after >= total;
