@@ -6,7 +6,8 @@
  * keys and customers the gateway knows while its spans wait in memory up to
  * `writer.max_queue`, ingest answers 503, /ready turns 503 while /health
  * stays 200 naming the database down, and when the database is back every
- * queued span is written.
+ * queued span is written. With Redis in front, a known customer's rate
+ * limit and budget are still decided (by Redis) while the database is away.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,6 +19,7 @@ import { openPostgresStore, type PgStore } from '../src/store/postgres/index.ts'
 import { json } from './helpers/app.ts';
 import { call, chat, countingUpstream, stopAll, upstreamConfig, within } from './helpers/gateways.ts';
 import { freshDatabase, needPostgres, type TestDatabase } from './helpers/postgres.ts';
+import { deleteKeys, needRedis, TEST_REDIS_URL, testPrefix } from './helpers/redis.ts';
 import { runCli, type Served, serve } from './helpers/proc.ts';
 import { span } from './helpers/spans.ts';
 import { startTcpProxy, type TcpProxy } from './helpers/tcp-proxy.ts';
@@ -32,6 +34,9 @@ if (await needPostgres('postgres outage')) {
   let viaProxy = '';
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-pg-outage-'));
   const upstream = countingUpstream();
+
+  const config = join(dir, 'switchyard.json');
+  writeFileSync(config, upstreamConfig(upstream));
 
   beforeAll(async () => {
     db = await freshDatabase('outage');
@@ -94,8 +99,6 @@ if (await needPostgres('postgres outage')) {
     const health = async () => json(await fetch(`${g.base}/health`));
 
     beforeAll(async () => {
-      const config = join(dir, 'switchyard.json');
-      writeFileSync(config, upstreamConfig(upstream));
       key = KEY.exec(runCli(['keys', 'create', '--org', 'outage', '--database-url', db.url]).stdout)?.[0] ?? '';
       g = await serve(['--database-url', viaProxy, '--config', config], {
         SWITCHYARD_WRITER_MAX_QUEUE: String(MAX_QUEUE),
@@ -157,4 +160,40 @@ if (await needPostgres('postgres outage')) {
       expect((await ingest(true)).status).toBe(201);
     }, 30_000);
   });
+
+  if (await needRedis('postgres outage with Redis')) {
+    describe('a gateway with Redis whose database goes away', () => {
+      let g: Served;
+      let key = '';
+      const prefix = testPrefix('pgoutage');
+      const limited = (customer: string) => ({ customer_params: { customer_identifier: customer, period_budget: 100, rate_limit: 100 } });
+
+      beforeAll(async () => {
+        key = KEY.exec(runCli(['keys', 'create', '--org', 'outage-redis', '--database-url', db.url]).stdout)?.[0] ?? '';
+        g = await serve(['--database-url', viaProxy, '--redis-url', TEST_REDIS_URL, '--config', config], {
+          SWITCHYARD_REDIS_KEY_PREFIX: prefix,
+          SWITCHYARD_LOG_LEVEL: 'error',
+        });
+      }, 30_000);
+      afterAll(async () => {
+        await stopAll([g]);
+        await deleteKeys(TEST_REDIS_URL, prefix);
+      });
+
+      test('a known customer with a rate limit and a budget is still admitted; a budget Redis holds no spend for is a 503', async () => {
+        expect((await chat(g, key, 'dollar', limited('regular'))).status).toBe(200);
+        proxy.cut();
+        try {
+          // Redis counts the rate limit and holds the budget's spend (read a moment ago) for a minute.
+          expect((await chat(g, key, 'dollar', limited('regular'))).status).toBe(200);
+          const fresh = await chat(g, key, 'dollar', limited('new-with-budget'));
+          expect([fresh.status, (await json(fresh)).error.code]).toEqual([503, 'storage_unavailable']);
+        } finally {
+          proxy.restore();
+        }
+        await within(8000, async () => (await json(await fetch(`${g.base}/health`))).span_writer.queued === 0, 100);
+        expect((await chat(g, key, 'dollar', limited('new-with-budget'))).status).toBe(200);
+      }, 30_000);
+    });
+  }
 }
