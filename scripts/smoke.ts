@@ -3,13 +3,18 @@
  * port, call /health and an authenticated endpoint, stop it with SIGTERM and
  * expect exit 0. Prints cold start, idle RSS and size. Also runs the binary's
  * own load generator against it (streaming, with --compare against the
- * binary's standalone mock upstream).
+ * binary's standalone mock upstream), and copies the folder it wrote into a
+ * fresh PostgreSQL database with the binary's `migrate-store` (when the test
+ * server is reachable; with CI set it must be), and runs docs/deploy.md's two
+ * gateways on one PostgreSQL and one Redis as printed, with this binary.
  * Usage: bun scripts/smoke.ts [--binary dist/switchyard]
  */
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { freePort } from '../test/helpers/ports.ts';
+import { freshDatabase, reachable, TEST_DATABASE_URL } from '../test/helpers/postgres.ts';
 
 const { values } = parseArgs({ options: { binary: { type: 'string', default: 'dist/switchyard' } } });
 const binary = resolve(values.binary as string);
@@ -111,6 +116,48 @@ if (!loadReport.target.ttft_ms) fail('switchyard loadtest measured no time to fi
 proc.kill('SIGTERM');
 const code = await proc.exited;
 if (code !== 0) fail(`exit code ${code} after SIGTERM, expected 0`);
+
+// `switchyard migrate-store` from the binary: the folder just written, into a fresh PostgreSQL database.
+let migrated = 'skipped: PostgreSQL unreachable';
+if (await reachable()) {
+  const db = await freshDatabase('smoke');
+  try {
+    const copy = Bun.spawnSync([binary, 'migrate-store', '--from', join(dir, 'data'), '--to', db.url], { cwd: dir });
+    const out = copy.stdout.toString();
+    if (copy.exitCode !== 0 || !out.includes('every table checked')) fail(`switchyard migrate-store exited ${copy.exitCode}: ${copy.stderr}${out}`);
+    migrated = /\| spans\s+\|\s+(\d+) \|/.exec(out)?.[1] ?? '?';
+    if (migrated === '0' || migrated === '?') fail(`switchyard migrate-store copied no spans: ${out}`);
+    migrated = `${migrated} spans copied, every table checked`;
+  } finally {
+    await db.drop();
+  }
+} else if (process.env.CI) {
+  fail(`PostgreSQL at ${TEST_DATABASE_URL.replace(/\/\/[^@]*@/, '//')} is unreachable (CI is set)`);
+}
+
+// docs/deploy.md's "Two gateways on one host" as printed, with this binary: only the ports, the database
+// name and the Redis key prefix differ, so the run collides with nothing else on the machine.
+let deployExample = 'skipped: PostgreSQL unreachable';
+if (await reachable()) {
+  const doc = readFileSync(resolve(import.meta.dir, '../docs/deploy.md'), 'utf8');
+  const from = doc.indexOf('### Two gateways on one host');
+  const start = doc.indexOf('```sh\n', from) + 6;
+  const [p1, p2] = [await freePort(), await freePort()];
+  const dbName = `smoke_deploy_${process.pid}`;
+  const script = `export SWITCHYARD_REDIS_KEY_PREFIX=${dbName}:\n${doc.slice(start, doc.indexOf('```\n', start))}`
+    .replaceAll('./dist/switchyard', binary)
+    .replaceAll(':8081', `:${p1}`).replaceAll('port 8081', `port ${p1}`)
+    .replaceAll(':8082', `:${p2}`).replaceAll('port 8082', `port ${p2}`)
+    .replaceAll('/switchyard\n', `/${dbName}\n`).replaceAll('postgres switchyard', `postgres ${dbName}`);
+  const run = Bun.spawnSync(['bash', '-c', script], { cwd: dir, env: { ...process.env, PATH: process.env.PATH ?? '' }, timeout: 60_000 });
+  Bun.spawnSync(['dropdb', '-h', '127.0.0.1', '-U', 'postgres', '--if-exists', dbName]);
+  const out = run.stdout.toString();
+  const healthy = out.split('\n').filter((l) => l.includes('"dependencies":{"database":"up","redis":"up"}')).length;
+  if (run.exitCode !== 0 || !out.includes('"content":"through one"') || healthy !== 2) {
+    fail(`docs/deploy.md's two-gateway example (exit ${run.exitCode}): ${out}${run.stderr}`);
+  }
+  deployExample = 'two gateways on one PostgreSQL and one Redis, a call through one read through the other';
+}
 rmSync(dir, { recursive: true, force: true });
 
 const sizeMb = statSync(binary).size / 1024 / 1024;
@@ -118,4 +165,6 @@ console.log('| binary size | cold start to first /health | idle RSS |');
 console.log('| --- | --- | --- |');
 console.log(`| ${sizeMb.toFixed(1)} MB | ${coldStartMs.toFixed(0)} ms | ${idleRss.toFixed(1)} MB |`);
 console.log(`switchyard loadtest: ${loadReport.target.status['200']} streamed answers through the gateway, ${loadReport.compare.status['200']} from switchyard mock`);
+console.log(`switchyard migrate-store: ${migrated}`);
+console.log(`docs/deploy.md example: ${deployExample}`);
 console.log('smoke: OK');

@@ -40,6 +40,7 @@ import { TraceService } from './modules/traces/service.ts';
 import type { KeyService } from './modules/keys/service.ts';
 import { promptRoutes } from './modules/prompts/index.ts';
 import { PromptService } from './modules/prompts/service.ts';
+import type { DependencyHealth } from './store/open.ts';
 import type { ResponseCache, SharedState } from './store/state-types.ts';
 import type { Store } from './store/types.ts';
 import type { SpanWriter } from './store/writer.ts';
@@ -69,6 +70,8 @@ export interface AppDeps {
   observer: RequestObserver;
   /** Set at SIGTERM: /ready answers 503 while in-flight requests finish. */
   readiness: { draining: boolean };
+  /** Whether the database (and Redis, when configured) answer now. */
+  health: () => Promise<DependencyHealth>;
   log: Logger;
   now: () => number;
   version: string;
@@ -195,26 +198,29 @@ export function createApp(deps: AppDeps) {
     )
     .get(
       '/health',
-      async ({ set }) => {
-        const db = await deps.store.ping();
+      async () => {
+        const found = await deps.health();
         const writer = deps.writer.stats();
-        // Unreachable is down; refusing writes (disk full) still proxies, so it is degraded, not down.
-        if (!db) set.status = 503;
+        // The database taking no writes (disk full, or gone) is noted; proxying goes on.
+        const database = found.database === 'down' ? 'down' : writer.storage === 'ok' ? 'up' : 'not taking writes';
+        const healthy = database === 'up' && (found.redis ?? 'up') === 'up';
+        // Always 200 while the process serves: restarting it would not bring a dependency back,
+        // and would lose the spans it holds in memory for the database.
         return {
-          status: db && writer.storage === 'ok' ? 'ok' : 'degraded',
-          database: !db ? 'unreachable' : writer.storage === 'ok' ? 'ok' : 'not taking writes',
+          status: healthy ? 'ok' : 'degraded',
+          dependencies: { ...found, database },
           version: deps.version,
           uptime_s: Math.round((deps.now() - startedAt) / 1000),
           span_writer: writer,
         };
       },
-      { detail: { tags: ['System'], summary: 'Liveness: process and database health' } },
+      { detail: { tags: ['System'], summary: 'Liveness: 200 while the process serves; each dependency up, down or (Redis) on its fallback' } },
     )
     .get(
       '/ready',
       async ({ set }) => {
-        const db = await deps.store.ping();
-        const status = deps.readiness.draining ? 'draining' : db ? 'ready' : 'database unreachable';
+        const { database } = await deps.health();
+        const status = deps.readiness.draining ? 'draining' : database === 'up' ? 'ready' : 'database unreachable';
         if (status !== 'ready') set.status = 503;
         return { status };
       },

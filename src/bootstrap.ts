@@ -21,12 +21,20 @@ export async function bootstrap(store: Store, keys: KeyService, config: Config, 
   const { org, firstStart } = await store.orgs.ensure(DEFAULT_ORG);
   let devKey: string | null = null;
   if (config.bootstrap_key) {
-    const prefix = config.bootstrap_key.split('.')[0] as string;
-    const existing = await store.keys.findByPrefix(prefix);
+    const key = config.bootstrap_key;
+    const prefix = key.split('.')[0] as string;
+    let existing = await store.keys.findByPrefix(prefix);
     if (!existing) {
-      await keys.create(org.id, { name: 'bootstrap key', environment: config.bootstrap_key_env, role: 'admin' }, config.bootstrap_key);
-      log.info('created the configured bootstrap key', { prefix, environment: config.bootstrap_key_env });
-    } else if (existing.hash !== hashKey(config.bootstrap_key)) {
+      try {
+        await keys.create(org.id, { name: 'bootstrap key', environment: config.bootstrap_key_env, role: 'admin' }, key);
+        log.info('created the configured bootstrap key', { prefix, environment: config.bootstrap_key_env });
+      } catch (err) {
+        // Gateways starting together with one bootstrap key: another one created it first.
+        existing = await store.keys.findByPrefix(prefix);
+        if (!existing) throw err;
+      }
+    }
+    if (existing && existing.hash !== hashKey(key)) {
       log.warn('a different key with the bootstrap key prefix already exists; the bootstrap key was not created', {
         prefix,
       });

@@ -68,6 +68,13 @@ async function main(argv: string[]): Promise<number> {
         tty: process.stderr.isTTY === true,
       });
     }
+    case 'migrate-store': {
+      const { migrateStoreCommand } = await import('./cli/migrate-store.ts');
+      return migrateStoreCommand(args, {
+        out: (line) => process.stdout.write(`${line}\n`),
+        err: (line) => process.stderr.write(`${line}\n`),
+      });
+    }
     case 'mock': {
       const { mockCommand } = await import('./cli/mock.ts');
       const upstream = mockCommand(args, (line) => process.stdout.write(`${line}\n`));

@@ -58,6 +58,7 @@ export function buildAppDeps(config: Config, backend: Backend, { log, now, versi
     metrics,
     observer: new RequestObserver({ metrics: recorder, log, accessLog: writes(config.log_level, 'info') }),
     readiness: { draining: false },
+    health: () => backend.health(),
     log,
     now,
     version,

@@ -9,63 +9,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSqliteStore } from '../src/store/sqlite/index.ts';
 import { json } from './helpers/app.ts';
+import { call as callAs, chat as chatAs, countingUpstream, stopAll, upstreamConfig, within } from './helpers/gateways.ts';
 import { runCli, type Served, serve } from './helpers/proc.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'switchyard-multi-'));
 const KEY = /[A-Za-z0-9]{8}\.[A-Za-z0-9]{32}/;
 
-/** An OpenAI-compatible upstream that counts calls and answers after `delayMs`. */
-let upstreamCalls = 0;
-let delayMs = 0;
-const upstream = Bun.serve({
-  hostname: '127.0.0.1',
-  port: 0,
-  async fetch(req) {
-    upstreamCalls++;
-    const body = (await req.json()) as { model: string };
-    if (delayMs > 0) await Bun.sleep(delayMs);
-    return Response.json({
-      id: 'chatcmpl-1', object: 'chat.completion', created: 1, model: body.model,
-      choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }],
-      usage: { prompt_tokens: 0, completion_tokens: 1, total_tokens: 1 },
-    });
-  },
-});
-
+const upstream = countingUpstream();
 let gateways: Served[] = [];
 let key = '';
 
-async function call(g: Served, path: string, body?: unknown, k = key, method = body === undefined ? 'GET' : 'POST') {
-  return fetch(`${g.base}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${k}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-}
-
-const chat = (g: Served, model: string, extra: Record<string, unknown> = {}, k = key) =>
-  call(g, '/api/chat/completions', { model, messages: [{ role: 'user', content: 'hi' }], max_tokens: 1, ...extra }, k);
-
-/** Polls `check` until it holds; returns how long that took. */
-async function within(ms: number, check: () => Promise<boolean>): Promise<number> {
-  const t0 = performance.now();
-  while (performance.now() - t0 < ms) {
-    if (await check()) return performance.now() - t0;
-    await Bun.sleep(20);
-  }
-  throw new Error(`not within ${ms} ms`);
-}
+const call = (g: Served, path: string, body?: unknown, k = key, method?: string) => callAs(g, k, path, body, method);
+const chat = (g: Served, model: string, extra: Record<string, unknown> = {}) => chatAs(g, key, model, extra);
 
 beforeAll(async () => {
   const config = join(dir, 'switchyard.json');
-  writeFileSync(
-    config,
-    JSON.stringify({
-      providers: { up: { kind: 'openai', api_base: `http://127.0.0.1:${upstream.port}/v1`, api_key: 'sk-up' } },
-      // One output token costs one dollar: a call with max_tokens 1 is estimated at exactly $1.
-      models: [{ model_name: 'dollar', provider_id: 'up', input_cost: 0, output_cost: 1_000_000 }],
-    }),
-  );
+  writeFileSync(config, upstreamConfig(upstream));
   const data = join(dir, 'shared');
   const created = runCli(['keys', 'create', '--org', 'multi', '--data-dir', data]);
   key = KEY.exec(created.stdout)?.[0] ?? '';
@@ -73,9 +32,8 @@ beforeAll(async () => {
 }, 30_000);
 
 afterAll(async () => {
-  for (const g of gateways) g.proc.kill('SIGTERM');
-  await Promise.all(gateways.map((g) => g.proc.exited));
-  upstream.stop(true);
+  await stopAll(gateways);
+  upstream.stop();
   rmSync(dir, { recursive: true, force: true });
 }, 30_000);
 
@@ -118,8 +76,9 @@ describe('three gateways on one data folder', () => {
   });
 
   test('50 parallel calls over the three for a customer whose budget allows 10 admit exactly 10', async () => {
-    delayMs = 300;
-    const before = upstreamCalls;
+    // Held until all ten admitted calls are there, so none settles before the others reserve.
+    upstream.hold = { count: 10, maxMs: 5000 };
+    const before = upstream.calls;
     try {
       const customer = { customer_identifier: 'budgeted', period_budget: 10 };
       const results = await Promise.all(
@@ -128,14 +87,14 @@ describe('three gateways on one data folder', () => {
       const statuses = results.map((r) => r.status);
       expect(statuses.filter((s) => s === 200)).toHaveLength(10);
       expect(statuses.filter((s) => s === 402)).toHaveLength(40);
-      expect(upstreamCalls - before).toBe(10);
+      expect(upstream.calls - before).toBe(10);
     } finally {
-      delayMs = 0;
+      upstream.hold = null;
     }
   }, 30_000);
 
   test('a customer rate limit of 4 per minute admits exactly 4 across the three', async () => {
-    const before = upstreamCalls;
+    const before = upstream.calls;
     const customer = { customer_identifier: 'limited', rate_limit: 4 };
     const results = await Promise.all(
       Array.from({ length: 20 }, (_, i) => chat(gateways[i % 3] as Served, 'dollar', { customer_params: customer })),
@@ -143,7 +102,7 @@ describe('three gateways on one data folder', () => {
     const statuses = results.map((r) => r.status);
     expect(statuses.filter((s) => s === 200)).toHaveLength(4);
     expect(statuses.filter((s) => s === 429)).toHaveLength(16);
-    expect(upstreamCalls - before).toBe(4);
+    expect(upstream.calls - before).toBe(4);
   });
 });
 
@@ -158,8 +117,7 @@ describe('two gateways started at the same instant on an empty folder', () => {
       const devKey = KEY.exec(printed[0]?.stdout ?? '')?.[0] ?? '';
       for (const g of pair) expect((await call(g, '/api/temporary-keys/', undefined, devKey)).status).toBe(200);
     } finally {
-      for (const g of pair) g.proc.kill('SIGTERM');
-      await Promise.all(pair.map((g) => g.proc.exited));
+      await stopAll(pair);
     }
     const store = openSqliteStore({ path: join(data, 'switchyard.db') });
     expect((await store.orgs.ensure('default')).firstStart).toBe(false);

@@ -11,6 +11,9 @@ Usage:
                       [--compare URL] [--json]    load test a gateway or any OpenAI-compatible URL
   switchyard mock [--port 9000] [--ttft-ms MS] [--tokens-per-second N] ...
                                       the mock provider as a standalone upstream
+  switchyard migrate-store --from DATA_DIR --to postgres://USER@HOST:PORT/DB [--allow-non-empty] [--batch N]
+                                      copy a SQLite data folder's records into PostgreSQL
+                                      (progress on stderr, a count check per table)
   switchyard healthcheck [options]    ask the running gateway's /health (exit 0 when healthy;
                                       for container health checks)
   switchyard --version | version

@@ -14,18 +14,47 @@ import type { Logger } from '../lib/log.ts';
 import { FailoverState } from './failover.ts';
 import { openPostgresStore } from './postgres/index.ts';
 import { openPostgresState } from './postgres/state.ts';
+import { openPostgresTarget } from './postgres/transfer.ts';
 import { openRedisState } from './redis/index.ts';
 import { openSqliteStore } from './sqlite/index.ts';
 import { openSqliteState } from './sqlite/state.ts';
+import { openSqliteSource } from './sqlite/transfer.ts';
 import type { CommittedSpendSource, SharedState } from './state-types.ts';
+import { TransferSetupError, type TransferSource, type TransferTarget } from './transfer.ts';
 import type { Store } from './types.ts';
+
+/**
+ * What /health says of each dependency. Redis: `fallback` while it is away
+ * and the database decides limits and budgets, `down` while it is away and
+ * calls they apply to are refused (`redis.fail_closed`).
+ */
+export interface DependencyHealth {
+  database: 'up' | 'down';
+  redis?: 'up' | 'fallback' | 'down';
+}
 
 export interface Backend {
   store: Store;
   state: SharedState;
   /** What /health and the start-up line say the backend is (never a password). */
   describe: string;
+  health(): Promise<DependencyHealth>;
   close(): Promise<void>;
+}
+
+/** A database that does not answer a ping within this is down (an unreachable host would take the connect timeout). */
+const PING_TIMEOUT_MS = 2000;
+
+async function databaseUp(store: Store): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), PING_TIMEOUT_MS);
+  });
+  try {
+    return await Promise.race([store.ping(), late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export interface OpenOptions {
@@ -113,16 +142,19 @@ export async function openBackend(config: Config, opts: OpenOptions): Promise<Ba
   const redisUrl = config.redis.url;
   // Behind Redis the database's own state only decides while Redis is away; it closes with the backend.
   const own = records.state;
-  const state = redisUrl
+  const redis = redisUrl
+    ? openRedisState({
+        url: redisUrl,
+        prefix: config.redis.key_prefix,
+        source: spendSource(store),
+        log: opts.log,
+        cache: { maxBytes: config.cache.max_bytes, maxEntryBytes: config.cache.max_entry_bytes },
+        commandTimeoutMs: config.redis.command_timeout_ms,
+      })
+    : null;
+  const state = redis
     ? new FailoverState({
-        primary: openRedisState({
-          url: redisUrl,
-          prefix: config.redis.key_prefix,
-          source: spendSource(store),
-          log: opts.log,
-          cache: { maxBytes: config.cache.max_bytes, maxEntryBytes: config.cache.max_entry_bytes },
-          commandTimeoutMs: config.redis.command_timeout_ms,
-        }),
+        primary: redis,
         fallback: config.redis.fail_closed ? null : { rateLimiter: own.rateLimiter, ledger: own.ledger },
         log: opts.log,
       })
@@ -131,10 +163,29 @@ export async function openBackend(config: Config, opts: OpenOptions): Promise<Ba
     store,
     state,
     describe: redisUrl ? `${records.describe} + redis (${describeUrl(redisUrl)})` : records.describe,
+    async health() {
+      const database = (await databaseUp(store)) ? 'up' : 'down';
+      if (!redis) return { database };
+      return { database, redis: redis.up ? 'up' : config.redis.fail_closed ? 'down' : 'fallback' };
+    },
     async close() {
       if (state !== own) await state.close();
       await own.close();
       await store.close();
     },
   };
+}
+
+const isPostgresUrl = (s: string) => /^postgres(ql)?:\/\//.test(s);
+
+/** The records to move (`migrate-store --from`): a SQLite data folder (or its .db file). */
+export function openTransferSource(from: string): Promise<TransferSource> {
+  if (isPostgresUrl(from)) throw new TransferSetupError('--from must be a SQLite data folder; copying out of PostgreSQL is not supported');
+  return openSqliteSource(from);
+}
+
+/** Where they go (`migrate-store --to`): a PostgreSQL URL. */
+export function openTransferTarget(to: string, log: Logger): Promise<TransferTarget> {
+  if (!isPostgresUrl(to)) throw new TransferSetupError('--to must be a postgres:// URL');
+  return openPostgresTarget(to, log);
 }

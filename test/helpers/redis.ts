@@ -9,8 +9,8 @@
  */
 import { test } from 'bun:test';
 import { RedisClient, type Subprocess } from 'bun';
-import { createServer } from 'node:net';
 import { randomToken } from '../../src/lib/ids.ts';
+import { freePort } from './ports.ts';
 
 export const TEST_REDIS_URL = process.env.SWITCHYARD_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -104,17 +104,6 @@ export interface OwnRedis {
   /** SIGSTOP / SIGCONT: up but not answering. */
   pause(): void;
   resume(): void;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const address = srv.address();
-      srv.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }
 
 /** A redis-server of this test's own on a free port, without persistence. Kill it with `kill()` at the end. */

@@ -11,13 +11,20 @@
  * step. settle() replaces the hold with the real cost until the call's span is
  * committed; 50 parallel calls with room for 10 admit 10, however they are
  * spread over gateways.
+ *
+ * While the database cannot be reached, a customer this gateway read in the
+ * last `OUTAGE_GRACE_MS` is taken as it last read it, so calls for it go on
+ * when its limits can still be decided (a rate limit or budget in Redis); one
+ * it has not seen, or a budget that needs spend from the database, is a 503.
  */
-import { BudgetExceededError, RateLimitError } from '../../errors.ts';
+import { LRUCache } from 'lru-cache';
+import { BudgetExceededError, RateLimitError, StorageUnavailableError } from '../../errors.ts';
 import { randomToken } from '../../lib/ids.ts';
 import type { Logger } from '../../lib/log.ts';
 import { applyMarkup, roundCost } from '../../pricing/cost.ts';
 import { blankCustomer, mergeAttributes } from '../../store/customer-attrs.ts';
 import type { BudgetLimit, BudgetSubject, RateLimiter, ReservationLedger } from '../../store/state-types.ts';
+import type { CustomerRecord } from '../../store/customer-types.ts';
 import type { Environment, Store } from '../../store/types.ts';
 import { budgetWindow } from './budget.ts';
 import type { Admission, AdmitRequest, CustomerGate } from './gate.ts';
@@ -28,7 +35,12 @@ export function customerKey(orgId: string, env: Environment, identifier: string)
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
+const OUTAGE_GRACE_MS = 10 * 60_000;
+
 export class BudgetGate implements CustomerGate {
+  /** The last record read per customer (null: none stored), for a database outage only. */
+  private readonly lastRead = new LRUCache<string, { record: CustomerRecord | null }>({ max: 10_000, ttl: OUTAGE_GRACE_MS });
+
   constructor(
     private readonly store: Store,
     private readonly limiter: RateLimiter,
@@ -36,10 +48,23 @@ export class BudgetGate implements CustomerGate {
     private readonly log: Logger,
   ) {}
 
+  private async read(orgId: string, environment: Environment, identifier: string): Promise<CustomerRecord | null> {
+    const key = customerKey(orgId, environment, identifier);
+    try {
+      const record = await this.store.customers.get(orgId, environment, identifier);
+      this.lastRead.set(key, { record });
+      return record;
+    } catch (err) {
+      const known = err instanceof StorageUnavailableError ? this.lastRead.get(key) : undefined;
+      if (!known) throw err;
+      return known.record;
+    }
+  }
+
   async admit(req: AdmitRequest): Promise<Admission> {
     const { orgId, environment, now } = req;
     const { customer_identifier: identifier, ...attrs } = req.customer;
-    const stored = await this.store.customers.get(orgId, environment, identifier);
+    const stored = await this.read(orgId, environment, identifier);
     // The request's own customer_params define or refresh its budgets before the check.
     const c = mergeAttributes(stored ?? blankCustomer(orgId, environment, identifier, now), attrs);
     const info: Record<string, unknown> = { customer_identifier: identifier };

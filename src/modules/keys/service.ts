@@ -8,6 +8,12 @@
  * decides admission is shared: the rate limit is counted by the shared rate
  * limiter, max_usage by an atomic increment in the store, and a key with a
  * spending_limit is read fresh on every call.
+ *
+ * While the database cannot be reached, a key this gateway verified in the
+ * last `OUTAGE_GRACE_MS` keeps working as it last read it (its spend for a
+ * spending limit included), so proxying goes on through a database outage; a
+ * key it has not seen, or one with max_usage (counted in the database), gets
+ * the 503.
  */
 import { LRUCache } from 'lru-cache';
 import { createHash, timingSafeEqual } from 'node:crypto';
@@ -17,6 +23,7 @@ import {
   BudgetExceededError,
   NotFoundError,
   RateLimitError,
+  StorageUnavailableError,
 } from '../../errors.ts';
 import { newId, randomToken } from '../../lib/ids.ts';
 import type { InvalidationFeed, RateLimiter } from '../../store/state-types.ts';
@@ -26,6 +33,7 @@ import { checkKeyAccess, checkKeyPatch, type KeyLimits, requireRole, requireWith
 
 const KEY_FORMAT = /^([A-Za-z0-9]{8})\.([A-Za-z0-9]{32})$/;
 const CACHE_TTL_MS = 5_000;
+const OUTAGE_GRACE_MS = 10 * 60_000;
 
 export interface NewKey {
   name: string;
@@ -42,7 +50,8 @@ export function hashKey(key: string): string {
 }
 
 export class KeyService implements Authenticator {
-  private readonly cache = new LRUCache<string, ApiKeyRecord>({ max: 10_000, ttl: CACHE_TTL_MS });
+  /** Verified records; fresh for CACHE_TTL_MS, kept up to OUTAGE_GRACE_MS for a database outage. */
+  private readonly cache = new LRUCache<string, { rec: ApiKeyRecord; readAt: number }>({ max: 10_000, ttl: OUTAGE_GRACE_MS });
 
   constructor(
     private readonly store: Store,
@@ -88,13 +97,10 @@ export class KeyService implements Authenticator {
     const m = KEY_FORMAT.exec(raw);
     if (!m) throw new AuthInvalidError();
     const prefix = m[1] as string;
-    let rec = this.cache.get(prefix);
+    const cached = this.cache.get(prefix);
     // Spend is added by whichever gateway stores the span: a spending limit needs it fresh.
-    if (!rec || rec.spending_limit !== null) {
-      rec = (await this.store.keys.findByPrefix(prefix)) ?? undefined;
-      if (!rec) throw new AuthInvalidError();
-      this.cache.set(prefix, rec);
-    }
+    const fresh = cached && this.now() - cached.readAt < CACHE_TTL_MS && cached.rec.spending_limit === null;
+    const rec = fresh ? cached.rec : await this.lookup(prefix, cached?.rec);
     const given = Buffer.from(hashKey(raw), 'hex');
     const stored = Buffer.from(rec.hash, 'hex');
     if (given.length !== stored.length || !timingSafeEqual(given, stored)) throw new AuthInvalidError();
@@ -115,6 +121,23 @@ export class KeyService implements Authenticator {
       throw new BudgetExceededError('spending_limit', rec.spending_limit, rec.spent);
     }
     return { orgId: rec.org_id, keyId: rec.id, environment: rec.environment, role: rec.role };
+  }
+
+  /** The stored record, cached; the cached copy (if any) while the database cannot be reached. */
+  private async lookup(prefix: string, known: ApiKeyRecord | undefined): Promise<ApiKeyRecord> {
+    let rec: ApiKeyRecord | null;
+    try {
+      rec = await this.store.keys.findByPrefix(prefix);
+    } catch (err) {
+      if (known && err instanceof StorageUnavailableError) return known;
+      throw err;
+    }
+    if (!rec) {
+      this.cache.delete(prefix);
+      throw new AuthInvalidError();
+    }
+    this.cache.set(prefix, { rec, readAt: this.now() });
+    return rec;
   }
 
   /** A key created over HTTP: only by an admin, never looser than the admin's own key (policy.ts). */

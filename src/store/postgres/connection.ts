@@ -50,11 +50,24 @@ export function sqlState(err: unknown): string | null {
 const UNAVAILABLE_CODES = /^ERR_POSTGRES_(CONNECTION_CLOSED|CONNECTION_TIMEOUT|CONNECTION_REFUSED|IDLE_TIMEOUT|LIFETIME_TIMEOUT|TLS|SERVER_CLOSED)/;
 const UNAVAILABLE_STATES = /^(08|53|57P0[1-4]|25006|55P03)/;
 
-/** Errors the gateway answers with a status of its own: a statement past its timeout, a database away. */
+/** The client's own error: drizzle wraps it in a DrizzleQueryError (its `cause`) that names the query, not the failure. */
+function driverError(err: unknown): unknown {
+  let e = err;
+  for (let depth = 0; depth < 3 && e instanceof Error && e.cause !== undefined && !('errno' in e) && !('code' in e); depth++) e = e.cause;
+  return e;
+}
+
+/**
+ * Errors the gateway answers with a status of its own: a statement past its
+ * timeout, a database away (a lost connection, a server that refuses or is
+ * shutting down: StorageUnavailableError, which the span writer waits out).
+ * A bad statement stays what it is.
+ */
 export function translate(err: unknown, timeoutMs: number): unknown {
-  const state = sqlState(err);
+  const cause = driverError(err);
+  const state = sqlState(cause);
   if (state === '57014') return new QueryTimeoutError(timeoutMs);
-  const { code, message } = shape(err);
+  const { code, message } = shape(cause);
   if ((typeof code === 'string' && UNAVAILABLE_CODES.test(code)) || (state !== null && UNAVAILABLE_STATES.test(state))) {
     return new StorageUnavailableError(`The database is unavailable right now: ${String(message)}`);
   }
@@ -88,7 +101,7 @@ export function translating<I extends object>(
 
 /** A deadlock or serialization failure: the transaction did nothing and may simply run again. */
 export function retryable(err: unknown): boolean {
-  const state = sqlState(err);
+  const state = sqlState(driverError(err));
   return state === '40P01' || state === '40001';
 }
 
