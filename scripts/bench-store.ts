@@ -8,6 +8,7 @@
  *
  *   bun scripts/bench-store.ts [--spans 10000000] [--step 1000000] [--queries-at 1000000,10000000]
  *     [--clients 4] [--batch 1000] [--runs 20] [--rate 500] [--data-dir DIR] [--binary dist/switchyard]
+ *     [--database-url postgres://...] [--redis-url redis://...]   (PostgreSQL, + Redis, instead of SQLite)
  *
  * Prints markdown tables (docs/benchmarks.md keeps the latest).
  */
@@ -15,6 +16,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { SQL } from 'bun';
 import { startGateway } from './bench/gateway.ts';
 
 const { values: v } = parseArgs({
@@ -28,8 +30,11 @@ const { values: v } = parseArgs({
     rate: { type: 'string', default: '500' },
     'data-dir': { type: 'string' },
     binary: { type: 'string' },
+    'database-url': { type: 'string' },
+    'redis-url': { type: 'string' },
   },
 });
+const DATABASE_URL = v['database-url'];
 const TOTAL = Number(v.spans);
 const STEP = Number(v.step);
 const QUERIES_AT = new Set(String(v['queries-at']).split(',').map(Number));
@@ -42,7 +47,14 @@ const dir = v['data-dir'] ?? mkdtempSync(join(tmpdir(), 'switchyard-store-bench-
 
 // What an operator sets for a metadata key they filter and break down by.
 const configFile = join(dir, 'bench-config.json');
-writeFileSync(configFile, JSON.stringify({ rollups: { metadata_keys: ['tier'] } }));
+writeFileSync(
+  configFile,
+  JSON.stringify({
+    rollups: { metadata_keys: ['tier'] },
+    ...(DATABASE_URL ? { database: { url: DATABASE_URL } } : {}),
+    ...(v['redis-url'] ? { redis: { url: v['redis-url'] } } : {}),
+  }),
+);
 const gateway = await startGateway({ dataDir: dir, key: KEY, config: configFile, binary: v.binary });
 const base = gateway.base;
 const server = gateway.proc;
@@ -85,7 +97,13 @@ function rss(): number {
   const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${server.pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : 0;
 }
-function dbMb(): number {
+const pg = DATABASE_URL ? new SQL(DATABASE_URL) : null;
+
+async function dbMb(): Promise<number> {
+  if (pg) {
+    const [row] = await pg`SELECT pg_database_size(current_database())::float8 AS bytes`;
+    return Number((row as { bytes: number }).bytes) / 1024 / 1024;
+  }
   let bytes = 0;
   for (const f of ['switchyard.db', 'switchyard.db-wal']) {
     try {
@@ -220,20 +238,22 @@ async function checkpoint(size: number): Promise<void> {
   console.log('| --- | ---: | ---: | ---: |');
   console.log(`| idle | ${f1(pct(idle, 50))} | ${f1(pct(idle, 99))} | ${f1(Math.max(...idle))} |`);
   console.log(`| heavy reads back to back (${heavy} in 10 s) | ${f1(pct(busy, 50))} | ${f1(pct(busy, 99))} | ${f1(Math.max(...busy))} |`);
-  console.log(`\nRSS ${f1(rss())} MB, database ${f1(dbMb())} MB`);
+  console.log(`\nRSS ${f1(rss())} MB, database ${f1(await dbMb())} MB`);
 }
 
+const backend = DATABASE_URL ? `PostgreSQL${v['redis-url'] ? ' + Redis' : ''}` : 'SQLite';
 console.log(
-  `# span store at scale: ${TOTAL.toLocaleString()} spans, ${CLIENTS} clients x ${BATCH} per batch, rollups.metadata_keys [tier], ${new Date().toISOString()}\n`,
+  `# span store at scale (${backend}): ${TOTAL.toLocaleString()} spans, ${CLIENTS} clients x ${BATCH} per batch, rollups.metadata_keys [tier], ${new Date().toISOString()}\n`,
 );
 console.log('| spans | ingest (spans/s) in this step | database MB | RSS MB |');
 console.log('| ---: | ---: | ---: | ---: |');
 const rows: string[] = [];
 for (let size = STEP; size <= TOTAL; size += STEP) {
   const rate = await ingest(size);
-  rows.push(`| ${size.toLocaleString()} | ${Math.round(rate).toLocaleString()} | ${f1(dbMb())} | ${f1(rss())} |`);
+  rows.push(`| ${size.toLocaleString()} | ${Math.round(rate).toLocaleString()} | ${f1(await dbMb())} | ${f1(rss())} |`);
   console.log(rows[rows.length - 1]);
   if (QUERIES_AT.has(size)) await checkpoint(size);
 }
 await gateway.stop();
+await pg?.close();
 if (!v['data-dir']) rmSync(dir, { recursive: true, force: true });
