@@ -91,7 +91,7 @@ export class RollupWriter {
              min(timestamp), max(timestamp), max(customer_identifier),
              max(CASE WHEN span_parent_id IS NULL THEN span_workflow_name END), max(span_workflow_name),
              max(CASE WHEN span_parent_id IS NULL THEN span_name END)
-           FROM spans WHERE org_id = ? AND environment = ? AND trace_unique_id = ?
+           FROM spans INDEXED BY spans_org_trace WHERE org_id = ? AND environment = ? AND trace_unique_id = ?
            GROUP BY org_id, environment, trace_unique_id`,
         )
         .run(orgId, env, traceId);
@@ -104,7 +104,7 @@ export class RollupWriter {
              first_seen, end_time, total_cost, total_tokens)
            SELECT org_id, environment, thread_identifier, max(customer_identifier), count(*), min(start_time), min(timestamp),
              max(timestamp), total(cost), total(total_request_tokens)
-           FROM spans WHERE org_id = ? AND environment = ? AND thread_identifier = ?
+           FROM spans INDEXED BY spans_org_thread WHERE org_id = ? AND environment = ? AND thread_identifier = ?
            GROUP BY org_id, environment, thread_identifier`,
         )
         .run(orgId, env, threadId);

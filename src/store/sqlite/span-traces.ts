@@ -25,7 +25,7 @@ interface TraceRow extends Omit<TraceSummary, 'input' | 'output' | 'metadata'> {
 }
 
 const ROOT = (col: string) =>
-  `(SELECT ${col} FROM spans r WHERE r.org_id = t.org_id AND r.trace_unique_id = t.trace_unique_id
+  `(SELECT ${col} FROM spans r INDEXED BY spans_org_trace WHERE r.org_id = t.org_id AND r.trace_unique_id = t.trace_unique_id
      AND r.environment = t.environment ORDER BY r.span_parent_id IS NOT NULL, r.start_time, r.id LIMIT 1)`;
 
 export class SqliteTraceQueries {

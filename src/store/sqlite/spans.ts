@@ -281,7 +281,7 @@ export class SqliteSpanStore implements SpanStore {
     const w = scopeWhere(scope);
     return this.client
       .query<RawSpanRow, SqlValue[]>(
-        `SELECT * FROM spans WHERE ${w.sql} AND trace_unique_id = ? ORDER BY start_time, id`,
+        `SELECT * FROM spans INDEXED BY spans_org_trace WHERE ${w.sql} AND trace_unique_id = ? ORDER BY start_time, id`,
       )
       .all(...w.params, traceId)
       .map(rawRowToSpan);
@@ -293,7 +293,7 @@ export class SqliteSpanStore implements SpanStore {
       .query<SpanLink, SqlValue[]>(
         `SELECT unique_id, log_type, start_time, timestamp, span_unique_id, span_parent_id, span_workflow_name,
                 span_path, span_entity_name
-         FROM spans WHERE ${w.sql} AND trace_unique_id = ?`,
+         FROM spans INDEXED BY spans_org_trace WHERE ${w.sql} AND trace_unique_id = ?`,
       )
       .all(...w.params, traceId);
   }
@@ -309,7 +309,7 @@ export class SqliteSpanStore implements SpanStore {
       .transaction((): number => {
         const gone = this.client
           .query<{ environment: string; thread_identifier: string | null }, SqlValue[]>(
-            `DELETE FROM spans WHERE ${w.sql} AND trace_unique_id = ? RETURNING environment, thread_identifier`,
+            `DELETE FROM spans INDEXED BY spans_org_trace WHERE ${w.sql} AND trace_unique_id = ? RETURNING environment, thread_identifier`,
           )
           .all(...w.params, traceId);
         const touched = new Set(gone.map((g) => `${g.environment}\u0000${g.thread_identifier ?? ''}`));
@@ -330,7 +330,7 @@ export class SqliteSpanStore implements SpanStore {
     const w = scopeWhere(scope);
     return this.client
       .query<RawSpanRow, SqlValue[]>(
-        `SELECT * FROM spans WHERE ${w.sql} AND thread_identifier = ? ORDER BY timestamp, id`,
+        `SELECT * FROM spans INDEXED BY spans_org_thread WHERE ${w.sql} AND thread_identifier = ? ORDER BY timestamp, id`,
       )
       .all(...w.params, threadId)
       .map(rawRowToSpan);
