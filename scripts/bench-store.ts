@@ -12,7 +12,7 @@
  *
  * Prints markdown tables (docs/benchmarks.md keeps the latest).
  */
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -44,6 +44,7 @@ const RUNS = Number(v.runs);
 const RATE = Number(v.rate);
 const KEY = 'benchkey.abcdefghijklmnopqrstuvwxyz012345';
 const dir = v['data-dir'] ?? mkdtempSync(join(tmpdir(), 'switchyard-store-bench-'));
+mkdirSync(dir, { recursive: true });
 
 // What an operator sets for a metadata key they filter and break down by.
 const configFile = join(dir, 'bench-config.json');
