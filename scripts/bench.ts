@@ -5,14 +5,20 @@
  *
  * Usage: npm run bench -- [--duration 10] [--connections 32] [--rate 500]
  *        [--latency-ms 0] [--scenarios core,stream,cache,fallback,ingest] [--soak-s 0] [--stream-tps 1000]
+ *        [--backends sqlite,postgres,postgres+redis] [--database-url postgres://...] [--redis-url redis://...]
  *        (`--scenarios saturation`: only core's saturation runs)
+ *
+ * With several backends, one gateway per backend runs each scenario after the
+ * direct and floor runs of the same shape, so that their rows compare within
+ * one run. PostgreSQL gets a fresh database (created on --database-url's
+ * server, dropped at the end); Redis a key prefix of its own.
  */
-import { Database } from 'bun:sqlite';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, totalmem, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Subprocess } from 'bun';
+import { type BenchGateway, parseBackends, startBenchGateways, stopBenchGateways } from './bench/backends.ts';
 import { cpuPerRequest, freePort, sampleRss, spawnChild, stopChild, threadCpuMs, waitForHttp } from './bench/procs.ts';
 import { runStream, type StreamResult, streamBody } from './bench/stream.ts';
 import { ensureWrk, runWrk, type WrkOptions, type WrkResult } from './bench/wrk.ts';
@@ -27,6 +33,9 @@ const { values: flags } = parseArgs({
     'soak-s': { type: 'string', default: '0' },
     binary: { type: 'string', default: 'dist/switchyard' },
     'stream-tps': { type: 'string', default: '1000' },
+    backends: { type: 'string', default: 'sqlite' },
+    'database-url': { type: 'string', default: process.env.SWITCHYARD_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres' },
+    'redis-url': { type: 'string', default: process.env.SWITCHYARD_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/0' },
   },
 });
 const durationS = Number(flags.duration);
@@ -62,28 +71,22 @@ async function startUpstream(port: number, extraArgs: string[] = []): Promise<Su
   return p;
 }
 
-function gatewayConfig(dir: string, port: number, upstream: number, flaky: number): string {
-  const path = join(dir, 'switchyard.json');
-  writeFileSync(
-    path,
-    JSON.stringify({
-      host: '127.0.0.1',
-      port,
-      data_dir: join(dir, 'data'),
-      log_level: 'warn',
-      bootstrap_key: KEY,
-      providers: {
-        upstream: { kind: 'openai', api_key: 'bench', api_base: `http://127.0.0.1:${upstream}/v1` },
-        flaky: { kind: 'openai', api_key: 'bench', api_base: `http://127.0.0.1:${flaky}/v1` },
-      },
-      models: [
-        { model_name: 'bench-primary', provider_id: 'upstream', input_cost: 1, output_cost: 2 },
-        { model_name: 'bench-fallback', provider_id: 'upstream', input_cost: 1, output_cost: 2 },
-        { model_name: 'bench-flaky', provider_id: 'flaky', input_cost: 1, output_cost: 2 },
-      ],
-    }),
-  );
-  return path;
+/** What every gateway of the run shares: the upstreams, the models, the key. */
+function gatewayConfig(upstream: number, flaky: number): Record<string, unknown> {
+  return {
+    host: '127.0.0.1',
+    log_level: 'warn',
+    bootstrap_key: KEY,
+    providers: {
+      upstream: { kind: 'openai', api_key: 'bench', api_base: `http://127.0.0.1:${upstream}/v1` },
+      flaky: { kind: 'openai', api_key: 'bench', api_base: `http://127.0.0.1:${flaky}/v1` },
+    },
+    models: [
+      { model_name: 'bench-primary', provider_id: 'upstream', input_cost: 1, output_cost: 2 },
+      { model_name: 'bench-fallback', provider_id: 'upstream', input_cost: 1, output_cost: 2 },
+      { model_name: 'bench-flaky', provider_id: 'flaky', input_cost: 1, output_cost: 2 },
+    ],
+  };
 }
 
 /** A run of wrk, or of the built-in load generator for streams; its result becomes a row of the table. */
@@ -111,37 +114,38 @@ function added(base: WrkResult, row: Row): void {
 
 async function main(): Promise<void> {
   ensureWrk(progress);
+  const backends = parseBackends(flags.backends as string);
   if (!existsSync(binary)) {
     progress('building the binary');
     const b = Bun.spawnSync([process.execPath, join(root, 'scripts/build.ts')], { cwd: root, stdout: 'inherit', stderr: 'inherit' });
     if (b.exitCode !== 0) throw new Error('build failed');
   }
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-bench-'));
-  const [upPort, flakyPort, floorPort, gwPort] = [freePort(), freePort(), freePort(), freePort()];
-  progress(`upstream :${upPort} (latency ${latencyMs} ms), flaky upstream :${flakyPort}, floor :${floorPort}, gateway :${gwPort}`);
+  const [upPort, flakyPort, floorPort] = [freePort(), freePort(), freePort()];
+  progress(`upstream :${upPort} (latency ${latencyMs} ms), flaky upstream :${flakyPort}, floor :${floorPort}, backends ${backends.join(', ')}`);
   const upstream = await startUpstream(upPort);
   const flaky = await startUpstream(flakyPort, ['--error-percent', '30', '--error-status', '503']);
   const floor = spawnChild([process.execPath, join(root, 'scripts/bench/floor.ts'), String(floorPort), `http://127.0.0.1:${upPort}`]);
   await waitForHttp(`http://127.0.0.1:${floorPort}/v1/models`, floor);
-  const gwStarted = performance.now();
-  const gateway = spawnChild([binary, '--config', gatewayConfig(dir, gwPort, upPort, flakyPort)]);
-  await waitForHttp(`http://127.0.0.1:${gwPort}/health`, gateway);
-  notes.push(`gateway cold start to first /health: ${(performance.now() - gwStarted).toFixed(0)} ms`);
+  const gateways = await startBenchGateways({
+    binary,
+    dir,
+    backends,
+    databaseUrl: flags['database-url'] as string,
+    redisUrl: flags['redis-url'] as string,
+    ports: backends.map(() => freePort()),
+    config: gatewayConfig(upPort, flakyPort),
+  });
+  for (const g of gateways) notes.push(`${g.label}: cold start to first /health ${g.coldStartMs.toFixed(0)} ms`);
   const auth = { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' };
   const direct = `http://127.0.0.1:${upPort}/v1/chat/completions`;
   const viaFloor = `http://127.0.0.1:${floorPort}/v1/chat/completions`;
-  const viaGateway = `http://127.0.0.1:${gwPort}/api/chat/completions`;
+  const viaGateway = (g: BenchGateway) => `http://127.0.0.1:${g.port}/api/chat/completions`;
   const post = { method: 'POST', body: chatBody(), headers: auth, durationS };
-  // Every answered request through the proxy must leave one span (errors too); ingest requests one each.
-  let proxied = 0;
-  let ingested = 0;
-  const countOk = (r: WrkResult) => {
-    proxied += r.requests;
-  };
   try {
     // Warm every path so that the first measured request pays no lazy start-up.
     for (const url of [direct, viaFloor]) await runWrk({ ...post, url, connections: 4, durationS: 2 });
-    countOk(await runWrk({ ...post, url: viaGateway, connections: 4, durationS: 2 }));
+    for (const g of gateways) g.proxied += (await runWrk({ ...post, url: viaGateway(g), connections: 4, durationS: 2 })).requests;
     // `saturation` alone runs only the last shape of `core` (quick A/B comparisons).
     const shapes = [
       ['1 connection', { connections: 1 }],
@@ -154,15 +158,19 @@ async function main(): Promise<void> {
         const floorCpu = threadCpuMs(floor.pid);
         const f = await load(name, 'floor', wrk({ ...post, ...shape, url: viaFloor }));
         const floorUsed = cpuPerRequest(floorCpu, threadCpuMs(floor.pid), f.requests);
-        const gatewayCpu = threadCpuMs(gateway.pid);
-        const g = await load(name, 'switchyard', wrk({ ...post, ...shape, url: viaGateway }), gateway.pid);
-        const gatewayUsed = cpuPerRequest(gatewayCpu, threadCpuMs(gateway.pid), g.requests);
-        added(d, rows[rows.length - 2] as Row);
         added(d, rows[rows.length - 1] as Row);
-        countOk(g);
         if (name === 'saturation') {
-          notes.push(`saturation throughput: switchyard ${(g.rps / f.rps * 100).toFixed(0)}% of the floor, floor ${(f.rps / d.rps * 100).toFixed(0)}% of direct`);
-          notes.push(`CPU per request at saturation, by thread (us): floor ${cpuSummary(floorUsed)}; switchyard ${cpuSummary(gatewayUsed)}`);
+          notes.push(`saturation: floor ${((f.rps / d.rps) * 100).toFixed(0)}% of direct; CPU per request by thread (us): floor ${cpuSummary(floorUsed)}`);
+        }
+        for (const gw of gateways) {
+          const gatewayCpu = threadCpuMs(gw.proc.pid);
+          const g = await load(name, gw.label, wrk({ ...post, ...shape, url: viaGateway(gw) }), gw.proc.pid);
+          const gatewayUsed = cpuPerRequest(gatewayCpu, threadCpuMs(gw.proc.pid), g.requests);
+          added(d, rows[rows.length - 1] as Row);
+          gw.proxied += g.requests;
+          if (name === 'saturation') {
+            notes.push(`saturation: ${gw.label} ${((g.rps / f.rps) * 100).toFixed(0)}% of the floor; CPU per request by thread (us): ${cpuSummary(gatewayUsed)}`);
+          }
         }
       }
     }
@@ -174,6 +182,7 @@ async function main(): Promise<void> {
         run: () =>
           runStream({ url, headers, durationS, connections: shape.connections, ...(shape.rate ? { rate: shape.rate, body: streamBody(streamTps) } : { body: streamBody(0) }) }),
       });
+      const ms = (v: number) => v.toFixed(3);
       for (const [name, shape] of [
         [`stream ${rate} req/s`, { rate, connections: 1000 }],
         ['stream saturation', { connections }],
@@ -182,70 +191,69 @@ async function main(): Promise<void> {
         const floorCpu = threadCpuMs(floor.pid);
         const f = await load(name, 'floor', stream(viaFloor, {}, shape));
         const floorUsed = cpuPerRequest(floorCpu, threadCpuMs(floor.pid), f.requests);
-        const gatewayCpu = threadCpuMs(gateway.pid);
-        const g = await load(name, 'switchyard', stream(viaGateway, auth, shape), gateway.pid);
-        const gatewayUsed = cpuPerRequest(gatewayCpu, threadCpuMs(gateway.pid), g.requests);
-        added(d, rows[rows.length - 2] as Row);
         added(d, rows[rows.length - 1] as Row);
-        countOk(g);
-        const ms = (v: number) => v.toFixed(3);
         if ('rate' in shape) {
           notes.push(
-            `streaming at ${rate} req/s, time to first token p50/p99 ms: direct ${ms(d.ttftP50)}/${ms(d.ttftP99)}, floor ${ms(f.ttftP50)}/${ms(f.ttftP99)}, switchyard ${ms(g.ttftP50)}/${ms(g.ttftP99)}; added TTFT p50: floor ${ms(f.ttftP50 - d.ttftP50)}, switchyard ${ms(g.ttftP50 - d.ttftP50)}`,
-            `streaming at ${rate} req/s, largest gap between chunks (ms): direct ${ms(d.maxGap)}, floor ${ms(f.maxGap)}, switchyard ${ms(g.maxGap)} (${ms(g.maxGap - d.maxGap)} more than direct)`,
+            `streaming at ${rate} req/s, time to first token p50/p99 ms: direct ${ms(d.ttftP50)}/${ms(d.ttftP99)}, floor ${ms(f.ttftP50)}/${ms(f.ttftP99)} (added p50 ${ms(f.ttftP50 - d.ttftP50)}); largest gap between chunks: direct ${ms(d.maxGap)}, floor ${ms(f.maxGap)}`,
           );
         } else {
-          notes.push(
-            `streaming saturation: switchyard ${((g.rps / f.rps) * 100).toFixed(0)}% of the floor's streamed req/s (${g.rps.toFixed(0)} vs ${f.rps.toFixed(0)}), floor ${((f.rps / d.rps) * 100).toFixed(0)}% of direct`,
-            `CPU per streamed request at saturation, by thread (us): floor ${cpuSummary(floorUsed)}; switchyard ${cpuSummary(gatewayUsed)}`,
-          );
+          notes.push(`streaming saturation: floor ${((f.rps / d.rps) * 100).toFixed(0)}% of direct; CPU per streamed request by thread (us): floor ${cpuSummary(floorUsed)}`);
+        }
+        for (const gw of gateways) {
+          const gatewayCpu = threadCpuMs(gw.proc.pid);
+          const g = await load(name, gw.label, stream(viaGateway(gw), auth, shape), gw.proc.pid);
+          const gatewayUsed = cpuPerRequest(gatewayCpu, threadCpuMs(gw.proc.pid), g.requests);
+          added(d, rows[rows.length - 1] as Row);
+          gw.proxied += g.requests;
+          if ('rate' in shape) {
+            notes.push(
+              `streaming at ${rate} req/s, ${gw.label}: TTFT p50/p99 ms ${ms(g.ttftP50)}/${ms(g.ttftP99)} (added p50 ${ms(g.ttftP50 - d.ttftP50)}); largest gap between chunks ${ms(g.maxGap)} (${ms(g.maxGap - d.maxGap)} more than direct)`,
+            );
+          } else {
+            notes.push(
+              `streaming saturation: ${gw.label} ${((g.rps / f.rps) * 100).toFixed(0)}% of the floor's streamed req/s (${g.rps.toFixed(0)} vs ${f.rps.toFixed(0)}); CPU per streamed request by thread (us): ${cpuSummary(gatewayUsed)}`,
+            );
+          }
         }
       }
     }
-    if (scenarios.has('cache')) {
-      const body = chatBody({ cache_enabled: true });
-      const c = await load('cache hits', 'switchyard', wrk({ ...post, body, connections, url: viaGateway }), gateway.pid);
-      countOk(c);
-    }
-    if (scenarios.has('fallback')) {
-      // Retries off: the scenario measures the fallback chain itself. With the
-      // default retry_params a 503 is first retried on the same model after 0.2 s.
-      const body = chatBody({ fallback_models: ['bench-fallback'], retry_params: { retry_enabled: false } }, 'bench-flaky');
-      const fb = await load('fallback, primary fails 30%', 'switchyard', wrk({ ...post, body, connections: 10, rate, url: viaGateway }), gateway.pid);
-      countOk(fb);
-    }
-    if (scenarios.has('ingest')) {
-      const span = { model: 'gpt-4o-mini', prompt_messages: [{ role: 'user', content: 'Hi' }], completion_message: { role: 'assistant', content: 'Hello' }, prompt_tokens: 5, completion_tokens: 3, latency: 0.2, customer_identifier: 'bench-customer' };
-      const url = `http://127.0.0.1:${gwPort}/api/request-logs/create/`;
-      for (const block of [true, false]) {
-        const body = JSON.stringify({ ...span, keywordsai_api_controls: { block } });
-        const r = await load(`ingest block=${block}`, 'switchyard', wrk({ method: 'POST', body, headers: auth, durationS, connections, url }), gateway.pid);
-        ingested += r.requests - r.errors;
+    for (const gw of gateways) {
+      const url = viaGateway(gw);
+      if (scenarios.has('cache')) {
+        const body = chatBody({ cache_enabled: true });
+        gw.proxied += (await load('cache hits', gw.label, wrk({ ...post, body, connections, url }), gw.proc.pid)).requests;
+      }
+      if (scenarios.has('fallback')) {
+        // Retries off: the scenario measures the fallback chain itself. With the
+        // default retry_params a 503 is first retried on the same model after 0.2 s.
+        const body = chatBody({ fallback_models: ['bench-fallback'], retry_params: { retry_enabled: false } }, 'bench-flaky');
+        gw.proxied += (await load('fallback, primary fails 30%', gw.label, wrk({ ...post, body, connections: 10, rate, url }), gw.proc.pid)).requests;
+      }
+      if (scenarios.has('ingest')) {
+        const span = { model: 'gpt-4o-mini', prompt_messages: [{ role: 'user', content: 'Hi' }], completion_message: { role: 'assistant', content: 'Hello' }, prompt_tokens: 5, completion_tokens: 3, latency: 0.2, customer_identifier: 'bench-customer' };
+        const ingestUrl = `http://127.0.0.1:${gw.port}/api/request-logs/create/`;
+        for (const block of [true, false]) {
+          const body = JSON.stringify({ ...span, keywordsai_api_controls: { block } });
+          const r = await load(`ingest block=${block}`, gw.label, wrk({ method: 'POST', body, headers: auth, durationS, connections, url: ingestUrl }), gw.proc.pid);
+          gw.ingested += r.requests - r.errors;
+        }
+      }
+      if (soakS > 0) {
+        progress(`soak: ${gw.label}, ${soakS} s at ${rate} req/s, RSS sampled every 5 s`);
+        const rss = sampleRss(gw.proc.pid, 5000);
+        const s = await runWrk({ ...post, connections: 10, rate, durationS: soakS, url });
+        gw.proxied += s.requests;
+        const samples = rss.stop();
+        const third = Math.max(1, Math.floor(samples.length / 3));
+        const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+        notes.push(
+          `soak, ${gw.label}: ${soakS} s at ${s.rps.toFixed(0)} req/s: RSS first third avg ${avg(samples.slice(0, third)).toFixed(1)} MB, last third avg ${avg(samples.slice(-third)).toFixed(1)} MB, peak ${Math.max(...samples).toFixed(1)} MB; errors ${s.errors}`,
+        );
       }
     }
-    if (soakS > 0) {
-      progress(`soak: ${soakS} s at ${rate} req/s, RSS sampled every 5 s`);
-      const rss = sampleRss(gateway.pid, 5000);
-      const s = await runWrk({ ...post, connections: 10, rate, durationS: soakS, url: viaGateway });
-      countOk(s);
-      const samples = rss.stop();
-      const third = Math.max(1, Math.floor(samples.length / 3));
-      const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-      notes.push(
-        `soak ${soakS} s at ${s.rps.toFixed(0)} req/s: RSS first third avg ${avg(samples.slice(0, third)).toFixed(1)} MB, last third avg ${avg(samples.slice(-third)).toFixed(1)} MB, peak ${Math.max(...samples).toFixed(1)} MB; errors ${s.errors}`,
-      );
-    }
   } finally {
-    const code = await stopChild(gateway);
+    notes.push(...(await stopBenchGateways(gateways)));
     await Promise.all([stopChild(upstream), stopChild(flaky), stopChild(floor)]);
-    const db = new Database(join(dir, 'data', 'switchyard.db'), { readonly: true });
-    const count = (where: string) => db.query<{ n: number }, []>(`SELECT count(*) AS n FROM spans WHERE ${where}`).get()?.n ?? 0;
-    const proxySpans = count('provider_id IS NOT NULL');
-    const ingestSpans = count('provider_id IS NULL');
-    db.close();
-    notes.push(
-      `gateway exit code after SIGTERM: ${code}; spans stored: ${proxySpans} for ${proxied} proxied requests answered, ${ingestSpans} for ${ingested} ingest requests accepted${proxySpans >= proxied && ingestSpans >= ingested ? ' (none lost; the extra spans are warm-up requests of the streams and requests still in flight when a run stopped)' : ' (SPANS LOST)'}`,
-    );
     rmSync(dir, { recursive: true, force: true });
   }
   printReport();
