@@ -6,6 +6,7 @@
  * Usage: npm run bench -- [--duration 10] [--connections 32] [--rate 500]
  *        [--latency-ms 0] [--scenarios core,stream,cache,fallback,ingest] [--soak-s 0] [--stream-tps 1000]
  *        [--backends sqlite,postgres,postgres+redis] [--database-url postgres://...] [--redis-url redis://...]
+ *        [--baseline path/to/other/switchyard]   (another build beside this one, on SQLite: before/after)
  *        (`--scenarios saturation`: only core's saturation runs)
  *
  * With several backends, one gateway per backend runs each scenario after the
@@ -34,6 +35,7 @@ const { values: flags } = parseArgs({
     binary: { type: 'string', default: 'dist/switchyard' },
     'stream-tps': { type: 'string', default: '1000' },
     backends: { type: 'string', default: 'sqlite' },
+    baseline: { type: 'string' },
     'database-url': { type: 'string', default: process.env.SWITCHYARD_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres' },
     'redis-url': { type: 'string', default: process.env.SWITCHYARD_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/0' },
   },
@@ -129,11 +131,12 @@ async function main(): Promise<void> {
   await waitForHttp(`http://127.0.0.1:${floorPort}/v1/models`, floor);
   const gateways = await startBenchGateways({
     binary,
+    ...(flags.baseline ? { baseline: resolve(flags.baseline) } : {}),
     dir,
     backends,
     databaseUrl: flags['database-url'] as string,
     redisUrl: flags['redis-url'] as string,
-    ports: backends.map(() => freePort()),
+    ports: [...backends, flags.baseline].map(() => freePort()),
     config: gatewayConfig(upPort, flakyPort),
   });
   for (const g of gateways) notes.push(`${g.label}: cold start to first /health ${g.coldStartMs.toFixed(0)} ms`);

@@ -16,7 +16,7 @@ export const BACKENDS: readonly Backend[] = ['sqlite', 'postgres', 'postgres+red
 
 export interface BenchGateway {
   backend: Backend;
-  /** The table's target column: `switchyard`, or `switchyard (postgres)`. */
+  /** The table's target column: `switchyard`, `switchyard (postgres)`, or `baseline`. */
   label: string;
   proc: Subprocess;
   port: number;
@@ -44,6 +44,8 @@ function withDatabase(url: string, name: string): string {
 
 export interface StartOptions {
   binary: string;
+  /** Another build, run on SQLite beside the others (before/after comparisons in one run). */
+  baseline?: string;
   dir: string;
   backends: Backend[];
   databaseUrl: string;
@@ -55,9 +57,15 @@ export interface StartOptions {
 
 export async function startBenchGateways(o: StartOptions): Promise<BenchGateway[]> {
   const gateways: BenchGateway[] = [];
-  for (const [i, backend] of o.backends.entries()) {
+  const runs: { backend: Backend; binary: string; label: string }[] = o.backends.map((backend) => ({
+    backend,
+    binary: o.binary,
+    label: backend === 'sqlite' ? 'switchyard' : `switchyard (${backend})`,
+  }));
+  if (o.baseline) runs.unshift({ backend: 'sqlite', binary: o.baseline, label: 'baseline' });
+  for (const [i, { backend, binary, label }] of runs.entries()) {
     const port = o.ports[i] as number;
-    const dataDir = join(o.dir, backend.replace('+', '-'));
+    const dataDir = join(o.dir, `${i}-${backend.replace('+', '-')}`);
     mkdirSync(dataDir, { recursive: true });
     const config: Record<string, unknown> = { ...o.config, port, data_dir: dataDir };
     let database: BenchGateway['database'];
@@ -73,9 +81,8 @@ export async function startBenchGateways(o: StartOptions): Promise<BenchGateway[
     const file = join(dataDir, 'switchyard.json');
     writeFileSync(file, JSON.stringify(config));
     const started = performance.now();
-    const proc = spawnChild([o.binary, '--config', file]);
+    const proc = spawnChild([binary, '--config', file]);
     await waitForHttp(`http://127.0.0.1:${port}/health`, proc, 60_000);
-    const label = backend === 'sqlite' ? 'switchyard' : `switchyard (${backend})`;
     gateways.push({ backend, label, proc, port, coldStartMs: performance.now() - started, proxied: 0, ingested: 0, dataDir, ...(database ? { database } : {}) });
   }
   return gateways;
