@@ -6,6 +6,7 @@
  * 422s for the same input.
  */
 import { ValidationError } from '../errors.ts';
+import { MAX_FIELD_NAME, MAX_FILTER_TEXT, MAX_FILTER_VALUES, MAX_FILTERS } from '../lib/input-caps.ts';
 import type { FilterCondition, FilterOperator, FilterValue, SortSpec } from '../store/types.ts';
 
 export type FieldKind = 'text' | 'number' | 'bool' | 'time';
@@ -106,8 +107,31 @@ function typeOne(cat: FieldCatalog, c: FilterCondition): TypedCondition {
   return fail(c.field, `unknown filter field '${c.field}'${hint}`);
 }
 
+/**
+ * The input caps (src/lib/input-caps.ts) every filter list meets before it
+ * reaches a store, whatever the record: how many conditions, how many values
+ * each, how long a field name or a text value may be.
+ */
+export function checkFilterCaps(conds: readonly { field: string; values: readonly unknown[] }[]): void {
+  if (conds.length > MAX_FILTERS) {
+    throw ValidationError.field('filters', `at most ${MAX_FILTERS} filter conditions per request (query-string filters included); got ${conds.length}`);
+  }
+  for (const c of conds) {
+    if (c.field.length > MAX_FIELD_NAME) {
+      throw ValidationError.field('filters', `a filter field name has at most ${MAX_FIELD_NAME} characters; got one of ${c.field.length}`);
+    }
+    if (c.values.length > MAX_FILTER_VALUES) fail(c.field, `at most ${MAX_FILTER_VALUES} values per condition; got ${c.values.length}`);
+    for (const v of c.values) {
+      if (typeof v === 'string' && v.length > MAX_FILTER_TEXT) {
+        fail(c.field, `a filter value has at most ${MAX_FILTER_TEXT} characters; got one of ${v.length}`);
+      }
+    }
+  }
+}
+
 /** The conditions, typed; throws a 422 naming the first bad field. */
 export function typeFilters(cat: FieldCatalog, conds: readonly FilterCondition[]): TypedCondition[] {
+  checkFilterCaps(conds);
   return conds.map((c) => typeOne(cat, c));
 }
 

@@ -4,6 +4,7 @@
  */
 import { t } from 'elysia';
 import { type FieldErrors, ValidationError } from '../../errors.ts';
+import { checkFilterCaps } from '../../query/filters.ts';
 import { isValidOffset, type SummaryType } from '../../lib/periods.ts';
 import { customerFields } from '../../schemas/customer.ts';
 import type { CustomerFilter, CustomerFilterField, CustomerSortField } from '../../store/customer-types.ts';
@@ -106,9 +107,11 @@ const OPERATORS: readonly FilterOperator[] = [
 ];
 
 export function parseFilters(filters: Record<string, { operator?: string; value: unknown }> | undefined): CustomerFilter[] {
+  const entries = Object.entries(filters ?? {});
+  checkFilterCaps(entries.map(([field, spec]) => ({ field, values: Array.isArray(spec.value) ? spec.value : [spec.value] })));
   const out: CustomerFilter[] = [];
   const errors: FieldErrors = {};
-  for (const [field, spec] of Object.entries(filters ?? {})) {
+  for (const [field, spec] of entries) {
     const key = `filters.${field}`;
     const isText = (TEXT_FIELDS as readonly string[]).includes(field);
     if (!isText && !(NUMBER_FIELDS as readonly string[]).includes(field)) {

@@ -4,6 +4,7 @@
  * every problem of a body at once.
  */
 import type { FieldErrors } from '../../errors.ts';
+import { MAX_TIME_MS, MIN_TIME_MS } from '../../lib/input-caps.ts';
 
 export type Obj = Record<string, unknown>;
 
@@ -29,6 +30,12 @@ export function parseIsoTime(s: string): number | null {
     t -= sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4) || '0')) * 60_000;
   }
   return t;
+}
+
+export interface NumberRange {
+  int?: boolean;
+  min?: number;
+  max?: number;
 }
 
 export class FieldReader {
@@ -59,15 +66,16 @@ export class FieldReader {
     return v;
   }
 
-  num(key: string, opts: { int?: boolean; min?: number } = {}): number | null | undefined {
+  num(key: string, opts: NumberRange = {}): number | null | undefined {
     return this.numFrom(this.body[key], key, opts);
   }
 
-  numFrom(v: unknown, key: string, opts: { int?: boolean; min?: number } = {}): number | null | undefined {
+  numFrom(v: unknown, key: string, opts: NumberRange = {}): number | null | undefined {
     if (v === undefined || v === null) return v;
     if (typeof v !== 'number' || !Number.isFinite(v)) return this.fail(key, `Expected a number, got ${typeName(v)}`);
     if (opts.int && !Number.isInteger(v)) return this.fail(key, 'Expected an integer');
     if (opts.min !== undefined && v < opts.min) return this.fail(key, `Ensure this value is greater than or equal to ${opts.min}.`);
+    if (opts.max !== undefined && v > opts.max) return this.fail(key, `Ensure this value is less than or equal to ${opts.max}.`);
     return v;
   }
 
@@ -85,13 +93,13 @@ export class FieldReader {
     return v;
   }
 
-  /** ISO 8601 string (or epoch seconds as a number) -> epoch ms. */
+  /** ISO 8601 string (or epoch seconds as a number) -> epoch ms, from 1970 to the year 9999. */
   time(key: string): number | undefined {
     const v = this.body[key];
     if (v === undefined || v === null) return undefined;
-    if (typeof v === 'number' && Number.isFinite(v) && v >= 0) return Math.round(v * 1000);
-    const t = typeof v === 'string' ? parseIsoTime(v) : null;
+    const t = typeof v === 'number' && Number.isFinite(v) ? Math.round(v * 1000) : typeof v === 'string' ? parseIsoTime(v) : null;
     if (t === null) return this.fail(key, 'Datetime has wrong format. Use ISO 8601, e.g. 2025-01-01T00:00:00Z.');
+    if (t < MIN_TIME_MS || t > MAX_TIME_MS) return this.fail(key, 'Datetime out of range: from 1970-01-01 to 9999-12-31 (UTC).');
     return t;
   }
 }

@@ -7,7 +7,6 @@ import type { Authenticator } from '../../principal.ts';
 import { isObj } from './fields.ts';
 import { type ListOptions, pageLinks, parseListParams } from './list-params.ts';
 import { decodeOtlpProtobuf } from './otlp-decode.ts';
-import { otlpToBodies } from './otlp-map.ts';
 import type { IngestResult, LogService } from './service.ts';
 import { createdView, logView } from './view.ts';
 import { SPAN_FILTER_FIELDS } from '../../store/span-fields.ts';
@@ -87,7 +86,7 @@ export function logRoutes(logs: LogService, auth: Authenticator, now: () => numb
           }
         }
         if (!isObj(payload)) throw new BadRequestError('An OTLP export request is a JSON object', 'body');
-        const result = await logs.ingestMany(principal, otlpToBodies(payload), 'resourceSpans');
+        const result = await logs.ingestOtlp(principal, payload);
         const rejected = result.errors.length;
         const partial = rejected
           ? { partialSuccess: { rejectedSpans: rejected, errorMessage: JSON.stringify(result.errors.slice(0, 10)) } }

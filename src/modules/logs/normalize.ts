@@ -8,6 +8,9 @@
 import { Value } from '@sinclair/typebox/value';
 import { ValidationError, type FieldErrors } from '../../errors.ts';
 import { computeCost, type CostPrices } from '../../pricing/cost.ts';
+import {
+  MAX_COST, MAX_IDENTIFIER, MAX_MODEL_NAME, MAX_SECONDS, MAX_SPAN_PATH, MAX_TIME_MS, MAX_TOKEN_COUNT, MIN_TIME_MS,
+} from '../../lib/input-caps.ts';
 import { CUSTOMER_IDENTIFIER_MAX, CustomerParams } from '../../schemas/customer.ts';
 import type { Environment, SpanRecord } from '../../store/types.ts';
 import { FieldReader, isObj, type Obj } from './fields.ts';
@@ -17,6 +20,11 @@ export const LOG_TYPES = [
   'agent', 'handoff', 'guardrail', 'function', 'custom', 'generation', 'unknown',
 ] as const;
 const LOG_TYPE_SET: ReadonlySet<string> = new Set(LOG_TYPES);
+const TOKENS = { int: true, min: 0, max: MAX_TOKEN_COUNT };
+const SECONDS = { min: 0, max: MAX_SECONDS };
+const MONEY = { min: 0, max: MAX_COST };
+/** A prompt version: an integer column on every backend. */
+const MAX_VERSION = 2 ** 31 - 1;
 
 export interface IngestContext {
   orgId: string;
@@ -75,7 +83,7 @@ function readUsage(r: FieldReader, usage: Obj | null | undefined): Usage {
   const u = usage ?? {};
   const details = isObj(u.prompt_tokens_details) ? u.prompt_tokens_details : isObj(u.input_tokens_details) ? u.input_tokens_details : {};
   const out = isObj(u.completion_tokens_details) ? u.completion_tokens_details : isObj(u.output_tokens_details) ? u.output_tokens_details : {};
-  const tok = { int: true, min: 0 };
+  const tok = TOKENS;
   return {
     prompt: r.numFrom(u.prompt_tokens ?? u.input_tokens, 'usage.prompt_tokens', tok),
     completion: r.numFrom(u.completion_tokens ?? u.output_tokens, 'usage.completion_tokens', tok),
@@ -93,7 +101,7 @@ function readUsage(r: FieldReader, usage: Obj | null | undefined): Usage {
 export function normalizeSpan(raw: unknown, ctx: IngestContext, fieldPrefix = ''): SpanRecord {
   if (!isObj(raw)) throw ValidationError.field(fieldPrefix || 'body', 'Expected a JSON object');
   const r = new FieldReader(raw, fieldPrefix);
-  const tok = { int: true, min: 0 };
+  const tok = TOKENS;
 
   const logType = r.str('log_type') ?? 'chat';
   if (!LOG_TYPE_SET.has(logType)) r.fail('log_type', `"${logType}" is not a valid choice. Valid: ${LOG_TYPES.join(', ')}`);
@@ -104,16 +112,16 @@ export function normalizeSpan(raw: unknown, ctx: IngestContext, fieldPrefix = ''
   const cached = usage.cached ?? 0;
   const creation = usage.creation ?? 0;
 
-  const latencyIn = r.num('latency', { min: 0 }) ?? r.num('generation_time', { min: 0 }) ?? null;
-  const ttft = r.num('time_to_first_token', { min: 0 }) ?? r.num('ttft', { min: 0 }) ?? null;
-  const givenCost = r.num('cost', { min: 0 });
-  const promptUnit = r.num('prompt_unit_price', { min: 0 });
-  const completionUnit = r.num('completion_unit_price', { min: 0 });
+  const latencyIn = r.num('latency', SECONDS) ?? r.num('generation_time', SECONDS) ?? null;
+  const ttft = r.num('time_to_first_token', SECONDS) ?? r.num('ttft', SECONDS) ?? null;
+  const givenCost = r.num('cost', MONEY);
+  const promptUnit = r.num('prompt_unit_price', MONEY);
+  const completionUnit = r.num('completion_unit_price', MONEY);
 
-  const model = r.str('model') ?? null;
+  const model = r.str('model', MAX_MODEL_NAME) ?? null;
   // Ours: the model the caller asked for, when the answer names another (OTLP's
   // gen_ai.request.model beside gen_ai.response.model). Kept with the span.
-  const requestModel = r.str('request_model') ?? null;
+  const requestModel = r.str('request_model', MAX_MODEL_NAME) ?? null;
   const customerParams = r.obj('customer_params');
   if (customerParams) {
     for (const e of Value.Errors(CustomerParams, customerParams)) {
@@ -124,7 +132,7 @@ export function normalizeSpan(raw: unknown, ctx: IngestContext, fieldPrefix = ''
     customerParams && typeof customerParams.customer_identifier === 'string' ? customerParams.customer_identifier : null;
   const customer = r.str('customer_identifier', CUSTOMER_IDENTIFIER_MAX) ?? paramsCustomer;
 
-  const statusCode = r.num('status_code', { int: true, min: 100 }) ?? 200;
+  const statusCode = r.num('status_code', { int: true, min: 100, max: 999 }) ?? 200;
   const errorMessage = r.str('error_message') ?? '';
   const statusIn = r.str('status');
   if (statusIn !== undefined && statusIn !== null && statusIn !== 'success' && statusIn !== 'error') {
@@ -146,23 +154,30 @@ export function normalizeSpan(raw: unknown, ctx: IngestContext, fieldPrefix = ''
       : null;
 
   const ids = {
-    custom_identifier: r.str('custom_identifier') ?? null,
-    thread_identifier: r.str('thread_identifier') ?? null,
-    trace_unique_id: r.str('trace_unique_id') ?? null,
-    span_unique_id: r.str('span_unique_id') ?? null,
-    span_parent_id: r.str('span_parent_id') ?? null,
-    span_name: r.str('span_name') ?? null,
-    span_workflow_name: r.str('span_workflow_name') ?? null,
-    span_path: r.str('span_path') ?? null,
-    span_entity_name: r.str('span_entity_name') ?? null,
-    prompt_id: r.str('prompt_id') ?? null,
+    custom_identifier: r.str('custom_identifier', MAX_IDENTIFIER) ?? null,
+    thread_identifier: r.str('thread_identifier', MAX_IDENTIFIER) ?? null,
+    trace_unique_id: r.str('trace_unique_id', MAX_IDENTIFIER) ?? null,
+    span_unique_id: r.str('span_unique_id', MAX_IDENTIFIER) ?? null,
+    span_parent_id: r.str('span_parent_id', MAX_IDENTIFIER) ?? null,
+    span_name: r.str('span_name', MAX_IDENTIFIER) ?? null,
+    span_workflow_name: r.str('span_workflow_name', MAX_IDENTIFIER) ?? null,
+    span_path: r.str('span_path', MAX_SPAN_PATH) ?? null,
+    span_entity_name: r.str('span_entity_name', MAX_IDENTIFIER) ?? null,
+    prompt_id: r.str('prompt_id', MAX_IDENTIFIER) ?? null,
   };
-  const promptVersion = r.num('prompt_version', { int: true, min: 0 }) ?? null;
+  const promptVersion = r.num('prompt_version', { int: true, min: 0, max: MAX_VERSION }) ?? null;
   const stream = r.bool('stream') ?? false;
   const positiveFeedback = r.bool('positive_feedback') ?? null;
   const cacheHit = r.bool('cached') ?? r.bool('cache_hit') ?? false;
-  const providerId = r.str('provider_id') ?? null;
+  const providerId = r.str('provider_id', MAX_MODEL_NAME) ?? null;
   readBlock(raw, r.errors);
+  // A latency reaching back before 1970 would make a start time no date can hold.
+  if (timestampIn !== undefined && startIn === undefined && latencyIn !== null && timestampIn - latencyIn * 1000 < MIN_TIME_MS) {
+    r.fail('latency', 'Reaches back before 1970-01-01 from the timestamp');
+  }
+  if (startIn !== undefined && timestampIn === undefined && latencyIn !== null && startIn + latencyIn * 1000 > MAX_TIME_MS) {
+    r.fail('latency', 'Reaches past the year 9999 from the start time');
+  }
 
   if (Object.keys(r.errors).length > 0) throw new ValidationError(r.errors);
 

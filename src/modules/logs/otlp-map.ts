@@ -5,8 +5,10 @@
  * SDK, Traceloop/OpenLLMetry and the GenAI conventions); every attribute is
  * also kept on the span as `span_attributes`.
  */
-import { isObj, type Obj } from './fields.ts';
+import { BadRequestError, type FieldErrors } from '../../errors.ts';
+import { isObj, type Obj, typeName } from './fields.ts';
 import { mapAttributes } from './otlp-attributes.ts';
+import { checkOtlpAttributes, checkOtlpSpan } from './otlp-check.ts';
 import { asArray } from './otlp-decode.ts';
 
 /** An OTLP AnyValue -> a JS value. */
@@ -28,11 +30,10 @@ export function attributes(list: unknown): Obj {
   return out;
 }
 
-/** Nanoseconds (string or number) -> ISO string; precision beyond ms is dropped. */
+/** Nanoseconds (checked by otlp-check.ts: digits, or a safe integer) -> ISO string; precision beyond ms is dropped. */
 function nanosToIso(v: unknown): string | undefined {
   if (v === undefined || v === null || v === '' || v === '0' || v === 0) return undefined;
-  const ms = typeof v === 'string' ? Number(BigInt(v) / 1_000_000n) : Number(v) / 1e6;
-  return Number.isFinite(ms) ? new Date(ms).toISOString() : undefined;
+  return new Date(Number(BigInt(v as string | number) / 1_000_000n)).toISOString();
 }
 
 const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
@@ -83,18 +84,49 @@ export function otlpSpanToBody(span: Obj, resource: Obj, scope: Obj): Obj {
   return body;
 }
 
-/** Every span of an export request, as ingest bodies. */
-export function otlpToBodies(request: Obj): Obj[] {
-  const out: Obj[] = [];
-  for (const rs of asArray(request.resourceSpans).filter(isObj)) {
-    const resource = attributes(isObj(rs.resource) ? rs.resource.attributes : undefined);
-    for (const ss of asArray(rs.scopeSpans ?? rs.instrumentationLibrarySpans).filter(isObj)) {
+/** A span of the request, by its position among all the request's spans. */
+export interface OtlpItem {
+  index: number;
+  body: Obj;
+}
+
+export interface OtlpMapped {
+  bodies: OtlpItem[];
+  /** Spans rejected for a bad field, by position; the fields are named by their path in the request. */
+  errors: { index: number; errors: FieldErrors }[];
+}
+
+/** A list of the envelope (resourceSpans, scopeSpans, spans): absent is empty, anything but an array of objects a 400. */
+function listOf(v: unknown, field: string): Obj[] {
+  if (v === undefined || v === null) return [];
+  if (!Array.isArray(v)) throw new BadRequestError(`${field}: expected an array, got ${typeName(v)}`, field);
+  v.forEach((item, i) => {
+    if (!isObj(item)) throw new BadRequestError(`${field}.${i}: expected an object, got ${typeName(item)}`, `${field}.${i}`);
+  });
+  return v as Obj[];
+}
+
+/** Every span of an export request, as an ingest body or the errors that rejected it. */
+export function otlpToBodies(request: Obj): OtlpMapped {
+  const out: OtlpMapped = { bodies: [], errors: [] };
+  let index = 0;
+  listOf(request.resourceSpans, 'resourceSpans').forEach((rs, r) => {
+    const at = `resourceSpans.${r}`;
+    const resourceErrors = checkOtlpAttributes(isObj(rs.resource) ? rs.resource.attributes : undefined, `${at}.resource.attributes`);
+    const resource = resourceErrors ? {} : attributes(isObj(rs.resource) ? rs.resource.attributes : undefined);
+    const scopeKey = rs.scopeSpans !== undefined ? 'scopeSpans' : 'instrumentationLibrarySpans';
+    listOf(rs[scopeKey], `${at}.${scopeKey}`).forEach((ss, s) => {
       const sc = isObj(ss.scope) ? ss.scope : isObj(ss.instrumentationLibrary) ? ss.instrumentationLibrary : {};
       const scope: Obj = {};
       if (typeof sc.name === 'string') scope.name = sc.name;
       if (typeof sc.version === 'string' && sc.version) scope.version = sc.version;
-      for (const span of asArray(ss.spans).filter(isObj)) out.push(otlpSpanToBody(span, resource, scope));
-    }
-  }
+      listOf(ss.spans, `${at}.${scopeKey}.${s}.spans`).forEach((span, i) => {
+        const errors = resourceErrors ?? checkOtlpSpan(span, `${at}.${scopeKey}.${s}.spans.${i}`);
+        if (errors) out.errors.push({ index, errors });
+        else out.bodies.push({ index, body: otlpSpanToBody(span, resource, scope) });
+        index++;
+      });
+    });
+  });
   return out;
 }

@@ -16,6 +16,7 @@ import { TraceLinker } from '../traces/linker.ts';
 import { isObj, typeName, type Obj } from './fields.ts';
 import type { ListParams } from './list-params.ts';
 import { type IngestContext, normalizeSpan, readBlock } from './normalize.ts';
+import { type OtlpItem, otlpToBodies } from './otlp-map.ts';
 
 export const MAX_BATCH = 5000;
 
@@ -111,6 +112,20 @@ export class LogService {
     this.linker.prepare(spans);
     await this.write(spans);
     return { spans, errors };
+  }
+
+  /**
+   * The spans of an OTLP export request: those with a bad field are rejected by
+   * position (OTLP's partial success), the rest are committed together.
+   */
+  async ingestOtlp(p: Principal, request: Obj): Promise<IngestResult> {
+    const mapped = otlpToBodies(request);
+    const result = await this.ingestMany(p, mapped.bodies.map((b) => b.body), 'resourceSpans');
+    const errors = [
+      ...mapped.errors,
+      ...result.errors.map((e) => ({ index: (mapped.bodies[e.index] as OtlpItem).index, errors: e.errors })),
+    ].sort((a, b) => a.index - b.index);
+    return { spans: result.spans, errors };
   }
 
   /** Commits the spans, then completes their traces with what was stored before (see TraceLinker). */

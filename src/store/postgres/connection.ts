@@ -75,13 +75,15 @@ export function translate(err: unknown, timeoutMs: number): unknown {
 }
 
 /**
- * The object with every method's errors translated (and, with `around`, each
- * call run through it): what callers of a PostgreSQL part see.
+ * The object with every method's errors translated (with `around`, each call
+ * run through it; with `prepare`, its arguments changed first): what callers
+ * of a PostgreSQL part see.
  */
 export function translating<I extends object>(
   target: I,
   timeoutMs: number,
   around: (method: string, call: () => Promise<unknown>) => Promise<unknown> = (_m, call) => call(),
+  prepare: (method: string, args: unknown[]) => unknown[] = (_m, args) => args,
 ): I {
   const out: Record<string, (...args: unknown[]) => Promise<unknown>> = {};
   const proto = Object.getPrototypeOf(target) as Record<string, unknown>;
@@ -90,7 +92,8 @@ export function translating<I extends object>(
     if (method === 'constructor' || typeof fn !== 'function') continue;
     out[method] = async (...args: unknown[]) => {
       try {
-        return await around(method, () => (fn as (...a: unknown[]) => Promise<unknown>).apply(target, args));
+        const given = prepare(method, args);
+        return await around(method, () => (fn as (...a: unknown[]) => Promise<unknown>).apply(target, given));
       } catch (err) {
         throw translate(err, timeoutMs);
       }

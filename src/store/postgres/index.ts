@@ -27,6 +27,7 @@ import { PgOrgStore } from './orgs.ts';
 import { Partitions } from './partitions.ts';
 import { PgPromptStore } from './prompts.ts';
 import { PgSpanStore, type PgSpanSettings } from './spans.ts';
+import { storable } from './storable.ts';
 
 export interface PgStoreOptions extends PgPoolOptions {
   /** Heavy reads running at once, at most. */
@@ -67,10 +68,22 @@ class Gate {
   }
 }
 
-/** The part with every method's errors translated, heavy ones through the gate. */
+/** Methods that make their own JSON text of what they are handed (span-rows.ts toJson), storable by then. */
+const OWN_ENCODING: { [P in keyof Parts]?: readonly string[] } = { spans: ['insertBatch'] };
+
+/**
+ * The part with every method's errors translated, heavy ones through the gate,
+ * and its arguments storable (storable.ts).
+ */
 function guarded<P extends keyof Parts>(name: P, part: Parts[P], heavy: Gate, timeoutMs: number): Parts[P] {
   const slow = new Set(HEAVY[name] ?? []);
-  return translating(part, timeoutMs, (method, call) => (slow.has(method) ? heavy.run(call) : call()));
+  const own = new Set(OWN_ENCODING[name] ?? []);
+  return translating(
+    part,
+    timeoutMs,
+    (method, call) => (slow.has(method) ? heavy.run(call) : call()),
+    (method, args) => (own.has(method) ? args : storable(args)),
+  );
 }
 
 export interface PgStore extends Store {

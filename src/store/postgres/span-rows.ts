@@ -6,6 +6,7 @@
 import { SPAN_COLUMNS, SPAN_FIELD_KINDS, type SpanField } from '../span-fields.ts';
 import type { StoredSpan } from '../types.ts';
 import { num } from './connection.ts';
+import { storable } from './storable.ts';
 
 const FLOAT_FIELDS: ReadonlySet<SpanField> = new Set(['latency', 'time_to_first_token', 'tokens_per_second', 'cost']);
 
@@ -34,18 +35,21 @@ const INT_FIELDS = SPAN_COLUMNS.filter((c) => pgType(c) === 'bigint');
 /** A NUL escape that is not an escaped backslash followed by "u0000", or a lone surrogate. */
 const UNSTORABLE = /\\u0000|\\ud[89a-f]/i;
 
-function storable(v: unknown): unknown {
-  return typeof v === 'string' ? v.replaceAll('\u0000', '\uFFFD').toWellFormed() : v;
-}
-
 /**
  * JSON text for the server. PostgreSQL text cannot hold NUL or half a
- * surrogate pair (SQLite can): such characters become U+FFFD, on the rare
- * value that has any.
+ * surrogate pair (SQLite can): such characters become U+FFFD (storable.ts),
+ * in values and keys, on the rare value that has any.
  */
 export function toJson(v: unknown): string {
+  return encodeStorable(v).json;
+}
+
+/** The value made storable (itself when it was) and its JSON text: for a caller that goes on using the value. */
+export function encodeStorable<T>(v: T): { value: T; json: string } {
   const json = JSON.stringify(v);
-  return UNSTORABLE.test(json) ? JSON.stringify(v, (_k, x: unknown) => storable(x)) : json;
+  if (!UNSTORABLE.test(json)) return { value: v, json };
+  const value = storable(v);
+  return { value, json: JSON.stringify(value) };
 }
 
 function object(v: unknown): Record<string, unknown> | null {

@@ -31,7 +31,7 @@ import { PgIdentifierSearch } from './identifier-search.ts';
 import type { Partitions } from './partitions.ts';
 import { PgRetention } from './retention.ts';
 import { applyRollups, refreshRollups } from './rollup-writer.ts';
-import { type PgSpanRow, rowToSpan, SPAN_COLUMN_LIST, SPAN_RECORD_TYPE, toJson } from './span-rows.ts';
+import { encodeStorable, type PgSpanRow, rowToSpan, SPAN_COLUMN_LIST, SPAN_RECORD_TYPE, toJson } from './span-rows.ts';
 import { compileFilters, compileSort, scopeWhere } from './span-query.ts';
 import { recordset } from './upsert.ts';
 import { PgSummaries } from './span-summary.ts';
@@ -70,9 +70,10 @@ export class PgSpanStore implements SpanStore {
     this.retention = new PgRetention(sql, partitions);
   }
 
-  async insertBatch(batch: SpanRecord[]): Promise<CommittedUsage[]> {
-    if (batch.length === 0) return [];
-    const json = toJson(batch);
+  async insertBatch(given: SpanRecord[]): Promise<CommittedUsage[]> {
+    if (given.length === 0) return [];
+    // The customers a span names are looked up as they were stored.
+    const { value: batch, json } = encodeStorable(given);
     return transaction(this.sql, async (tx) => {
       // unique_ids are the gateway's own: one already stored is this batch sent again, and must count once.
       const stored = await tx.unsafe<{ unique_id: string }[]>(

@@ -9,6 +9,7 @@
  * one more connection LISTENs for change notices. The response cache stays
  * per process (caching is not admission).
  */
+import { storableText } from './storable.ts';
 import { SQL } from 'bun';
 import { randomToken } from '../../lib/ids.ts';
 import type { Logger } from '../../lib/log.ts';
@@ -199,7 +200,8 @@ export class PgInvalidationFeed implements InvalidationFeed {
     await transaction(this.sql, async (tx) => {
       await tx.unsafe('SELECT pg_advisory_xact_lock($1)', [PUBLISH_LOCK]);
       await tx.unsafe('INSERT INTO changes (at, origin, topic, org_id, id) VALUES ($1::int8, $2, $3, $4, $5)', [
-        this.now(), this.origin, change.topic, change.orgId, change.id,
+        // The id as the record was stored (storable.ts): a name with a NUL is not a driver error.
+        this.now(), this.origin, change.topic, change.orgId, storableText(change.id),
       ]);
       await tx.notify(CHANNEL);
     });
