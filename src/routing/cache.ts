@@ -51,17 +51,41 @@ export function cacheKey(input: CacheKeyInput): string {
   return createHash('sha256').update(canonical).digest('hex');
 }
 
-/** JSON with object keys sorted at every level, so key order in the request does not matter. */
-export function canonicalJson(v: unknown): string {
-  if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
-  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
-  const obj = v as Record<string, unknown>;
-  const parts: string[] = [];
-  for (const k of Object.keys(obj).sort()) {
-    if (obj[k] === undefined) continue;
-    parts.push(`${JSON.stringify(k)}:${canonicalJson(obj[k])}`);
+/**
+ * JSON with object keys sorted at every level, so key order in the request does not matter.
+ * Built with a stack of its own, not recursion: no nesting a client sends can overflow the engine's.
+ */
+export function canonicalJson(value: unknown): string {
+  const out: string[] = [];
+  // Work items: a value to write, or text to write as it is.
+  const stack: ({ v: unknown } | string)[] = [{ v: value }];
+  while (stack.length > 0) {
+    const item = stack.pop() as { v: unknown } | string;
+    if (typeof item === 'string') {
+      out.push(item);
+      continue;
+    }
+    const v = item.v;
+    if (v === null || typeof v !== 'object') {
+      out.push(JSON.stringify(v) ?? 'null');
+      continue;
+    }
+    const entries: [string | null, unknown][] = Array.isArray(v)
+      ? v.map((x) => [null, x])
+      : Object.keys(v)
+          .sort()
+          .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
+          .map((k) => [k, (v as Record<string, unknown>)[k]]);
+    stack.push(Array.isArray(v) ? ']' : '}');
+    for (let i = entries.length - 1; i >= 0; i--) {
+      const [k, x] = entries[i] as [string | null, unknown];
+      stack.push({ v: x });
+      if (k !== null) stack.push(`${JSON.stringify(k)}:`);
+      if (i > 0) stack.push(',');
+    }
+    out.push(Array.isArray(v) ? '[' : '{');
   }
-  return `{${parts.join(',')}}`;
+  return out.join('');
 }
 
 interface Stored {

@@ -10,8 +10,12 @@
  * spans were never acknowledged, so they are withdrawn: a retry by the client
  * must not store them twice), the proxy's spans stay queued up to `maxQueue`,
  * and the writer tries again with a growing pause until a commit succeeds.
+ *
+ * Every span is bounded in depth as it is queued (span-depth.ts), so that no
+ * value a client sent can make its encoding throw.
  */
 import { QueueFullError, StorageUnavailableError } from '../errors.ts';
+import { boundSpan } from './span-depth.ts';
 import type { CommittedUsage } from './state-types.ts';
 import type { SpanRecord, SpanStore } from './types.ts';
 
@@ -103,7 +107,7 @@ export class SpanWriter {
       this.counters.refused++;
       return false;
     }
-    this.queue.push({ span });
+    this.queue.push({ span: boundSpan(span) });
     this.schedule();
     return true;
   }
@@ -122,7 +126,7 @@ export class SpanWriter {
     // One promise per call, not per span: a 5,000-span batch allocated 5,000.
     const done = new Promise<void>((resolve, reject) => {
       const waiter: Waiter = { remaining: spans.length, settled: false, resolve, reject };
-      for (const span of spans) this.queue.push({ span, waiter });
+      for (const span of spans) this.queue.push({ span: boundSpan(span), waiter });
     });
     // A caller is waiting for its commit: don't make it wait out the interval.
     this.urgent = true;

@@ -4,6 +4,7 @@
  * recorded request is the upstream body (gateway parameters stripped).
  */
 import { timeOrderedId } from '../../lib/ids.ts';
+import { spanJsonText } from '../../store/span-depth.ts';
 import type { Environment, SpanRecord } from '../../store/types.ts';
 import type { GatewayParams } from '../../schemas/gateway.ts';
 import type { AttemptRecord } from '../../routing/engine.ts';
@@ -112,8 +113,8 @@ export function buildSpan(f: CallFacts): SpanRecord {
     cached: f.cached,
     positive_feedback: p.positive_feedback ?? null,
     metadata: p.metadata ?? null,
-    input: noLog || f.input === undefined ? null : JSON.stringify(f.input),
-    output: noLog || f.output === null || f.output === undefined ? null : JSON.stringify(f.output),
+    input: noLog || f.input === undefined ? null : spanJsonText(f.input),
+    output: noLog || f.output === null || f.output === undefined ? null : spanJsonText(f.output),
     extra,
   };
 }

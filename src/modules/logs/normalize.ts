@@ -12,6 +12,7 @@ import {
   MAX_COST, MAX_IDENTIFIER, MAX_MODEL_NAME, MAX_SECONDS, MAX_SPAN_PATH, MAX_TIME_MS, MAX_TOKEN_COUNT, MIN_TIME_MS,
 } from '../../lib/input-caps.ts';
 import { CUSTOMER_IDENTIFIER_MAX, CustomerParams } from '../../schemas/customer.ts';
+import { spanJsonText } from '../../store/span-depth.ts';
 import type { Environment, SpanRecord } from '../../store/types.ts';
 import { FieldReader, isObj, type Obj } from './fields.ts';
 
@@ -49,10 +50,10 @@ const CONSUMED = new Set([
   'id', 'unique_id', 'organization_id', 'org_id', 'api_key_id', 'pricing_model',
 ]);
 
-/** JSON text of an input/output value: strings are kept as sent, anything else serialized. */
+/** JSON text of an input/output value: strings are kept as sent, anything else serialized (depth-bounded). */
 function serialize(v: unknown): string | null {
   if (v === undefined || v === null) return null;
-  return typeof v === 'string' ? v : JSON.stringify(v);
+  return typeof v === 'string' ? v : spanJsonText(v);
 }
 
 /** `keywordsai_api_controls.block` (default true). Errors land in `errors`. */

@@ -12,7 +12,7 @@
  * or `signal.aborted`) from "the provider failed" (`UpstreamError`), and must
  * not retry or fall back on the former.
  */
-import { UpstreamError } from '../../errors.ts';
+import { BadRequestError, UpstreamError } from '../../errors.ts';
 import type { CallContext } from '../types.ts';
 import { DEFAULT_LIMITS, readAtMost, readBounded, UpstreamLimitError } from './body.ts';
 import { isRecord } from './json.ts';
@@ -42,12 +42,19 @@ const SNIPPET = 200;
 /** POSTs JSON; resolves with a 2xx response or throws (see module comment). */
 export async function postJson(call: UpstreamCall): Promise<Response> {
   const { ctx } = call;
+  let body: string;
+  try {
+    body = JSON.stringify(call.body);
+  } catch (err) {
+    // The request, not the upstream: no connection was tried (a body nested past the engine's stack).
+    throw new BadRequestError(`The request cannot be encoded for ${call.provider}: ${err instanceof Error ? err.message : String(err)}`, 'body');
+  }
   let res: Response;
   try {
     res = await ctx.fetch(call.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...call.headers },
-      body: JSON.stringify(call.body),
+      body,
       signal: ctx.signal,
       // A caller's base could bounce us anywhere (a metadata address); its 3xx is its answer.
       redirect: ctx.callerBase ? 'manual' : 'follow',

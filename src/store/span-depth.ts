@@ -1,0 +1,36 @@
+/**
+ * A span is stored whatever its request carried: its JSON values (metadata,
+ * the fields of `extra`) keep MAX_STORED_DEPTH levels, deeper parts are
+ * replaced by the cut marker (src/lib/json-depth.ts), and
+ * `extra.truncated_fields` names what was cut (docs/limits.md, "Input caps").
+ * The proxy and ingest write `input` and `output` as text through
+ * `spanJsonText`, which cuts the same way.
+ */
+import { capDepth, cutMarker } from '../lib/json-depth.ts';
+import { MAX_STORED_DEPTH } from '../lib/input-caps.ts';
+import type { SpanRecord } from './types.ts';
+
+const MARKER = cutMarker(MAX_STORED_DEPTH);
+
+/** JSON text of a span's input or output, cut at MAX_STORED_DEPTH: it cannot throw for depth. */
+export function spanJsonText(v: unknown): string {
+  return JSON.stringify(capDepth(v, MAX_STORED_DEPTH).value);
+}
+
+/** The span with its JSON values cut to MAX_STORED_DEPTH (itself when nothing is that deep). */
+export function boundSpan(span: SpanRecord): SpanRecord {
+  const cutFields: string[] = [];
+  for (const field of ['input', 'output'] as const) if (span[field]?.includes(MARKER)) cutFields.push(field);
+  const metadata = capDepth(span.metadata, MAX_STORED_DEPTH);
+  if (metadata.cut) cutFields.push('metadata');
+  let extra = span.extra;
+  for (const [k, v] of Object.entries(span.extra)) {
+    const capped = capDepth(v, MAX_STORED_DEPTH);
+    if (!capped.cut) continue;
+    if (extra === span.extra) extra = { ...span.extra };
+    extra[k] = capped.value;
+    cutFields.push(`extra.${k}`);
+  }
+  if (cutFields.length === 0) return span;
+  return { ...span, metadata: metadata.value as SpanRecord['metadata'], extra: { ...extra, truncated_fields: cutFields } };
+}
