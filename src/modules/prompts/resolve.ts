@@ -12,10 +12,11 @@
  * - Variables fill the version's messages only (caller text is sent as
  *   written). A variable the sent messages use but the call lacks is a 422
  *   naming `prompt.variables.<name>`; extra variables are ignored.
- * - Parameters come from the version. With `override: true`,
- *   `override_params` replace them key by key (null removes one). Without it,
- *   parameters in `override_params` other than `messages` are a 422 rather
- *   than silently unused.
+ * - Parameters come from the version. With `override` (default true, seed 002),
+ *   `override_params` replace them key by key (null removes one). With
+ *   `override: false`, parameters in `override_params` other than `messages`
+ *   are not applied: the call goes on with the version's (seed 002: they "only
+ *   work if override is set to true").
  * - `echo` (default true) returns the sent messages as `prompt_message`.
  */
 import { ValidationError } from '../../errors.ts';
@@ -96,18 +97,10 @@ export function resolvePromptRequest(
   requestMessages: readonly ChatMessage[] = [],
 ): ResolvedPrompt {
   const echo = param.echo ?? true;
-  const override = param.override ?? false;
+  const override = param.override ?? true;
   const mode = param.override_config?.messages_override_mode ?? 'override';
   const variables = { ...(param.variables ?? {}) };
   const overrideParams: Record<string, unknown> = { ...(param.override_params ?? {}) };
-
-  const unusedKeys = Object.keys(overrideParams).filter((k) => k !== 'messages');
-  if (!override && unusedKeys.length > 0) {
-    throw ValidationError.field(
-      'prompt.override',
-      `prompt.override_params sets ${unusedKeys.join(', ')}, which only apply with "override": true`,
-    );
-  }
 
   const caller = callerMessages(param, requestMessages);
   const messages =

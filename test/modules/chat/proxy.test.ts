@@ -179,6 +179,28 @@ describe('logging parameters', () => {
     expect(s!.extra.prompt_variables).toEqual({ name: 'Ada' });
   });
 
+  test('prompt.override defaults to true; with override false, override_params other than messages are not applied (seed 002)', async () => {
+    g = await gateway();
+    const created = await json(await g.t.call('POST', '/api/prompts/', { key: g.key, body: { name: 'tone' } }));
+    const id = created.prompt_id as string;
+    await g.t.call('POST', `/api/prompts/${id}/versions/`, {
+      key: g.key,
+      body: { messages: [{ role: 'user', content: 'Hi' }], model: 'mock/echo', temperature: 0.2, deploy: true },
+    });
+    const call = (prompt: Record<string, unknown>) => post({ prompt: { prompt_id: id, ...prompt } });
+    const byDefault = await call({ override_params: { temperature: 0.9 } });
+    expect(byDefault.status).toBe(200);
+    const notApplied = await call({ override: false, override_params: { temperature: 0.9, max_tokens: 5 } });
+    expect(notApplied.status).toBe(200);
+    const sent = g.fakes.mock.calls.map((c) => c.req as Record<string, unknown>);
+    expect(sent[0]!.temperature).toBe(0.9);
+    expect(sent[1]!.temperature).toBe(0.2);
+    expect(sent[1]).not.toHaveProperty('max_tokens');
+    // Messages in override_params are the caller's messages whatever override says.
+    const own = await call({ override: false, override_params: { messages: [{ role: 'user', content: 'mine' }] } });
+    expect((await json(own)).prompt_message).toEqual([{ role: 'user', content: 'mine' }]);
+  });
+
   test('an unknown prompt is a 404', async () => {
     g = await gateway();
     const r = await post({ prompt: { prompt_id: 'nope' } });

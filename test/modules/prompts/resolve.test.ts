@@ -81,15 +81,8 @@ describe('resolvePromptRequest: every combination', () => {
           test(name, () => {
             const { param, request } = build(source, echo, override, mode);
             const setsParams = source === 'params_only' || source === 'override_params_and_params';
-            if (setsParams && override !== true) {
-              expect(() => resolvePromptRequest(version, param, request)).toThrow(ValidationError);
-              try {
-                resolvePromptRequest(version, param, request);
-              } catch (e) {
-                expect((e as ValidationError).errors['prompt.override']?.[0]).toContain('temperature');
-              }
-              return;
-            }
+            // override defaults to true (seed 002); with false, override_params other than messages are not applied.
+            const applied = setsParams && override !== false;
             const r = resolvePromptRequest(version, param, request);
             const hasCaller = source !== 'none' && source !== 'params_only';
             const effectiveMode = mode ?? 'override';
@@ -97,14 +90,14 @@ describe('resolvePromptRequest: every combination', () => {
               !hasCaller ? RENDERED : effectiveMode === 'append' ? [...RENDERED, ...CALLER] : CALLER;
             expect(r.messages).toEqual(expected);
             expect(r.prompt_message).toEqual(echo === false ? null : expected);
-            expect(r.params).toEqual(setsParams ? OVERRIDDEN_PARAMS : VERSION_PARAMS);
+            expect(r.params).toEqual(applied ? OVERRIDDEN_PARAMS : VERSION_PARAMS);
             expect(r.fallback_models).toEqual(['anthropic/claude-3-5-haiku-20241022']);
             expect(r.load_balance_models).toBeNull();
             expect(r.prompt_id).toBe('p1');
             expect(r.version).toBe(3);
             expect(r.variables).toEqual(variables);
             expect(r.echo).toBe(echo !== false);
-            expect(r.override).toBe(override === true);
+            expect(r.override).toBe(override !== false);
             expect(r.messages_override_mode).toBe(effectiveMode);
           });
         }
