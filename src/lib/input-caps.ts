@@ -31,6 +31,12 @@ export const MAX_COST = 1e9;
 export const MAX_SECONDS = 1e9;
 /** A rate (tokens per second). */
 export const MAX_RATE = 1e12;
+/**
+ * Models a chat call may name in one list (models, fallback_models,
+ * exclude_models, exclude_providers, load-balance entries, a prompt version's
+ * lists), and entries of its per-provider maps (customer_credentials, ...).
+ */
+export const MAX_MODEL_LIST = 100;
 /** Times an ingested span may carry: 1970-01-01 to 9999-12-31 (UTC), epoch ms. */
 export const MIN_TIME_MS = 0;
 export const MAX_TIME_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);

@@ -6,6 +6,7 @@
  * the request goes upstream.
  */
 import { type Static, Type as T } from '@sinclair/typebox';
+import { MAX_MODEL_LIST } from '../lib/input-caps.ts';
 import { CustomerParams } from './customer.ts';
 import { PromptParam } from './prompt.ts';
 
@@ -36,7 +37,7 @@ export type WeightedModel = Static<typeof WeightedModel>;
 export const LoadBalanceGroup = T.Object(
   {
     group_id: T.Optional(T.String()),
-    models: T.Optional(T.Array(WeightedModel, { minItems: 1 })),
+    models: T.Optional(T.Array(WeightedModel, { minItems: 1, maxItems: MAX_MODEL_LIST })),
   },
   Open,
 );
@@ -62,7 +63,9 @@ export const CacheOptions = T.Object(
 );
 
 
-const StringList = T.Array(T.String({ minLength: 1 }));
+const StringList = T.Array(T.String({ minLength: 1 }), { maxItems: MAX_MODEL_LIST });
+/** Per-provider maps (credentials, keys, model names): one entry per provider or model at most. */
+const perProvider = { maxProperties: MAX_MODEL_LIST } as const;
 
 /** Every gateway parameter; all optional. */
 export const gatewayParamProperties = {
@@ -71,15 +74,15 @@ export const gatewayParamProperties = {
   exclude_models: T.Optional(StringList),
   exclude_providers: T.Optional(StringList),
   load_balance_group: T.Optional(LoadBalanceGroup),
-  loadbalance_models: T.Optional(T.Array(WeightedModel, { minItems: 1 })),
+  loadbalance_models: T.Optional(T.Array(WeightedModel, { minItems: 1, maxItems: MAX_MODEL_LIST })),
   fallback_models: T.Optional(StringList),
   disable_fallback: T.Optional(T.Boolean()),
   retry_params: T.Optional(RetryParams),
-  model_name_map: T.Optional(T.Record(T.String(), T.String())),
+  model_name_map: T.Optional(T.Record(T.String(), T.String(), perProvider)),
   // Credentials
-  customer_credentials: T.Optional(T.Record(T.String(), Credentials)),
-  credential_override: T.Optional(T.Record(T.String(), Credentials)),
-  customer_api_keys: T.Optional(T.Record(T.String(), T.String())),
+  customer_credentials: T.Optional(T.Record(T.String(), Credentials, perProvider)),
+  credential_override: T.Optional(T.Record(T.String(), Credentials, perProvider)),
+  customer_api_keys: T.Optional(T.Record(T.String(), T.String(), perProvider)),
   // Cache
   cache_enabled: T.Optional(T.Boolean()),
   cache_ttl: T.Optional(T.Number({ exclusiveMinimum: 0 })),

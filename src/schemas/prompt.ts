@@ -4,6 +4,7 @@
  * prompts module (REST API, resolution) and the proxy.
  */
 import { type Static, Type as T } from '@sinclair/typebox';
+import { MAX_MODEL_LIST } from '../lib/input-caps.ts';
 import { ChatMessage, ResponseFormat, Tool, ToolChoice } from './openai.ts';
 
 const Strict = { additionalProperties: false } as const;
@@ -36,8 +37,8 @@ export const PromptVersionParams = {
   tools: T.Optional(T.Union([T.Array(Tool), T.Null()])),
   tool_choice: T.Optional(T.Union([ToolChoice, T.Null()])),
   response_format: T.Optional(T.Union([ResponseFormat, T.Null()])),
-  fallback_models: T.Optional(T.Union([T.Array(T.String({ minLength: 1 })), T.Null()])),
-  load_balance_models: T.Optional(T.Union([T.Array(LoadBalanceModel, { minItems: 1 }), T.Null()])),
+  fallback_models: T.Optional(T.Union([T.Array(T.String({ minLength: 1 }), { maxItems: MAX_MODEL_LIST }), T.Null()])),
+  load_balance_models: T.Optional(T.Union([T.Array(LoadBalanceModel, { minItems: 1, maxItems: MAX_MODEL_LIST }), T.Null()])),
 };
 
 /**

@@ -5,6 +5,8 @@
  */
 import { Value } from '@sinclair/typebox/value';
 import { ValidationError } from '../../errors.ts';
+import { MAX_STORED_DEPTH } from '../../lib/input-caps.ts';
+import { nestsDeeperThan } from '../../lib/json-depth.ts';
 import { GATEWAY_PARAM_NAMES, GatewayParams } from '../../schemas/gateway.ts';
 import type { ApiName } from './api.ts';
 
@@ -29,7 +31,11 @@ function validParams(obj: Record<string, unknown>, where: string): GatewayParams
   return obj as GatewayParams;
 }
 
-/** The header's parameters, validated; null when the header is absent. */
+/**
+ * The header's parameters, validated; null when the header is absent. The
+ * header does not pass through the body parser, so its nesting is bounded
+ * here, to the depth a stored span keeps.
+ */
 export function headerParams(value: string | null | undefined): GatewayParams | null {
   if (!value) return null;
   const trimmed = value.trim();
@@ -37,6 +43,9 @@ export function headerParams(value: string | null | undefined): GatewayParams | 
     parseJsonObject(trimmed) ?? parseJsonObject(Buffer.from(trimmed, 'base64').toString('utf8'));
   if (!obj) {
     throw ValidationError.field(PARAMS_HEADER, 'must be a JSON object, or a base64-encoded JSON object');
+  }
+  if (nestsDeeperThan(obj, MAX_STORED_DEPTH)) {
+    throw ValidationError.field(PARAMS_HEADER, `nests deeper than ${MAX_STORED_DEPTH} levels`);
   }
   return validParams(obj, PARAMS_HEADER);
 }
