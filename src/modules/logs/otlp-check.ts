@@ -75,8 +75,8 @@ function describe(v: unknown): string {
 /** One AnyValue's own type; its children are queued by the caller. */
 function checkScalar(value: Obj, field: string, errors: Errors): void {
   const kinds = VALUE_KINDS.filter((k) => k in value);
-  if (kinds.length > 1) errors.add(field, `Expected one of ${VALUE_KINDS.join(', ')}, got ${kinds.join(' and ')}`);
-  const v = kinds.length === 1 ? value[kinds[0] as string] : undefined;
+  if (kinds.length > 1) return errors.add(field, `Expected one of ${VALUE_KINDS.join(', ')}, got ${kinds.join(' and ')}`);
+  const v = value[kinds[0] as string];
   switch (kinds[0]) {
     case 'stringValue':
     case 'bytesValue':

@@ -4,7 +4,8 @@ import { BudgetExceededError } from '../../../src/errors.ts';
 import type { CustomerGate } from '../../../src/modules/customers/gate.ts';
 import { computeCost } from '../../../src/pricing/cost.ts';
 import { MOCK_PRICES } from '../../../src/pricing/registry.ts';
-import { type Json, json, testConfig } from '../../helpers/app.ts';
+import { startMockUpstream } from '../../../src/providers/mock/server.ts';
+import { type Json, json, makeTestApp, testConfig } from '../../helpers/app.ts';
 import { STATE_FOLLOWS_CLOCK } from '../../helpers/backend.ts';
 import { type Gateway, gateway } from './fixtures.ts';
 
@@ -199,6 +200,61 @@ describe('logging parameters', () => {
     // Messages in override_params are the caller's messages whatever override says.
     const own = await call({ override: false, override_params: { messages: [{ role: 'user', content: 'mine' }] } });
     expect((await json(own)).prompt_message).toEqual([{ role: 'user', content: 'mine' }]);
+  });
+
+  test('a deeply nested unknown field: answered, forwarded to an OpenAI-compatible upstream, and its span stored (issue 17, defect 2)', async () => {
+    const upstream = await startMockUpstream({ host: '127.0.0.1', port: 0 });
+    // Real adapters (the fixture's gateway has fakes): the built-in mock and an OpenAI-compatible server over HTTP.
+    const t = await makeTestApp({ providers: { compat: { kind: 'openai', api_key: 'sk-compat', api_base: upstream.url } } });
+    try {
+      const key = await t.key('acme');
+      const nested = (depth: number) => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
+      const call = (model: string, depth: number, extra = '') =>
+        t.call('POST', '/api/chat/completions', {
+          key,
+          raw: `{"model":"${model}","messages":[{"role":"user","content":"hi"}],"unknown":${nested(depth)},"metadata":{"m":${nested(depth)}}${extra}}`,
+          headers: { 'content-type': 'application/json' },
+        });
+      // Within what the body parser admits (about 128 levels), and 10,000 levels straight to the service.
+      for (const depth of [120, 10_000]) {
+        for (const model of ['mock/echo', 'compat/m']) {
+          expect((await call(model, depth)).status).toBe(200);
+          expect((await call(model, depth, ',"cache_enabled":true')).status).toBe(200);
+        }
+      }
+      // Past what the engine can encode at all: the caller's request, a 400 naming the body, not a 502.
+      const tooDeep = await call('compat/m', 60_000);
+      expect(tooDeep.status).toBe(400);
+      expect((await json(tooDeep)).error.param).toBe('body');
+      const spans = await t.spans(9);
+      expect(spans.map((s) => s.status_code)).toEqual([200, 200, 200, 200, 200, 200, 200, 200, 400]);
+      await t.writer.flush();
+      const stored = await json(await t.call('GET', '/api/request-logs/list/?page_size=20', { key }));
+      expect(stored.count).toBe(9);
+      // The 10,000-level calls and the refused one are cut at 128 levels, and say so.
+      const cut = stored.results.filter((s: Json) => s.truncated_fields !== undefined);
+      expect(cut.length).toBe(5);
+      expect(cut[0].truncated_fields).toEqual(['metadata', 'extra.full_request']);
+    } finally {
+      await t.close();
+      await upstream.stop();
+    }
+  });
+
+  test('X-Data-Keywordsai-Params: invalid JSON, wrong types and deep nesting are 422s naming the header', async () => {
+    g = await gateway();
+    const cases: [string, string][] = [
+      ['{', 'x-data-keywordsai-params'],
+      ['[1]', 'x-data-keywordsai-params'],
+      ['{"metadata": 5}', 'x-data-keywordsai-params.metadata'],
+      ['{"fallback_models": "x"}', 'x-data-keywordsai-params.fallback_models'],
+      [JSON.stringify({ fallback_models: Array(101).fill('mock/echo') }), 'x-data-keywordsai-params.fallback_models'],
+      [`{"metadata":${'{"a":'.repeat(500)}1${'}'.repeat(500)}}`, 'x-data-keywordsai-params'],
+    ];
+    for (const [header, param] of cases) {
+      const r = await post({ model: 'mock/echo', messages: hello }, { 'x-data-keywordsai-params': header });
+      expect([r.status, (await json(r)).error.param]).toEqual([422, param]);
+    }
   });
 
   test('an unknown prompt is a 404', async () => {

@@ -161,3 +161,16 @@ describe('customer_params validation (proxy and ingest)', () => {
     expect(fields({ customer_identifier: 'a', email: '', budget_duration: 'yearly', period_start: '2026-01-31', markup_percentage: 20 })).toEqual([]);
   });
 });
+
+describe('hostile customer list filters (issue 17, defect 3)', () => {
+  test('an icontains value of 100,000 characters and other caps are 422s naming the field, not a driver error', async () => {
+    const list = (filters: unknown) => t.call('POST', '/api/users/list/', { key, body: { filters } });
+    const field = async (r: Response) => [r.status, Object.keys((await json(r)).errors ?? {})[0]];
+    expect(await field(await list({ customer_identifier: { operator: 'icontains', value: ['x'.repeat(100_000)] } }))).toEqual([422, 'filters.customer_identifier']);
+    expect(await field(await list({ customer_identifier: { operator: 'icontains', value: 'x'.repeat(100_000) } }))).toEqual([422, 'filters.customer_identifier']);
+    const values = Array.from({ length: 20_000 }, (_, i) => `c${i}`);
+    expect(await field(await list({ customer_identifier: { operator: 'in', value: values } }))).toEqual([422, 'filters.customer_identifier']);
+    expect((await list({ customer_identifier: { operator: 'icontains', value: ['x'.repeat(4096)] } })).status).toBe(200);
+    expect(await field(await t.call('GET', '/api/users/list/?is_test=maybe&all_envs=true', { key }))).toEqual([422, 'is_test']);
+  });
+});

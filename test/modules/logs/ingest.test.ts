@@ -212,3 +212,79 @@ describe('create', () => {
     expect((await t.call('GET', `/api/request-logs/${unique_id}/`, { key: other })).status).toBe(404);
   });
 });
+
+/** A JSON text nested `depth` levels: objects, or arrays. */
+const nested = (depth: number, open = '{"a":', close = '}') => `${open.repeat(depth)}1${close.repeat(depth)}`;
+
+describe('hostile input (issue 17, defects 2 and 3): a 4xx naming the field or a stored span, never a 500', () => {
+  const raw = (path: string, text: string) => t.call('POST', path, { key, raw: text, headers: { 'content-type': 'application/json' } });
+
+  test('deep bodies in both layouts are stored, cut at 128 levels with the cut named', async () => {
+    // 100 levels (within what the body parser admits, about 128 for the whole body) are stored whole; 10,000,
+    // past it, straight to the service, are stored cut.
+    for (const depth of [100, 10_000]) {
+      const legacy = `{"model":"gpt-4o","prompt_messages":[{"role":"user","content":${nested(depth)}}],"completion_message":${nested(depth, '[', ']')},"metadata":{"m":${nested(depth)}},"unknown_field":${nested(depth)}}`;
+      const universal = `{"log_type":"chat","model":"gpt-4o","input":${nested(depth)},"output":${nested(depth, '[', ']')},"customer_params":{"customer_identifier":"c1","metadata":${nested(depth)}}}`;
+      for (const body of [legacy, universal]) {
+        const r = await raw('/api/request-logs/create/', body);
+        expect(r.status).toBe(201);
+        const got = await json(await t.call('GET', `/api/request-logs/${(await json(r)).unique_id}/`, { key }));
+        if (depth > 100) expect(got.truncated_fields.length).toBeGreaterThan(0);
+        else expect(got.truncated_fields).toBeUndefined();
+      }
+    }
+    const cut = await json(await raw('/api/request-logs/create/', `{"model":"m","metadata":{"m":${nested(10_000)}}}`));
+    const stored = await json(await t.call('GET', `/api/request-logs/${cut.unique_id}/`, { key }));
+    expect(stored.truncated_fields).toEqual(['metadata']);
+    expect(JSON.stringify(stored.metadata)).toContain('[cut: nested deeper than 128 levels]');
+  });
+
+  test('times, durations, costs, token counts and identifiers out of range are 422s naming the field', async () => {
+    const cases: [Record<string, unknown>, string][] = [
+      [{ timestamp: 1e308 }, 'timestamp'],
+      [{ start_time: -1 }, 'start_time'],
+      [{ timestamp: '10000-01-01T00:00:00Z' }, 'timestamp'],
+      [{ latency: 1e308 }, 'latency'],
+      [{ generation_time: 1e10 }, 'generation_time'],
+      [{ timestamp: '1970-01-01T00:00:01Z', latency: 100 }, 'latency'],
+      [{ cost: 1e308 }, 'cost'],
+      [{ prompt_tokens: 2 ** 63 }, 'prompt_tokens'],
+      [{ usage: { completion_tokens: 1e300 } }, 'usage.completion_tokens'],
+      [{ status_code: 1e6 }, 'status_code'],
+      [{ prompt_version: 2 ** 40 }, 'prompt_version'],
+      [{ trace_unique_id: 'x'.repeat(100_000) }, 'trace_unique_id'],
+      [{ model: 'm'.repeat(1000) }, 'model'],
+    ];
+    for (const [body, field] of cases) {
+      const r = await t.call('POST', '/api/request-logs/create/', { key, body: { model: 'gpt-4o', ...body } });
+      expect([r.status, Object.keys((await json(r)).errors ?? {})]).toEqual([422, [field]]);
+    }
+  });
+
+  test('a NUL in an identifier or a metadata key is stored on every backend', async () => {
+    const r = await t.call('POST', '/api/request-logs/create/', {
+      key,
+      body: { model: 'gpt-4o', trace_unique_id: 'a\u0000b', customer_identifier: 'c\u0000', metadata: { 'k\u0000': 'v\u0000' } },
+    });
+    expect(r.status).toBe(201);
+    const list = await t.call('POST', '/api/request-logs/list/', { key, body: { filters: { customer_identifier: { operator: 'icontains', value: ['c\u0000'] } } } });
+    expect(list.status).toBe(200);
+  });
+
+  test('one mutated item in a batch or a trace array is reported by index; the rest are stored', async () => {
+    const mutations: unknown[] = [null, 7, 'x', [], { timestamp: 1e308 }, { latency: -1 }, { usage: 'many' }, { metadata: [1] }, { span_name: 'n'.repeat(300) }];
+    for (const bad of mutations) {
+      const item = typeof bad === 'object' && bad !== null && !Array.isArray(bad) ? { ...seed001, ...bad } : bad;
+      for (const [path, body] of [
+        ['/api/request-logs/batch/create/', { logs: [seed001, item, seed003] }],
+        ['/api/v1/traces/ingest', [{ trace_unique_id: 'tr', span_unique_id: 'a', ...seed001 }, item]],
+      ] as const) {
+        const r = await t.call('POST', path, { key, body });
+        expect(r.status).toBe(200);
+        const b = await json(r);
+        expect(b.errors.map((e: { index: number }) => e.index)).toEqual([1]);
+        expect(b.ingested_spans).toBe(path.includes('batch') ? 2 : 1);
+      }
+    }
+  });
+});

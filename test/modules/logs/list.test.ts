@@ -200,3 +200,46 @@ describe('list filters match an independent computation', () => {
     expect(r.avg_latency).toBeCloseTo(lat.reduce((a, b) => a + b, 0) / lat.length, 12);
   });
 });
+
+describe('hostile list parameters (issue 17, defect 3): 422 naming the field on every backend', () => {
+  const post = (query: string, body: unknown) => t.call('POST', `/api/request-logs/list/${query}`, { key, body });
+  const fieldOf = async (r: Response) => [r.status, Object.keys((await json(r)).errors ?? {})[0]];
+
+  test('every scope parameter is checked, even one another overrides', async () => {
+    expect(await fieldOf(await post('?is_test=maybe&all_envs=true', {}))).toEqual([422, 'is_test']);
+    expect(await fieldOf(await post('?all_envs=sure', {}))).toEqual([422, 'all_envs']);
+    expect(await fieldOf(await post('?environment=staging&is_test=true', {}))).toEqual([422, 'environment']);
+    for (const [k, v] of [['page', '-1'], ['page_size', '1e309'], ['sort_by', 'x'.repeat(10_000)], ['start_time', '../../etc/passwd'], ['end_time', '😀']]) {
+      expect(await fieldOf(await post(`?${k}=${encodeURIComponent(v as string)}`, {}))).toEqual([422, k]);
+    }
+  });
+
+  test('a filter whose value is not an object', async () => {
+    expect(await fieldOf(await post('', { filters: { metadata__user_tier: false } }))).toEqual([422, 'filters.metadata__user_tier']);
+    expect(await fieldOf(await post('', { filters: [1] }))).toEqual([422, 'filters']);
+  });
+
+  test('caps: filter count, values per filter, text length, field name length', async () => {
+    const many = Object.fromEntries(Array.from({ length: 21 }, (_, i) => [`metadata__k${i}`, { operator: '', value: ['x'] }]));
+    expect(await fieldOf(await post('', { filters: many }))).toEqual([422, 'filters']);
+    const shortcuts = Array.from({ length: 21 }, (_, i) => `k${i}=x`).join('&');
+    expect(await fieldOf(await post(`?${shortcuts}`, {}))).toEqual([422, 'filters']);
+    const values = Array.from({ length: 20_000 }, (_, i) => `v${i}`);
+    for (const operator of ['in', 'icontains', 'iexact', 'not']) {
+      expect(await fieldOf(await post('', { filters: { model: { operator, value: values } } }))).toEqual([422, 'filters.model']);
+    }
+    expect(await fieldOf(await post('', { filters: { model: { operator: 'icontains', value: ['x'.repeat(100_000)] } } }))).toEqual([422, 'filters.model']);
+    expect(await fieldOf(await post('', { filters: { [`metadata__${'k'.repeat(300)}`]: { value: 'x' } } }))).toEqual([422, 'filters']);
+    // At the caps, the query runs.
+    const atCap = { model: { operator: 'icontains', value: Array.from({ length: 500 }, (_, i) => `m${i}`.padEnd(4096, 'x')) } };
+    expect((await post('', { filters: atCap })).status).toBe(200);
+  });
+
+  test('the same caps on traces and threads', async () => {
+    const values = Array.from({ length: 20_000 }, (_, i) => `v${i}`);
+    for (const [path, field] of [['/api/traces/list/', 'trace_unique_id'], ['/api/log_threads', 'thread_identifier']]) {
+      const r = await t.call('POST', path as string, { key, body: { filters: { [field as string]: { operator: 'icontains', value: values } } } });
+      expect(await fieldOf(r)).toEqual([422, `filters.${field}`]);
+    }
+  });
+});

@@ -119,3 +119,71 @@ describe('threads', () => {
     expect(spans.results.map((s: { input: string }) => s.input)).toEqual(['m1', 'm2', 'm3']);
   });
 });
+
+describe('hostile OTLP fields (issue 17, defect 3): the span is rejected naming the field, the rest are stored', () => {
+  const NANOS = String(BigInt(Date.parse('2026-06-15T11:59:00Z')) * 1_000_000n);
+  const good = (spanId: string) => ({ traceId: 'ab'.repeat(16), spanId, name: 'ok', startTimeUnixNano: NANOS, endTimeUnixNano: NANOS });
+  const exportOf = (spans: unknown[]) => ({ resourceSpans: [{ scopeSpans: [{ spans }] }] });
+  const at = (field: string) => `resourceSpans.0.scopeSpans.0.spans.1.${field}`;
+
+  test('OTLP/JSON: times that are not digits, ids of the wrong shape, kinds, status codes, attribute values', async () => {
+    const bad: [Record<string, unknown>, string][] = [
+      [{ startTimeUnixNano: '../../etc/passwd' }, 'startTimeUnixNano'],
+      [{ endTimeUnixNano: '😀' }, 'endTimeUnixNano'],
+      [{ endTimeUnixNano: '9'.repeat(10_000) }, 'endTimeUnixNano'],
+      [{ startTimeUnixNano: '300000000000000000000' }, 'startTimeUnixNano'],
+      [{ startTimeUnixNano: 1e308 }, 'startTimeUnixNano'],
+      [{ traceId: 'xyz' }, 'traceId'],
+      [{ spanId: 'ab'.repeat(9) }, 'spanId'],
+      [{ parentSpanId: 42 }, 'parentSpanId'],
+      [{ kind: 9 }, 'kind'],
+      [{ kind: 'SERVER' }, 'kind'],
+      [{ status: { code: 7 } }, 'status.code'],
+      [{ status: 'error' }, 'status'],
+      [{ name: 'n'.repeat(1000) }, 'name'],
+      [{ attributes: [{ key: 'a', value: { intValue: 'many' } }] }, 'attributes.0.value.intValue'],
+      [{ attributes: [{ key: 'a', value: { doubleValue: 'x' } }] }, 'attributes.0.value.doubleValue'],
+      [{ attributes: [{ key: 'a', value: { boolValue: 'yes' } }] }, 'attributes.0.value.boolValue'],
+      [{ attributes: [{ key: 'a', value: { stringValue: 'x', boolValue: true } }] }, 'attributes.0.value'],
+      [{ attributes: [{ key: 5, value: { stringValue: 'x' } }] }, 'attributes.0.key'],
+      [{ attributes: { key: 'a' } }, 'attributes'],
+      [{ attributes: [{ key: 'a', value: { arrayValue: { values: [{ intValue: 'x' }] } } }] }, 'attributes.0.value.arrayValue.values.0.intValue'],
+      [{ events: [{ timeUnixNano: 'soon' }] }, 'events.0.timeUnixNano'],
+      [{ links: [{ traceId: 'zz', spanId: 'cd'.repeat(8) }] }, 'links.0.traceId'],
+    ];
+    for (const [fields, field] of bad) {
+      const r = await t.call('POST', '/api/v1/traces', { key, body: exportOf([good('cd'.repeat(8)), { ...good('ef'.repeat(8)), ...fields }]) });
+      expect(r.status).toBe(200);
+      const partial = (await json(r)).partialSuccess;
+      expect(partial.rejectedSpans).toBe(1);
+      const [rejected] = JSON.parse(partial.errorMessage);
+      expect([rejected.index, Object.keys(rejected.errors)]).toEqual([1, [at(field)]]);
+    }
+  });
+
+  test('attribute values nested past 128 levels are rejected; the envelope of the wrong type is a 400', async () => {
+    let value: Record<string, unknown> = { stringValue: 'leaf' };
+    for (let i = 0; i < 5000; i++) value = { arrayValue: { values: [value] } };
+    const r = await t.call('POST', '/api/v1/traces', { key, body: exportOf([good('cd'.repeat(8)), { ...good('ef'.repeat(8)), attributes: [{ key: 'deep', value }] }]) });
+    expect((await json(r)).partialSuccess.rejectedSpans).toBe(1);
+    for (const body of [{ resourceSpans: 5 }, { resourceSpans: [{ scopeSpans: 'x' }] }, { resourceSpans: [{ scopeSpans: [{ spans: [1] }] }] }]) {
+      const bad = await t.call('POST', '/api/v1/traces', { key, body });
+      expect(bad.status).toBe(400);
+      expect((await json(bad)).detail).toStartWith('resourceSpans');
+    }
+  });
+
+  test('OTLP protobuf: ids of the wrong length and bad times are rejected by field', async () => {
+    const root = (await import('@opentelemetry/otlp-transformer/build/src/generated/root.js')) as unknown as {
+      opentelemetry: { proto: { collector: { trace: { v1: { ExportTraceServiceRequest: { encode(m: unknown): { finish(): Uint8Array }; fromObject(o: unknown): unknown } } } } } };
+    };
+    const Req = root.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+    const span = (traceId: number[], spanId: number[]) => ({ traceId: new Uint8Array(traceId), spanId: new Uint8Array(spanId), name: 'p', startTimeUnixNano: NANOS, endTimeUnixNano: NANOS });
+    const bytes = Req.encode(Req.fromObject({ resourceSpans: [{ scopeSpans: [{ spans: [span(Array(16).fill(1), Array(8).fill(2)), span([1, 2, 3], Array(8).fill(2))] }] }] })).finish();
+    const r = await t.app.handle(new Request('http://localhost/api/v1/traces', { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/x-protobuf' }, body: bytes }));
+    expect(r.status).toBe(200);
+    // A partial success is answered in JSON (ExportTraceServiceResponse's partial_success).
+    const [rejected] = JSON.parse((await json(r)).partialSuccess.errorMessage);
+    expect(Object.keys(rejected.errors)).toEqual([at('traceId')]);
+  });
+});
