@@ -9,6 +9,8 @@
  *   bun scripts/bench-store.ts [--spans 10000000] [--step 1000000] [--queries-at 1000000,10000000]
  *     [--clients 4] [--batch 1000] [--runs 20] [--rate 500] [--data-dir DIR] [--binary dist/switchyard]
  *     [--database-url postgres://...] [--redis-url redis://...]   (PostgreSQL, + Redis, instead of SQLite)
+ *     [--start N]   (the kept --data-dir or database already holds N spans of an earlier run: go on from there;
+ *                    --start N --spans N --queries-at N only measures the queries)
  *
  * Prints markdown tables (docs/benchmarks.md keeps the latest).
  */
@@ -32,6 +34,7 @@ const { values: v } = parseArgs({
     binary: { type: 'string' },
     'database-url': { type: 'string' },
     'redis-url': { type: 'string' },
+    start: { type: 'string', default: '0' },
   },
 });
 const DATABASE_URL = v['database-url'];
@@ -249,7 +252,9 @@ console.log(
 console.log('| spans | ingest (spans/s) in this step | database MB | RSS MB |');
 console.log('| ---: | ---: | ---: | ---: |');
 const rows: string[] = [];
-for (let size = STEP; size <= TOTAL; size += STEP) {
+const START = Number(v.start);
+seq = START;
+for (let size = START === TOTAL ? TOTAL : START + STEP; size <= TOTAL; size += STEP) {
   const rate = await ingest(size);
   rows.push(`| ${size.toLocaleString()} | ${Math.round(rate).toLocaleString()} | ${f1(await dbMb())} | ${f1(rss())} |`);
   console.log(rows[rows.length - 1]);
