@@ -269,7 +269,7 @@ const rows: string[] = [];
 const START = Number(v.start);
 seq = START;
 if (START > 0 && QUERIES_AT.has(START)) await checkpoint(START);
-for (let size = START === TOTAL ? TOTAL : START + STEP; size <= TOTAL; size += STEP) {
+for (let size = START + STEP; size <= TOTAL; size += STEP) {
   const rate = await ingest(size);
   rows.push(`| ${size.toLocaleString()} | ${Math.round(rate).toLocaleString()} | ${f1(await dbMb())} | ${f1(rss())} |`);
   console.log(rows[rows.length - 1]);
