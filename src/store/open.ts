@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import type { Config } from '../config.ts';
 import type { Logger } from '../lib/log.ts';
 import { FailoverState } from './failover.ts';
+import { HealthProbe } from './health-probe.ts';
 import { openPostgresStore } from './postgres/index.ts';
 import { openPostgresState } from './postgres/state.ts';
 import { openPostgresTarget } from './postgres/transfer.ts';
@@ -40,21 +41,6 @@ export interface Backend {
   describe: string;
   health(): Promise<DependencyHealth>;
   close(): Promise<void>;
-}
-
-/** A database that does not answer a ping within this is down (an unreachable host would take the connect timeout). */
-const PING_TIMEOUT_MS = 2000;
-
-async function databaseUp(store: Store): Promise<boolean> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<boolean>((resolve) => {
-    timer = setTimeout(() => resolve(false), PING_TIMEOUT_MS);
-  });
-  try {
-    return await Promise.race([store.ping(), late]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 export interface OpenOptions {
@@ -159,12 +145,14 @@ export async function openBackend(config: Config, opts: OpenOptions): Promise<Ba
         log: opts.log,
       })
     : own;
+  // An unreachable host would take the connect timeout: 2 s without an answer is down.
+  const probe = new HealthProbe({ ping: () => store.ping(), timeoutMs: 2000, freshMs: 1000, waitMs: 50 });
   return {
     store,
     state,
     describe: redisUrl ? `${records.describe} + redis (${describeUrl(redisUrl)})` : records.describe,
     async health() {
-      const database = (await databaseUp(store)) ? 'up' : 'down';
+      const database = await probe.check();
       if (!redis) return { database };
       return { database, redis: redis.up ? 'up' : config.redis.fail_closed ? 'down' : 'fallback' };
     },
