@@ -29,7 +29,9 @@ if (mode === 'drop') {
   console.log(`dropped ${rows.map((r) => r.name).join(', ')}; saved to ${saved}`);
 } else if (mode === 'create') {
   const rows = (await Bun.file(saved).json()) as Index[];
-  for (const r of rows) {
+  const present = new Set(db.query<{ name: string }, []>("SELECT name FROM sqlite_master WHERE type = 'index'").all().map((r) => r.name));
+  // A gateway started on the folder makes its configured metadata indexes again by itself.
+  for (const r of rows.filter((x) => !present.has(x.name))) {
     const t = performance.now();
     db.run(r.sql);
     console.log(`${r.name}: ${((performance.now() - t) / 1000).toFixed(1)} s`);
