@@ -6,7 +6,7 @@
 import { openapi } from '@elysiajs/openapi';
 import { Elysia } from 'elysia';
 import type { Config } from './config.ts';
-import { PayloadTooLargeError } from './errors.ts';
+import { bodyLimits, bufferBodies, parseBodies } from './http/body.ts';
 import { errorResponse, errorShapeOf, toGatewayError } from './http/errors.ts';
 import type { RequestObserver } from './http/observe.ts';
 import { noteRoute } from './http/request-context.ts';
@@ -161,7 +161,7 @@ function featureModules(deps: AppDeps, s: Services) {
 }
 
 export function createApp(deps: AppDeps) {
-  const limit = Math.floor(deps.config.body_limit_mb * 1024 * 1024);
+  const bodies = bodyLimits(deps.config);
   const startedAt = deps.now();
   const services = buildServices(deps);
   // normalize: false makes `additionalProperties: false` reject unknown fields
@@ -174,10 +174,9 @@ export function createApp(deps: AppDeps) {
       return errorResponse(err, errorShapeOf(new URL(request.url).pathname));
     })
     .onTransform(({ route }) => noteRoute(route))
-    .onRequest(({ request }) => {
-      const length = Number(request.headers.get('content-length') ?? 0);
-      if (length > limit) throw new PayloadTooLargeError(limit);
-    })
+    // Every body is read within its limits before routing, and parsed by one hook (src/http/body.ts).
+    .wrap(bufferBodies(bodies))
+    .onParse(parseBodies(bodies))
     .use(
       openapi({
         provider: null,

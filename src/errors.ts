@@ -122,7 +122,24 @@ export class ModelNotFoundError extends NotFoundError {
 export class PayloadTooLargeError extends GatewayError {
   readonly status = 413;
   constructor(limitBytes: number) {
-    super(`Request body is larger than the limit of ${limitBytes} bytes`);
+    super(`Request body is larger than the limit of ${limitBytes} bytes (body_limit_mb)`);
+  }
+}
+
+/** The request body did not arrive within `body_timeout_ms` (a client sending a byte at a time holds a connection). */
+export class BodyTimeoutError extends GatewayError {
+  readonly status = 408;
+  override readonly type = 'timeout_error';
+  constructor(timeoutMs: number) {
+    super(`The request body did not arrive within ${timeoutMs} ms (body_timeout_ms)`);
+  }
+}
+
+export class UnsupportedMediaTypeError extends GatewayError {
+  readonly status = 415;
+  override readonly param = 'content-type';
+  constructor(contentType: string) {
+    super(`Content-Type '${contentType}' is not accepted here: send the body as application/json`);
   }
 }
 

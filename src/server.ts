@@ -63,7 +63,9 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
         hostname: config.host,
         port: config.port,
         fetch: deps.observer.wrap(app.fetch),
-        maxRequestBodySize: Math.floor(config.body_limit_mb * 1024 * 1024),
+        // The app's body layer (src/http/body.ts) refuses over-limit bodies with a JSON 413 as they
+        // arrive; Bun's own check would answer first, with an empty 413.
+        maxRequestBodySize: Number.MAX_SAFE_INTEGER,
         // Streams can sit silent between keep-alive comments; Bun's default 10 s would cut them.
         idleTimeout: 255,
       }),

@@ -89,8 +89,12 @@ export function toGatewayError(code: string | number, error: unknown, log: Logge
       const v = error as ElysiaValidation;
       return validationFromIssues(v.all ?? [], v.type ?? 'body');
     }
-    case 'PARSE':
+    case 'PARSE': {
+      // Elysia wraps what the parse hook throws (src/http/body.ts) in its ParseError.
+      const cause = error instanceof Error ? error.cause : undefined;
+      if (cause instanceof GatewayError) return cause;
       return new BadRequestError('Malformed request body: expected valid JSON', 'body');
+    }
     case 'NOT_FOUND':
       return new NotFoundError('Not found.');
     case 'INVALID_COOKIE_SIGNATURE':
