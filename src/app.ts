@@ -8,6 +8,7 @@ import { Elysia } from 'elysia';
 import type { Config } from './config.ts';
 import { bodyLimits, bufferBodies, parseBodies } from './http/body.ts';
 import { errorResponse, errorShapeOf, toGatewayError } from './http/errors.ts';
+import { boundValidationErrors } from './http/validation-cost.ts';
 import type { RequestObserver } from './http/observe.ts';
 import { noteRoute } from './http/request-context.ts';
 import type { Logger } from './lib/log.ts';
@@ -236,5 +237,6 @@ export function createApp(deps: AppDeps) {
     for (const m of featureModules(deps, services)) api.use(m);
     return api;
   });
+  boundValidationErrors(app.routes);
   return app;
 }
