@@ -140,34 +140,35 @@ function bodies(base: fc.Arbitrary<Json>): fc.Arbitrary<Body> {
   return base.chain((b) => {
     const at = paths(b);
     const somePath = at.length ? fc.constantFrom(...at) : fc.constant([] as (string | number)[]);
+    // Weighted toward mutations that get past the body layer into a route's own checks.
     return fc.oneof(
-      fc.constant(json('valid', b)),
-      fc.tuple(somePath, leaf).map(([p, x]) => json('mutated type', p.length ? edit(b, p, (o, k) => { (o as Record<string, Json>)[k as string] = x; }) : x)),
-      fc.tuple(somePath, anyJson).map(([p, x]) => json('mutated type', p.length ? edit(b, p, (o, k) => { (o as Record<string, Json>)[k as string] = x; }) : x)),
-      somePath.map((p) => json('missing field', p.length ? edit(b, p, (o, k) => { if (Array.isArray(o)) o.splice(Number(k), 1); else delete o[k]; }) : {})),
-      fc.tuple(fc.string({ maxLength: 20 }), anyJson).map(([k, x]) => json('unknown field', b && typeof b === 'object' && !Array.isArray(b) ? { ...b, [k]: x } : { [k]: x, v: b })),
-      fc.nat({ max: 1000 }).map((n) => { const s = JSON.stringify(b); return json('invalid json', s.slice(0, Math.max(0, s.length - 1 - (n % Math.max(1, s.length))))); }),
-      fc.constantFrom('{', '{"a":}', "{'a':1}", '[1,]', 'undefined', '{"a":1}{"b":2}', '\u0000', 'NaN', '{"a":01}').map((s) => json('invalid json', s)),
-      fc.constantFrom([0xef, 0xbb, 0xbf], [0xfe, 0xff], [0xff, 0xfe]).map((bom) => ({ kind: 'bom', body: new Uint8Array([...bom, ...enc.encode(JSON.stringify(b))]) })),
-      fc.boolean().map((le) => ({ kind: 'utf-16', body: utf16(JSON.stringify(b), le) })),
-      fc.tuple(fc.nat(), fc.constantFrom([0xc3, 0x28], [0xff], [0xe2, 0x82], [0xed, 0xa0, 0x80], [0xf8, 0x88, 0x80, 0x80, 0x80])).map(([n, bad]) => {
+      { weight: 2, arbitrary: fc.constant(json('valid', b)) },
+      { weight: 3, arbitrary: fc.tuple(somePath, leaf).map(([p, x]) => json('mutated type', p.length ? edit(b, p, (o, k) => { (o as Record<string, Json>)[k as string] = x; }) : x)) },
+      { weight: 3, arbitrary: fc.tuple(somePath, anyJson).map(([p, x]) => json('mutated type', p.length ? edit(b, p, (o, k) => { (o as Record<string, Json>)[k as string] = x; }) : x)) },
+      { weight: 2, arbitrary: somePath.map((p) => json('missing field', p.length ? edit(b, p, (o, k) => { if (Array.isArray(o)) o.splice(Number(k), 1); else delete o[k]; }) : {})) },
+      { weight: 2, arbitrary: fc.tuple(fc.string({ maxLength: 20 }), anyJson).map(([k, x]) => json('unknown field', b && typeof b === 'object' && !Array.isArray(b) ? { ...b, [k]: x } : { [k]: x, v: b })) },
+      { weight: 1, arbitrary: fc.nat({ max: 1000 }).map((n) => { const s = JSON.stringify(b); return json('invalid json', s.slice(0, Math.max(0, s.length - 1 - (n % Math.max(1, s.length))))); }) },
+      { weight: 1, arbitrary: fc.constantFrom('{', '{"a":}', "{'a':1}", '[1,]', 'undefined', '{"a":1}{"b":2}', '\u0000', 'NaN', '{"a":01}').map((s) => json('invalid json', s)) },
+      { weight: 1, arbitrary: fc.constantFrom([0xef, 0xbb, 0xbf], [0xfe, 0xff], [0xff, 0xfe]).map((bom) => ({ kind: 'bom', body: new Uint8Array([...bom, ...enc.encode(JSON.stringify(b))]) })) },
+      { weight: 1, arbitrary: fc.boolean().map((le) => ({ kind: 'utf-16', body: utf16(JSON.stringify(b), le) })) },
+      { weight: 1, arbitrary: fc.tuple(fc.nat(), fc.constantFrom([0xc3, 0x28], [0xff], [0xe2, 0x82], [0xed, 0xa0, 0x80], [0xf8, 0x88, 0x80, 0x80, 0x80])).map(([n, bad]) => {
         const s = enc.encode(JSON.stringify(b));
         const i = s.length ? n % s.length : 0;
         return { kind: 'invalid utf-8', body: new Uint8Array([...s.subarray(0, i), ...bad, ...s.subarray(i)]) };
-      }),
-      fc.uint8Array({ maxLength: 2048 }).map((body) => ({ kind: 'random bytes', body })),
-      fc.tuple(somePath, fc.integer({ min: 10_000, max: LIMIT - 4096 }), fc.constantFrom('x', 'é', '💥', '\\"', '%')).map(([p, n, ch]) => {
+      }) },
+      { weight: 1, arbitrary: fc.uint8Array({ maxLength: 2048 }).map((body) => ({ kind: 'random bytes', body })) },
+      { weight: 3, arbitrary: fc.tuple(somePath, fc.oneof(fc.integer({ min: 1000, max: 120_000 }), fc.integer({ min: 10_000, max: LIMIT - 4096 })), fc.constantFrom('x', 'é', '💥', '\\"', '%')).map(([p, n, ch]) => {
         const huge = ch.repeat(Math.floor(n / Math.max(1, enc.encode(ch).length + 1)));
         return json('huge string', p.length ? edit(b, p, (o, k) => { (o as Record<string, Json>)[k as string] = huge; }) : huge);
-      }),
-      fc.tuple(fc.integer({ min: 100, max: 140 }), fc.constantFrom(100_000, 0)).map(([levels, far]) => {
+      }) },
+      { weight: 2, arbitrary: fc.tuple(fc.integer({ min: 100, max: 140 }), fc.constantFrom(100_000, 0)).map(([levels, far]) => {
         const deep = nest(far || levels, '1');
         const s = JSON.stringify(b && typeof b === 'object' && !Array.isArray(b) ? { ...b, deep: 0 } : { deep: 0, v: b });
         return json('deep nesting', s.replace('"deep":0', `"deep":${deep}`));
-      }),
-      fc.constantFrom(...CONTENT_TYPES).map((type) => ({ ...json('wrong content type', b), type })),
-      fc.integer({ min: LIMIT + 1, max: LIMIT + 256 * 1024 }).map((n) => ({ kind: 'over the limit', body: new Uint8Array(n).fill(0x20) })),
-      fc.constant({ kind: 'empty body', body: new Uint8Array(0) }),
+      }) },
+      { weight: 1, arbitrary: fc.constantFrom(...CONTENT_TYPES).map((type) => ({ ...json('wrong content type', b), type })) },
+      { weight: 1, arbitrary: fc.integer({ min: LIMIT + 1, max: LIMIT + 256 * 1024 }).map((n) => ({ kind: 'over the limit', body: new Uint8Array(n).fill(0x20) })) },
+      { weight: 1, arbitrary: fc.constant({ kind: 'empty body', body: new Uint8Array(0) }) },
     );
   });
 }
@@ -203,9 +204,11 @@ export function requestsFor(route: Route, keys: FuzzKeys, ids: Record<string, st
   const examples = EXAMPLES[key];
   const base: fc.Arbitrary<Json> = examples ? fc.constantFrom(...examples) : fc.dictionary(fc.string({ maxLength: 10 }), anyJson, { maxKeys: 4 });
   const params = [...route.path.matchAll(/\{(\w+)\}|\*/g)].map((m) => m[1] ?? 'model');
+  // Mostly keys that pass, so that most requests reach the route's own checks.
   const auth = fc.constantFrom<[string, string | null]>(
-    ['admin', `Bearer ${keys.admin}`], ['admin', `Bearer ${keys.admin}`], ['member', `Bearer ${keys.member}`],
-    ['read_only', `Bearer ${keys.read_only}`], ['none', null], ['wrong key', 'Bearer abcdefgh.0123456789abcdefghijklmnopqrstuv'],
+    ['admin', `Bearer ${keys.admin}`], ['admin', `Bearer ${keys.admin}`], ['admin', `Bearer ${keys.admin}`], ['admin', `Bearer ${keys.admin}`],
+    ['member', `Bearer ${keys.member}`], ['member', `Bearer ${keys.member}`], ['read_only', `Bearer ${keys.read_only}`],
+    ['none', null], ['wrong key', 'Bearer abcdefgh.0123456789abcdefghijklmnopqrstuv'],
     ['malformed', 'Bearer'], ['malformed', `Basic ${keys.admin}`], ['api-key header', `Api-Key ${keys.admin}`],
   );
   // fetch cannot send a GET with a body; a DELETE sometimes carries one.
