@@ -64,7 +64,8 @@ function fieldName(path: string | undefined, on: string): string {
 }
 
 export function validationFromIssues(issues: SchemaIssue[], on: string): ValidationError {
-  const errors: FieldErrors = {};
+  // Field names come from the client (`?valueOf=1`, `__proto__`): no prototype to collide with.
+  const errors: FieldErrors = Object.create(null);
   for (const issue of issues) {
     const field = fieldName(issue.path, on);
     // TypeBox's message, not Elysia's summary: the summary quotes the value found, which may be a key.

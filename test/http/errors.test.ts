@@ -29,6 +29,14 @@ describe('error model', () => {
     expect((await json(r)).detail).toContain('JSON');
   });
 
+  test('unknown query parameters named like Object methods are a 422, not an escaped exception', async () => {
+    for (const name of ['valueOf', 'toString', 'constructor', '__proto__', 'hasOwnProperty']) {
+      const r = await t.call('GET', `/api/analytics/breakdown?${name}=1`, { key });
+      expect(r.status).toBe(422);
+      expect((await json(r)).errors[name]).toBeArray();
+    }
+  });
+
   test('a body over the limit is a 413', async () => {
     const r = await t.call('POST', '/api/temporary-keys/', { key, body: { name: 'x'.repeat(20_000) } });
     expect(r.status).toBe(413);
