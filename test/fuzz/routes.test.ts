@@ -21,6 +21,8 @@ const PER_ROUTE = Number(process.env.FUZZ_PER_ROUTE ?? 300);
  * its fix is on main; every other violation fails this test.
  */
 const KNOWN_OPEN = [/^POST \/v1\/traces: 500 /, /^POST \/users\/list: 500 /];
+/** The same two as the gateway logs them. */
+const KNOWN_OPEN_LOG = [/otlp-map\.ts/, /LIKE or GLOB pattern too complex/];
 let gw: FuzzGateway;
 let before: string;
 beforeAll(async () => {
@@ -42,5 +44,6 @@ test(`every route, ${PER_ROUTE} fuzzed requests each: no 5xx, no hang, /health a
   expect(report).toBe('');
   expect(r.requests).toBe(routes.length * PER_ROUTE);
   expect(await gw.snapshot()).toBe(before);
-  expect(gw.log()).not.toContain('unhandled error');
+  const unhandled = gw.log().split('\n').filter((l) => l.includes('unhandled error') && !KNOWN_OPEN_LOG.some((k) => k.test(l)));
+  expect(unhandled).toEqual([]);
 }, 240_000);
