@@ -78,7 +78,7 @@ export const ConfigSchema = T.Object(
     /** Time for a whole request body to arrive once the headers have: a client sending a byte a second is cut (408). */
     body_timeout_ms: T.Integer({ minimum: 1, default: 60_000 }),
     /** Deepest nesting of arrays and objects in a JSON body; deeper is a 400 before any validation. */
-    body_max_depth: T.Integer({ minimum: 1, maximum: 10_000, default: 128 }),
+    body_max_depth: T.Integer({ minimum: 1, maximum: 100_000, default: 128 }),
     shutdown_timeout_ms: T.Integer({ minimum: 0, default: 10_000 }),
     mock_provider: T.Boolean({ default: true }),
     /** A key with a known value, created at start if absent (containers). Format `<8>.<32>`. */

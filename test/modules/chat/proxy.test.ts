@@ -205,7 +205,8 @@ describe('logging parameters', () => {
   test('a deeply nested unknown field: answered, forwarded to an OpenAI-compatible upstream, and its span stored (issue 17, defect 2)', async () => {
     const upstream = await startMockUpstream({ host: '127.0.0.1', port: 0 });
     // Real adapters (the fixture's gateway has fakes): the built-in mock and an OpenAI-compatible server over HTTP.
-    const t = await makeTestApp({ providers: { compat: { kind: 'openai', api_key: 'sk-compat', api_base: upstream.url } } });
+    // body_max_depth raised to its maximum, so that 10,000 levels reach the proxy (the default 128 refuses them first).
+    const t = await makeTestApp({ body_max_depth: 10_050, providers: { compat: { kind: 'openai', api_key: 'sk-compat', api_base: upstream.url } } });
     try {
       const key = await t.key('acme');
       const nested = (depth: number) => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
@@ -215,25 +216,25 @@ describe('logging parameters', () => {
           raw: `{"model":"${model}","messages":[{"role":"user","content":"hi"}],"unknown":${nested(depth)},"metadata":{"m":${nested(depth)}}${extra}}`,
           headers: { 'content-type': 'application/json' },
         });
-      // Within what the body parser admits (about 128 levels), and 10,000 levels straight to the service.
+      // Within the default body_max_depth (128 levels), and 10,000 levels straight to the service.
       for (const depth of [120, 10_000]) {
         for (const model of ['mock/echo', 'compat/m']) {
           expect((await call(model, depth)).status).toBe(200);
           expect((await call(model, depth, ',"cache_enabled":true')).status).toBe(200);
         }
       }
-      // Past what the engine can encode at all: the caller's request, a 400 naming the body, not a 502.
+      // Past body_max_depth: the body layer's 400 naming the body, before the proxy (so no span, as for invalid JSON).
       const tooDeep = await call('compat/m', 60_000);
       expect(tooDeep.status).toBe(400);
-      expect((await json(tooDeep)).error.param).toBe('body');
-      const spans = await t.spans(9);
-      expect(spans.map((s) => s.status_code)).toEqual([200, 200, 200, 200, 200, 200, 200, 200, 400]);
+      expect((await json(tooDeep)).error).toMatchObject({ param: 'body', message: expect.stringContaining('body_max_depth') });
+      const spans = await t.spans(8);
+      expect(spans.map((s) => s.status_code)).toEqual([200, 200, 200, 200, 200, 200, 200, 200]);
       await t.writer.flush();
       const stored = await json(await t.call('GET', '/api/request-logs/list/?page_size=20', { key }));
-      expect(stored.count).toBe(9);
-      // The 10,000-level calls and the refused one are cut at 128 levels, and say so.
+      expect(stored.count).toBe(8);
+      // The 10,000-level calls are cut at 128 levels, and say so.
       const cut = stored.results.filter((s: Json) => s.truncated_fields !== undefined);
-      expect(cut.length).toBe(5);
+      expect(cut.length).toBe(4);
       expect(cut[0].truncated_fields).toEqual(['metadata', 'extra.full_request']);
     } finally {
       await t.close();

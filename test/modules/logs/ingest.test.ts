@@ -220,23 +220,39 @@ describe('hostile input (issue 17, defects 2 and 3): a 4xx naming the field or a
   const raw = (path: string, text: string) => t.call('POST', path, { key, raw: text, headers: { 'content-type': 'application/json' } });
 
   test('deep bodies in both layouts are stored, cut at 128 levels with the cut named', async () => {
-    // 100 levels (within what the body parser admits, about 128 for the whole body) are stored whole; 10,000,
-    // past it, straight to the service, are stored cut.
-    for (const depth of [100, 10_000]) {
-      const legacy = `{"model":"gpt-4o","prompt_messages":[{"role":"user","content":${nested(depth)}}],"completion_message":${nested(depth, '[', ']')},"metadata":{"m":${nested(depth)}},"unknown_field":${nested(depth)}}`;
-      const universal = `{"log_type":"chat","model":"gpt-4o","input":${nested(depth)},"output":${nested(depth, '[', ']')},"customer_params":{"customer_identifier":"c1","metadata":${nested(depth)}}}`;
-      for (const body of [legacy, universal]) {
-        const r = await raw('/api/request-logs/create/', body);
-        expect(r.status).toBe(201);
-        const got = await json(await t.call('GET', `/api/request-logs/${(await json(r)).unique_id}/`, { key }));
-        if (depth > 100) expect(got.truncated_fields.length).toBeGreaterThan(0);
-        else expect(got.truncated_fields).toBeUndefined();
-      }
+    const layouts = (depth: number) => [
+      `{"model":"gpt-4o","prompt_messages":[{"role":"user","content":${nested(depth)}}],"completion_message":${nested(depth, '[', ']')},"metadata":{"m":${nested(depth)}},"unknown_field":${nested(depth)}}`,
+      `{"log_type":"chat","model":"gpt-4o","input":${nested(depth)},"output":${nested(depth, '[', ']')},"customer_params":{"customer_identifier":"c1","metadata":${nested(depth)}}}`,
+    ];
+    // Within the body layer's limit (body_max_depth, 128 for the whole body) a body is stored whole; past it, a 400.
+    for (const body of layouts(100)) {
+      const r = await raw('/api/request-logs/create/', body);
+      expect(r.status).toBe(201);
+      expect((await json(await t.call('GET', `/api/request-logs/${(await json(r)).unique_id}/`, { key }))).truncated_fields).toBeUndefined();
     }
-    const cut = await json(await raw('/api/request-logs/create/', `{"model":"m","metadata":{"m":${nested(10_000)}}}`));
-    const stored = await json(await t.call('GET', `/api/request-logs/${cut.unique_id}/`, { key }));
-    expect(stored.truncated_fields).toEqual(['metadata']);
-    expect(JSON.stringify(stored.metadata)).toContain('[cut: nested deeper than 128 levels]');
+    for (const body of layouts(10_000)) {
+      const r = await raw('/api/request-logs/create/', body);
+      expect(r.status).toBe(400);
+      expect((await json(r)).detail).toContain('body_max_depth');
+    }
+    // With the layer's limit raised, the service cuts each field at 128 levels and names the cut.
+    const deep = await makeTestApp({ body_max_depth: 10_000 });
+    try {
+      const k = await deep.key('acme');
+      const post = (text: string) => deep.call('POST', '/api/request-logs/create/', { key: k, raw: text, headers: { 'content-type': 'application/json' } });
+      for (const body of layouts(9_000)) {
+        const r = await post(body);
+        expect(r.status).toBe(201);
+        const got = await json(await deep.call('GET', `/api/request-logs/${(await json(r)).unique_id}/`, { key: k }));
+        expect(got.truncated_fields.length).toBeGreaterThan(0);
+      }
+      const cut = await json(await post(`{"model":"m","metadata":{"m":${nested(9_000)}}}`));
+      const stored = await json(await deep.call('GET', `/api/request-logs/${cut.unique_id}/`, { key: k }));
+      expect(stored.truncated_fields).toEqual(['metadata']);
+      expect(JSON.stringify(stored.metadata)).toContain('[cut: nested deeper than 128 levels]');
+    } finally {
+      await deep.close();
+    }
   });
 
   test('times, durations, costs, token counts and identifiers out of range are 422s naming the field', async () => {

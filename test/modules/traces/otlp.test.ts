@@ -163,9 +163,18 @@ describe('hostile OTLP fields (issue 17, defect 3): the span is rejected naming 
 
   test('attribute values nested past 128 levels are rejected; the envelope of the wrong type is a 400', async () => {
     let value: Record<string, unknown> = { stringValue: 'leaf' };
-    for (let i = 0; i < 5000; i++) value = { arrayValue: { values: [value] } };
-    const r = await t.call('POST', '/api/v1/traces', { key, body: exportOf([good('cd'.repeat(8)), { ...good('ef'.repeat(8)), attributes: [{ key: 'deep', value }] }]) });
-    expect((await json(r)).partialSuccess.rejectedSpans).toBe(1);
+    for (let i = 0; i < 3000; i++) value = { arrayValue: { values: [value] } };
+    const body = exportOf([good('cd'.repeat(8)), { ...good('ef'.repeat(8)), attributes: [{ key: 'deep', value }] }]);
+    // The default body_max_depth (128) refuses the whole export before it is read; raised, the span alone is rejected.
+    const refused = await t.call('POST', '/api/v1/traces', { key, body });
+    expect([refused.status, (await json(refused)).detail]).toEqual([400, 'Request body is nested more than 128 levels deep (body_max_depth)']);
+    const lenient = await makeTestApp({ body_max_depth: 10_000 });
+    try {
+      const r = await lenient.call('POST', '/api/v1/traces', { key: await lenient.key('acme'), body });
+      expect((await json(r)).partialSuccess.rejectedSpans).toBe(1);
+    } finally {
+      await lenient.close();
+    }
     for (const body of [{ resourceSpans: 5 }, { resourceSpans: [{ scopeSpans: 'x' }] }, { resourceSpans: [{ scopeSpans: [{ spans: [1] }] }] }]) {
       const bad = await t.call('POST', '/api/v1/traces', { key, body });
       expect(bad.status).toBe(400);
