@@ -63,6 +63,7 @@ try {
   console.log(statusTable(r.counts));
   const lines = r.violations.map((v) => `- \`${v.route}\`: ${v.what.replaceAll('\n', ' ')}\n  - request: \`${v.request.replaceAll('`', "'")}\``);
   console.log(`\n### ${r.violations.length} violations\n\n${lines.join('\n')}`);
+  if (unhandled.length) console.log(`\n### unhandled errors in the gateway's log\n\n${unhandled.map((l) => `    ${l.slice(0, 1500)}`).join('\n')}`);
   if (opts.findings && lines.length) appendFileSync(opts.findings, `\n## scripts/fuzz.ts seed ${seed} (${new Date().toISOString()})\n\n${lines.join('\n')}\n`);
   failed = r.violations.length > 0 || !unchanged || unhandled.length > 0;
 } finally {
