@@ -93,7 +93,8 @@ function typeOne(cat: FieldCatalog, c: FilterCondition): TypedCondition {
   }
   if (cat.metadata && c.field.startsWith(METADATA_PREFIX)) {
     const key = c.field.slice(METADATA_PREFIX.length);
-    if (!key || key.includes('"')) fail(c.field, 'metadata key must be non-empty and contain no double quote');
+    // A JSON path quotes the key; a quote, a backslash or a control character would end or break it.
+    if (!key || /["\\\u0000-\u001f]/.test(key)) fail(c.field, 'metadata key must be non-empty and contain no double quote, backslash or control character');
     if (c.operator === 'isnull') {
       if (c.values.length > 1) fail(c.field, `operator 'isnull' takes one value, true or false`);
       return { target: 'metadata', key, operator: 'isnull', values: [coerce(c.field, 'bool', c.values[0] ?? true)] };

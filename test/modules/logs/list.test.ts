@@ -214,6 +214,14 @@ describe('hostile list parameters (issue 17, defect 3): 422 naming the field on 
     }
   });
 
+  test('a metadata key a JSON path cannot quote (found by the fuzz campaign: a query key ending in a backslash was a 500)', async () => {
+    for (const name of ['a WMAT\\', 'a\\"b', 'tab\there', 'nul\u0000']) {
+      const summary = await t.call('POST', `/api/request-logs/summary/?${encodeURIComponent(name)}=1`, { key, body: {} });
+      expect(summary.status).toBe(422);
+      expect(await fieldOf(await post('', { filters: { [`metadata__${name}`]: { operator: '', value: ['x'] } } }))).toEqual([422, `filters.metadata__${name}`]);
+    }
+  });
+
   test('a filter whose value is not an object', async () => {
     expect(await fieldOf(await post('', { filters: { metadata__user_tier: false } }))).toEqual([422, 'filters.metadata__user_tier']);
     expect(await fieldOf(await post('', { filters: [1] }))).toEqual([422, 'filters']);
