@@ -1,0 +1,133 @@
+/**
+ * The gateway's own CPU per chat completion, without sockets: the app as the
+ * server assembles it (SQLite file, span write thread, request observer) is
+ * called in this process with a stub upstream that answers at once, so the
+ * figure holds only the gateway's code (no HTTP server, no fetch, no load
+ * generator beside it). Less noisy than wrk on a shared machine; an A/B runs
+ * it from two source trees in turn (`--root` a `git worktree` of the base).
+ *
+ * Usage: bun scripts/bench-inprocess.ts [--root DIR] [--requests 20000] [--concurrency 32] [--stream]
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { threadCpuMs } from './bench/procs.ts';
+
+const { values: flags } = parseArgs({
+  options: {
+    root: { type: 'string', default: resolve(import.meta.dir, '..') },
+    requests: { type: 'string', default: '20000' },
+    concurrency: { type: 'string', default: '32' },
+    stream: { type: 'boolean', default: false },
+  },
+});
+const root = resolve(flags.root as string);
+const KEY = 'benchkey.abcdefghijklmnopqrstuvwxyz012345';
+const TOKENS = 64;
+
+const completion = JSON.stringify({
+  id: 'chatcmpl-bench',
+  object: 'chat.completion',
+  created: 1_700_000_000,
+  model: 'bench-upstream',
+  choices: [{ index: 0, message: { role: 'assistant', content: 'Hello, benchmark! '.repeat(4) }, finish_reason: 'stop' }],
+  usage: { prompt_tokens: 12, completion_tokens: 20, total_tokens: 32 },
+});
+
+const chunk = (delta: Record<string, unknown>, finish: string | null, usage?: Record<string, number>) =>
+  `data: ${JSON.stringify({ id: 'chatcmpl-bench', object: 'chat.completion.chunk', created: 1_700_000_000, model: 'bench-upstream', choices: usage ? [] : [{ index: 0, delta, finish_reason: finish }], ...(usage ? { usage } : {}) })}\n\n`;
+const streamText = [
+  chunk({ role: 'assistant', content: '' }, null),
+  ...Array.from({ length: TOKENS }, (_, i) => chunk({ content: `tok${i} ` }, null)),
+  chunk({}, 'stop'),
+  chunk({}, null, { prompt_tokens: 12, completion_tokens: TOKENS, total_tokens: 12 + TOKENS }),
+  'data: [DONE]\n\n',
+];
+const encoder = new TextEncoder();
+const streamBytes = streamText.map((s) => encoder.encode(s));
+
+/** The upstream: answers at once, a chunk per read for streams (as a socket would bring them). */
+const upstreamFetch = (async (_url: string | URL | Request, init?: RequestInit) => {
+  const wantsStream = typeof init?.body === 'string' && init.body.includes('"stream":true');
+  if (!wantsStream) return new Response(completion, { headers: { 'content-type': 'application/json' } });
+  let i = 0;
+  const body = new ReadableStream<Uint8Array>({
+    pull(c) {
+      const next = streamBytes[i++];
+      if (next) c.enqueue(next);
+      else c.close();
+    },
+  });
+  return new Response(body, { headers: { 'content-type': 'text/event-stream' } });
+}) as typeof fetch;
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'switchyard-inprocess-'));
+  const configPath = join(dir, 'switchyard.json');
+  writeFileSync(
+    configPath,
+    JSON.stringify({
+      host: '127.0.0.1',
+      port: 0,
+      data_dir: join(dir, 'data'),
+      log_level: 'warn',
+      bootstrap_key: KEY,
+      providers: { upstream: { kind: 'openai', api_key: 'bench', api_base: 'http://upstream.invalid/v1' } },
+      models: [{ model_name: 'bench-primary', provider_id: 'upstream', input_cost: 1, output_cost: 2 }],
+    }),
+  );
+  const { loadConfig } = (await import(join(root, 'src/config.ts'))) as typeof import('../src/config.ts');
+  const { createLogger } = (await import(join(root, 'src/lib/log.ts'))) as typeof import('../src/lib/log.ts');
+  const { openBackend } = (await import(join(root, 'src/store/open.ts'))) as typeof import('../src/store/open.ts');
+  const { buildAppDeps } = (await import(join(root, 'src/wiring.ts'))) as typeof import('../src/wiring.ts');
+  const { bootstrap } = (await import(join(root, 'src/bootstrap.ts'))) as typeof import('../src/bootstrap.ts');
+  const { createApp } = (await import(join(root, 'src/app.ts'))) as typeof import('../src/app.ts');
+  const config = loadConfig({ argv: ['--config', configPath], env: {} });
+  const log = createLogger(config.log_level);
+  const backend = await openBackend(config, { log, now: Date.now });
+  const deps = buildAppDeps(config, backend, { log, now: Date.now, version: 'bench' });
+  await bootstrap(backend.store, deps.keys, config, log);
+  const app = createApp({ ...deps, fetch: upstreamFetch });
+  const fetch = deps.observer.wrap(app.fetch);
+  const body = JSON.stringify({
+    model: 'bench-primary',
+    messages: [{ role: 'user', content: 'Say hello to the benchmark.' }],
+    max_tokens: 32,
+    ...(flags.stream ? { stream: true, stream_options: { include_usage: true } } : {}),
+  });
+  const headers = { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' };
+  const one = async () => {
+    const res = await fetch(new Request('http://127.0.0.1/api/chat/completions', { method: 'POST', headers, body }));
+    if (res.status !== 200) throw new Error(`status ${res.status}: ${await res.text()}`);
+    await res.arrayBuffer();
+  };
+  const run = async (n: number) => {
+    let left = n;
+    const worker = async () => {
+      while (left-- > 0) await one();
+    };
+    await Promise.all(Array.from({ length: Number(flags.concurrency) }, worker));
+    await deps.writer.flush();
+  };
+  await run(3000);
+  const n = Number(flags.requests);
+  const before = threadCpuMs(process.pid);
+  const t0 = performance.now();
+  await run(n);
+  const wall = performance.now() - t0;
+  const after = threadCpuMs(process.pid);
+  const perThread = [...after.entries()]
+    .map(([name, ms]) => [name, ((ms - (before.get(name) ?? 0)) * 1000) / n] as const)
+    .filter(([, us]) => us >= 0.5)
+    .sort((a, b) => b[1] - a[1]);
+  const total = perThread.reduce((a, [, us]) => a + us, 0);
+  const load = (await Bun.file('/proc/loadavg').text()).split(' ').slice(0, 3).join(' ');
+  console.log(
+    `${flags.stream ? 'streamed' : 'plain'} ${root}: ${(n / (wall / 1000)).toFixed(0)} req/s in process, CPU us/request ${total.toFixed(1)} (${perThread.map(([name, us]) => `${us.toFixed(1)} ${name}`).join(', ')}); load ${load}`,
+  );
+  await backend.close();
+  rmSync(dir, { recursive: true, force: true });
+}
+
+await main();
