@@ -85,7 +85,8 @@ describe('nesting depth', () => {
 });
 
 describe('size', () => {
-  test('a streamed (chunked) body is refused with a JSON 413 once it passes the limit, before the rest is sent', async () => {
+  // /api/chat/completions is served ahead of the router (src/http/chat-fast-path.ts): the same limits hold there.
+  test.each(['/api/request-logs/create/', '/api/chat/completions'])('a streamed (chunked) body to %s is refused with a JSON 413 once it passes the limit, before the rest is sent', async (path) => {
     const small = await makeTestApp({ body_limit_mb: 1 });
     try {
       const url = small.listen();
@@ -97,9 +98,10 @@ describe('size', () => {
           c.enqueue(new Uint8Array(64 * 1024).fill(0x20));
         },
       });
-      const r = await fetch(`${url}/api/request-logs/create/`, { method: 'POST', headers: auth(), body, duplex: 'half' } as RequestInit);
+      const r = await fetch(`${url}${path}`, { method: 'POST', headers: auth(), body, duplex: 'half' } as RequestInit);
       expect(r.status).toBe(413);
-      expect((await json(r)).detail).toBe('Request body is larger than the limit of 1048576 bytes (body_limit_mb)');
+      const answer = await json(r);
+      expect(answer.detail ?? answer.error?.message).toBe('Request body is larger than the limit of 1048576 bytes (body_limit_mb)');
       expect(sent).toBeLessThan(32 * 1024 * 1024);
     } finally {
       await small.close();
@@ -125,7 +127,7 @@ describe('size', () => {
 });
 
 describe('time', () => {
-  test('a body sent a byte at a time is cut with a JSON 408 after body_timeout_ms', async () => {
+  test.each(['/api/users/list/', '/api/chat/completions'])('a body sent to %s a byte at a time is cut with a JSON 408 after body_timeout_ms', async (path) => {
     const { port } = new URL(base);
     const chunks: string[] = [];
     let closed!: () => void;
@@ -140,7 +142,7 @@ describe('time', () => {
         error: () => closed(),
       },
     });
-    socket.write(`POST /api/users/list/ HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${key}\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{`);
+    socket.write(`POST ${path} HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${key}\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{`);
     const drip = setInterval(() => socket.write(' '), 200);
     const answered = Promise.race([done, Bun.sleep(8000)]);
     for (let i = 0; i < 80 && !chunks.join('').includes('}'); i++) await Bun.sleep(100);
