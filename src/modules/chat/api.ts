@@ -16,6 +16,7 @@ import { messagesWire } from '../../providers/translate/messages/index.ts';
 import { responsesWire } from '../../providers/translate/responses/index.ts';
 import { chunksOf, type ClientWire, type WireAnswer, type WireAssembler, type WireEvent } from '../../providers/translate/wire.ts';
 import type { CallContext, ProviderAdapter } from '../../providers/types.ts';
+import { verbatim } from '../../providers/shared/verbatim.ts';
 import { StreamAssembler } from './usage.ts';
 
 export type ApiName = 'chat' | 'responses' | 'messages';
@@ -85,7 +86,7 @@ export const CHAT_API: ProxyApi = {
     const { usage: _u, ...rest } = chunk;
     return { type: ev.type, data: rest };
   },
-  frame: (ev) => `data: ${JSON.stringify(ev.data)}\n\n`,
+  frame: (ev) => `data: ${verbatim(ev.data as ChatChunk) ?? JSON.stringify(ev.data)}\n\n`,
   errorFrame: (err) =>
     `data: ${JSON.stringify({ error: { message: err.message, type: err.type, param: err.param, code: err.code ?? String(err.status) } })}\n\n`,
   trailer: 'data: [DONE]\n\n',

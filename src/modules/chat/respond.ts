@@ -1,4 +1,5 @@
 /** A proxy call's HTTP answer, for every client-facing API: JSON, or the SSE stream. */
+import { verbatim } from '../../providers/shared/verbatim.ts';
 import type { ProxyApi } from './api.ts';
 import type { ChatService, ProxyInput } from './service.ts';
 import { streamCall } from './stream.ts';
@@ -9,5 +10,5 @@ export async function respond(chat: ChatService, api: ProxyApi, input: ProxyInpu
     return new Response(s.stream, { headers: s.headers });
   }
   const r = await chat.complete(input, api);
-  return new Response(JSON.stringify(r.body), { headers: { 'content-type': 'application/json', ...r.headers } });
+  return new Response(verbatim(r.body) ?? JSON.stringify(r.body), { headers: { 'content-type': 'application/json', ...r.headers } });
 }

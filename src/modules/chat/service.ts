@@ -20,6 +20,7 @@ import type { Sleep } from '../../routing/retry.ts';
 import type { Random } from '../../lib/random.ts';
 import type { GatewayParams } from '../../schemas/gateway.ts';
 import type { WireAnswer } from '../../providers/translate/wire.ts';
+import { forget } from '../../providers/shared/verbatim.ts';
 import type { CallContext } from '../../providers/types.ts';
 import type { ChatResponse, EmbeddingRequest, EmbeddingResponse } from '../../schemas/openai.ts';
 import type { ProxyApi } from './api.ts';
@@ -340,6 +341,7 @@ export class ChatService {
 
   /** Adds what the gateway's parameters ask for to a response body. */
   decorate(c: Prepared, out: Record<string, unknown>, f: CallFacts): Record<string, unknown> {
+    if (c.params.request_breakdown || c.prompt?.prompt_message) forget(out);
     if (c.params.request_breakdown) out.request_breakdown = requestBreakdown(f);
     if (c.prompt?.prompt_message) out.prompt_message = c.prompt.prompt_message;
     return out;

@@ -17,6 +17,7 @@ import {
   parseErrorBody,
 } from '../shared/http.ts';
 import { isRecord } from '../shared/json.ts';
+import { remember } from '../shared/verbatim.ts';
 import type { CallContext, NativeEndpoint, ProviderAdapter } from '../types.ts';
 import { isChatChunk, isChatResponse, isEmbeddingResponse } from './guards.ts';
 
@@ -76,7 +77,7 @@ export function createOpenAICompatibleAdapter(spec: OpenAICompatSpec): ProviderA
       // Spread keeps provider extras (reasoning_effort, ...) untouched.
       const { stream: _s, stream_options: _o, ...rest } = req;
       const c = call('chat/completions', ctx, { ...rest, model: ctx.model });
-      const json = await readJson(c, await postJson(c));
+      const json = await readJson(c, await postJson(c), true);
       if (!isChatResponse(json)) throw upstreamError(c, 502, 'upstream sent an unexpected chat completion shape');
       return json;
     },
@@ -98,7 +99,8 @@ export function createOpenAICompatibleAdapter(spec: OpenAICompatSpec): ProviderA
         }
         if (!isChatChunk(json)) throw upstreamError(c, 502, 'upstream sent an unexpected chunk shape');
         if (json.choices.some((ch) => ch.finish_reason)) finished = true;
-        yield json;
+        // Data on several lines cannot be written back as one `data:` line.
+        yield ev.data.includes('\n') ? json : remember(json, ev.data);
       }
       // Servers that send no [DONE] still send a finish_reason; with neither, the stream was cut.
       if (!finished) throw upstreamError(c, 502, `${spec.id} ended the stream before its last chunk (no finish_reason, no [DONE])`);

@@ -17,6 +17,7 @@ import type { CallContext } from '../types.ts';
 import { DEFAULT_LIMITS, readAtMost, readBounded, UpstreamLimitError } from './body.ts';
 import { isRecord } from './json.ts';
 import { readSse, type SseEvent } from './sse.ts';
+import { remember } from './verbatim.ts';
 
 export interface UpstreamCall {
   /** Provider id, for the error. */
@@ -66,8 +67,11 @@ export async function postJson(call: UpstreamCall): Promise<Response> {
   throw await errorFromResponse(call, res);
 }
 
-/** Reads a 2xx JSON body within the size limit; bad JSON is the provider's fault (502, retryable). */
-export async function readJson(call: UpstreamCall, res: Response): Promise<unknown> {
+/**
+ * Reads a 2xx JSON body within the size limit; bad JSON is the provider's fault (502, retryable).
+ * `keepText`: an object keeps the text it was parsed from (verbatim.ts), for an answer passed on unchanged.
+ */
+export async function readJson(call: UpstreamCall, res: Response, keepText = false): Promise<unknown> {
   let text: string;
   try {
     text = await readBounded(res, limitsOf(call.ctx).maxBodyBytes);
@@ -75,7 +79,8 @@ export async function readJson(call: UpstreamCall, res: Response): Promise<unkno
     throw connectionFailure(call, err);
   }
   try {
-    return JSON.parse(text) as unknown;
+    const json = JSON.parse(text) as unknown;
+    return keepText && isRecord(json) ? remember(json, text) : json;
   } catch {
     const type = res.headers.get('content-type');
     const what = `${call.provider} sent invalid JSON${type && !type.includes('json') ? ` (content-type ${type})` : ''}`;
