@@ -142,3 +142,20 @@ describe('load generator', () => {
     expect(seen[0]).toBeLessThanOrEqual(55);
   });
 });
+
+describe('request head', () => {
+  test("the caller's headers replace the defaults of the same name, whatever their case; none is sent twice", () => {
+    const target = buildTarget(new URL('http://127.0.0.1:1/v1/chat/completions'), '{}', {
+      'content-type': 'application/json; charset=utf-8',
+      authorization: 'Bearer k',
+      'Content-Length': '999',
+    });
+    const head = Buffer.from(target.bytes).toString('latin1').split('\r\n\r\n')[0] as string;
+    const names = head.split('\r\n').slice(1).map((l) => l.slice(0, l.indexOf(':')).toLowerCase());
+    expect(names.filter((n) => n === 'content-type')).toHaveLength(1);
+    expect(names.filter((n) => n === 'content-length')).toHaveLength(1);
+    expect(head).toContain('content-type: application/json; charset=utf-8');
+    expect(head).toContain('Content-Length: 2');
+    expect(head).toContain('authorization: Bearer k');
+  });
+});
