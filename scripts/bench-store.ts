@@ -183,7 +183,9 @@ async function timeQuery(method: string, path: string, body: unknown): Promise<n
 }
 
 async function lastId(): Promise<string> {
-  const r = await fetch(`${base}/api/request-logs/list/?page_size=1`, { headers });
+  // A kept store's newest span may be older than the list's default window of an hour.
+  const from = new Date(Date.now() - 30 * 86_400_000).toISOString();
+  const r = await fetch(`${base}/api/request-logs/list/?page_size=1&start_time=${from}`, { headers });
   return ((await r.json()) as { results: { unique_id: string }[] }).results[0]?.unique_id ?? 'none';
 }
 
