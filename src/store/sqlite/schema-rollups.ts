@@ -86,7 +86,7 @@ export const traceRollups = sqliteTable(
   },
   (t) => [
     primaryKey({ columns: [t.org_id, t.environment, t.trace_unique_id] }),
-    index('trace_rollups_end').on(t.org_id, t.environment, t.end_time),
+    index('trace_rollups_end').on(t.org_id, t.environment, t.end_time, t.first_seen),
     index('trace_rollups_start').on(t.org_id, t.environment, t.start_time),
   ],
 );
@@ -108,6 +108,6 @@ export const threadRollups = sqliteTable(
   },
   (t) => [
     primaryKey({ columns: [t.org_id, t.environment, t.thread_identifier] }),
-    index('thread_rollups_end').on(t.org_id, t.environment, t.end_time),
+    index('thread_rollups_end').on(t.org_id, t.environment, t.end_time, t.first_seen),
   ],
 );

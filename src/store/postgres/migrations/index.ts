@@ -5,10 +5,14 @@
  * a change to the records goes to both.
  */
 import init from './0000_init.sql' with { type: 'text' };
+import rollupWindowIndexes from './0001_rollup_window_indexes.sql' with { type: 'text' };
 
 export interface Migration {
   name: string;
   sql: string;
 }
 
-export const migrations: Migration[] = [{ name: '0000_init', sql: init }];
+export const migrations: Migration[] = [
+  { name: '0000_init', sql: init },
+  { name: '0001_rollup_window_indexes', sql: rollupWindowIndexes },
+];

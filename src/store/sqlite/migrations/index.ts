@@ -11,6 +11,7 @@ import rollups from './0005_rollups.sql' with { type: 'text' };
 import spanEntity from './0006_span_entity.sql' with { type: 'text' };
 import customerDays from './0007_customer_days.sql' with { type: 'text' };
 import keyRoles from './0008_key_roles.sql' with { type: 'text' };
+import rollupWindowIndexes from './0009_rollup_window_indexes.sql' with { type: 'text' };
 
 export interface Migration {
   name: string;
@@ -27,4 +28,5 @@ export const migrations: Migration[] = [
   { name: '0006_span_entity', sql: spanEntity },
   { name: '0007_customer_days', sql: customerDays },
   { name: '0008_key_roles', sql: keyRoles },
+  { name: '0009_rollup_window_indexes', sql: rollupWindowIndexes },
 ];
