@@ -13,6 +13,13 @@ import type { SqlValue } from './span-rows.ts';
 /** Past this many matches a list's count is a lower bound, as for spans. */
 const COUNT_CAP = 10_000;
 
+/**
+ * Past the cap, a page sorted by time walks that time's index and stops after
+ * one page; left to itself SQLite takes the window's covering index and sorts
+ * every match (a 7-day page of 1M traces: 20 s instead of 1 ms).
+ */
+const TRACE_SORT_INDEXES: Record<string, string> = { start_time: 'trace_rollups_start', end_time: 'trace_rollups_end' };
+
 const TRACE_COLUMNS: ColumnMap = {
   name: 'coalesce(root_workflow_name, workflow_name, root_span_name)',
   duration: '((end_time - start_time) / 1000.0)',
@@ -48,13 +55,15 @@ export class SqliteTraceQueries {
     const offset = (q.page - 1) * q.pageSize;
     if (countExact && offset >= count) return { count, countExact, traces: [] };
     const order = compileSort(TRACE_COLUMNS, q.sort, 'trace_unique_id');
+    // With both environments in scope the index gives no single order to walk.
+    const walk = countExact || q.scope.environments.length !== 1 ? undefined : TRACE_SORT_INDEXES[q.sort.field];
     const rows = this.client
       .query<TraceRow, SqlValue[]>(
         `SELECT t.trace_unique_id, t.environment, t.start_time, t.end_time, t.span_count, t.llm_call_count,
            t.error_count, t.total_prompt_tokens, t.total_completion_tokens, t.total_tokens, t.total_cost,
            t.customer_identifier, ${TRACE_COLUMNS.name} AS name,
            ${ROOT('input')} AS root_input, ${ROOT('output')} AS root_output, ${ROOT('metadata')} AS root_metadata
-         FROM trace_rollups t WHERE ${where} ORDER BY ${order} LIMIT ? OFFSET ?`,
+         FROM trace_rollups t${walk ? ` INDEXED BY ${walk}` : ''} WHERE ${where} ORDER BY ${order} LIMIT ? OFFSET ?`,
       )
       .all(...params, q.pageSize, offset);
     return {
