@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SPAN_CATALOG } from '../../src/query/catalogs.ts';
 import { typeFilters } from '../../src/query/filters.ts';
-import { openSqliteStore } from '../../src/store/sqlite/index.ts';
+import { openSqliteStore, STORE_THREADS, type StoreThreads } from '../../src/store/sqlite/index.ts';
+import type { ReaderPool } from '../../src/store/sqlite/readers.ts';
 import type { Store } from '../../src/store/types.ts';
 import { span } from '../helpers/spans.ts';
 
@@ -69,4 +70,32 @@ test('heavy reads run on reader threads: the event loop stays on time and light 
   expect(stalled).toBeLessThan(oneHeavyMs * 3);
   // Queued behind the six heavy reads, a light read would wait for all of them.
   expect(Math.max(...light)).toBeLessThan(oneHeavyMs * 3);
+}, 120_000);
+
+test('reads cut by the time budget do not pile up scans: a cut scan keeps its heavy slot until its thread ends', async () => {
+  const filters = typeFilters(SPAN_CATALOG, [{ field: 'metadata__note', operator: 'icontains', values: ['zz'] }]);
+  const query = { scope, from: T0 - 86_400_000, to: T0, filters };
+  const t = performance.now();
+  await store.spans.summary(query);
+  const scanMs = performance.now() - t;
+  expect(scanMs).toBeGreaterThan(40);
+
+  // A store on the same file whose budget cuts that scan (its thread's start-up included) halfway.
+  const cut = openSqliteStore({ path: join(dir, 'switchyard.db'), readers: 2, maxHeavyQueries: 1, queryTimeoutMs: scanMs / 2 });
+  const pool = (cut as unknown as Record<symbol, StoreThreads>)[STORE_THREADS]?.readers as ReaderPool;
+  try {
+    const first = await cut.spans.summary(query).then(() => null, (e: unknown) => e);
+    expect((first as { code?: string } | null)?.code).toBe('query_timeout');
+    // The scan goes on in its ending thread (its end is reported later, as an event) and keeps the one
+    // heavy slot: the next heavy read waits for it instead of starting a second scan beside it.
+    expect(pool.stats()).toMatchObject({ heavyRunning: 0, cutScans: 1 });
+    const next = cut.spans.summary(query).then(() => null, (e: unknown) => e);
+    expect(pool.stats()).toMatchObject({ heavyRunning: 0, cutScans: 1, queued: 1 });
+    await next;
+    // Once the thread has ended, the slot is free again.
+    for (let i = 0; i < 100 && pool.stats().cutScans > 0; i++) await Bun.sleep(scanMs / 10);
+    expect(pool.stats().cutScans).toBe(0);
+  } finally {
+    await cut.close();
+  }
 }, 120_000);

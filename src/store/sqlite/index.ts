@@ -104,6 +104,7 @@ export const STORE_THREADS = Symbol('sqlite store threads');
 
 export interface StoreThreads {
   writer: StoreThread;
+  readers: ReaderPool;
 }
 
 const fileBytes = (path: string) => statSync(path, { throwIfNoEntry: false })?.size ?? 0;
@@ -136,7 +137,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store {
   };
   let closed = false;
   const store: Store & { [STORE_THREADS]: StoreThreads } = {
-    [STORE_THREADS]: { writer },
+    [STORE_THREADS]: { writer, readers },
     orgs: remote('orgs', call),
     keys: remote('keys', call),
     spans: remote('spans', call),

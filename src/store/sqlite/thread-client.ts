@@ -108,12 +108,14 @@ export class StoreThread {
 
   /**
    * Ends the thread now (a query past its time budget runs on in native code
-   * until it returns; the thread is ended then). Returns the jobs that were
-   * waiting on it, for the caller to fail or send elsewhere.
+   * until it returns; the thread is ended then, and `onExit` told). Returns
+   * the jobs that were waiting on it, for the caller to fail or send elsewhere.
    */
-  kill(): Job[] {
+  kill(onExit?: () => void): Job[] {
     const worker = this.worker;
     this.worker = null;
+    if (worker && onExit) worker.addEventListener('close', () => onExit(), { once: true });
+    else onExit?.();
     worker?.terminate();
     const jobs = [...this.waiting.values()];
     this.waiting.clear();
