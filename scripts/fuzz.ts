@@ -44,6 +44,9 @@ try {
     concurrency: Number(opts.concurrency),
     healthMs: Number(opts['health-ms']),
     requestMs: 5000,
+    onViolation(v) {
+      process.stderr.write(`\nVIOLATION ${v.route}: ${v.what.replaceAll('\n', ' ').slice(0, 400)} | ${v.request.slice(0, 400)}\n`);
+    },
     progress(done, total, violations) {
       const now = performance.now();
       if (now - lastPrint < 500 && done !== total) return;

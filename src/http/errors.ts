@@ -102,6 +102,12 @@ export function toGatewayError(code: string | number, error: unknown, log: Logge
     case 'INVALID_FILE_TYPE':
       return new BadRequestError(String((error as Error).message));
     default:
+      // Elysia builds a validation error's message from the offending value; a value that cannot be
+      // turned into a string (an object whose `toString` is not a function) makes that throw instead
+      // ("No default value": the conversion found no method to call). The request failed validation.
+      if (error instanceof TypeError && (error.message === 'No default value' || error.stack?.includes('new ValidationError'))) {
+        return ValidationError.field('body', 'does not match the schema (the offending value cannot be shown as text)');
+      }
       log.error('unhandled error', {
         code,
         error: error instanceof Error ? (error.stack ?? error.message) : String(error),

@@ -21,6 +21,8 @@ export interface FuzzOptions {
   requestMs: number;
   /** Called after each request, for a progress line. */
   progress?: (done: number, total: number, violations: number) => void;
+  /** Told of each violation as it is found (a long run stopped early still says what it saw). */
+  onViolation?: (v: Violation) => void;
 }
 
 export interface Violation {
@@ -81,7 +83,7 @@ interface InFlight {
 }
 
 /** Probes /health from a worker; a slow answer is reported with the requests that were in flight when it was asked. */
-function startHealthProbe(base: string, limitMs: number, inFlight: Set<InFlight>, violations: Violation[]) {
+function startHealthProbe(base: string, limitMs: number, inFlight: Set<InFlight>, report: (v: Violation) => void) {
   const worker = new Worker(new URL('./health-probe.ts', import.meta.url).href);
   let worst = 0;
   const finished = new Promise<void>((resolve) => {
@@ -91,7 +93,7 @@ function startHealthProbe(base: string, limitMs: number, inFlight: Set<InFlight>
       worst = Math.max(worst, ms);
       if (ms <= limitMs) return;
       const suspects = [...inFlight].filter((r) => r.at <= at + ms).map((r) => r.what.slice(0, 160));
-      violations.push({ route: 'GET /health (probe)', what: `answered in ${ms.toFixed(0)} ms`, request: `in flight: ${suspects.join(' || ')}` });
+      report({ route: 'GET /health (probe)', what: `answered in ${ms.toFixed(0)} ms`, request: `in flight: ${suspects.join(' || ')}` });
     };
   });
   worker.postMessage({ base });
@@ -127,11 +129,15 @@ async function send(gw: FuzzGateway, r: FuzzRequest, limitMs: number): Promise<{
 export async function runFuzz(gw: FuzzGateway, routes: Route[], opts: FuzzOptions): Promise<FuzzResult> {
   const counts = new Map<string, Map<string, number>>();
   const violations: Violation[] = [];
+  const report = (v: Violation) => {
+    violations.push(v);
+    opts.onViolation?.(v);
+  };
   const total = routes.length * opts.perRoute;
   let done = 0;
   let slowest = 0;
   const inFlight = new Set<InFlight>();
-  const health = startHealthProbe(gw.base, opts.healthMs, inFlight, violations);
+  const health = startHealthProbe(gw.base, opts.healthMs, inFlight, report);
   const CHUNK = 200;
   for (const [ri, route] of routes.entries()) {
     const name = `${route.method} ${route.path}`;
@@ -151,9 +157,9 @@ export async function runFuzz(gw: FuzzGateway, routes: Route[], opts: FuzzOption
           tally.set(status, (tally.get(status) ?? 0) + 1);
           slowest = Math.max(slowest, ms);
           const code = Number(status);
-          if (!Number.isInteger(code)) violations.push({ route: name, what: status, request: replayable(r) });
-          else if (code >= 500 && !allowed5xx(route, code, text)) violations.push({ route: name, what: `${code} ${text.slice(0, 300)}`, request: replayable(r) });
-          if (ms > opts.requestMs) violations.push({ route: name, what: `took ${ms.toFixed(0)} ms (status ${status})`, request: replayable(r) });
+          if (!Number.isInteger(code)) report({ route: name, what: status, request: replayable(r) });
+          else if (code >= 500 && !allowed5xx(route, code, text)) report({ route: name, what: `${code} ${text.slice(0, 300)}`, request: replayable(r) });
+          if (ms > opts.requestMs) report({ route: name, what: `took ${ms.toFixed(0)} ms (status ${status})`, request: replayable(r) });
           done++;
           opts.progress?.(done, total, violations.length);
         }

@@ -37,6 +37,18 @@ describe('error model', () => {
     }
   });
 
+  test('a value that cannot be shown as text fails validation with a 422, not a 500 (found by the fuzz campaign)', async () => {
+    const hostile = { toString: -1, valueOf: 2 };
+    for (const [path, body] of [
+      ['/api/embeddings', { model: hostile, input: 'hello' }],
+      ['/api/chat/completions', { model: hostile, messages: [{ role: 'user', content: 'x' }] }],
+      ['/api/responses', { model: hostile, input: 'x' }],
+    ] as const) {
+      const r = await t.call('POST', path, { key, body });
+      expect(r.status).toBe(422);
+    }
+  });
+
   test('a body over the limit is a 413', async () => {
     const r = await t.call('POST', '/api/temporary-keys/', { key, body: { name: 'x'.repeat(20_000) } });
     expect(r.status).toBe(413);
