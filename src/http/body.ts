@@ -62,19 +62,19 @@ export function bufferBodies(limits: BodyLimits) {
       } catch (err) {
         return errorResponse(err as GatewayError, errorShapeOf(new URL(request.url).pathname));
       }
-      const headers = new Headers(request.headers);
-      headers.delete('transfer-encoding');
-      headers.set('content-length', String(bytes.byteLength));
-      const copy = new Request(request.url, {
-        method: request.method,
-        headers,
-        body: bytes.byteLength > 0 ? bytes : null,
-        signal: request.signal,
-      });
+      const copy = withBody(request, bytes);
       if (bytes.byteLength > 0) buffered.set(copy, bytes);
       return next(copy);
     };
   };
+}
+
+/** The same request with its body already read: those bytes, their length declared, no chunked framing. */
+export function withBody(request: Request, bytes: Uint8Array): Request {
+  const headers = new Headers(request.headers);
+  headers.delete('transfer-encoding');
+  headers.set('content-length', String(bytes.byteLength));
+  return new Request(request.url, { method: request.method, headers, body: bytes.byteLength > 0 ? bytes : null, signal: request.signal });
 }
 
 /** The body's bytes; throws a GatewayError (413, 408, 400) when they cannot be had within the limits. */

@@ -20,7 +20,7 @@ import { requireRole } from '../modules/keys/policy.ts';
 import type { Logger } from '../lib/log.ts';
 import type { Authenticator } from '../principal.ts';
 import { GATEWAY_ACCESS, extractKey, neededRole } from './auth.ts';
-import { type BodyLimits, parseJson, readBody } from './body.ts';
+import { type BodyLimits, parseJson, readBody, withBody } from './body.ts';
 import { errorResponse, toGatewayError } from './errors.ts';
 import { noteCaller, noteRoute } from './request-context.ts';
 
@@ -72,10 +72,7 @@ async function readChatBody(req: Request, limits: BodyLimits): Promise<{ body: R
   }
   if (checkBody.Check(body)) return { body: body as Record<string, unknown> };
   // The framework reads the same bytes again and answers with its own message.
-  const headers = new Headers(req.headers);
-  headers.delete('transfer-encoding');
-  headers.set('content-length', String(bytes.byteLength));
-  return { fallback: new Request(req.url, { method: req.method, headers, body: bytes, signal: req.signal }) };
+  return { fallback: withBody(req, bytes) };
 }
 
 export function chatFastPath(deps: ChatFastPathDeps, framework: Fetch): Fetch {
