@@ -122,7 +122,11 @@ export const ConfigSchema = T.Object(
     writer: T.Object(
       {
         max_queue: T.Integer({ minimum: 1, default: 100_000 }),
+        /** Span text (input, output, full request; millions of characters) waiting in memory at most. */
+        max_queue_mb: T.Number({ exclusiveMinimum: 0, default: 256 }),
         batch_size: T.Integer({ minimum: 1, default: 2_000 }),
+        /** Span text per transaction at most (millions of characters): bounds the hand-off to the write thread. */
+        batch_mb: T.Number({ exclusiveMinimum: 0, default: 8 }),
         /** How long spans wait to share one transaction. */
         flush_interval_ms: T.Integer({ minimum: 0, maximum: 1000, default: 10 }),
       },

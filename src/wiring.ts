@@ -17,6 +17,9 @@ import { Tokenizer } from './pricing/tokenizer.ts';
 import type { Backend } from './store/open.ts';
 import { SpanWriter } from './store/writer.ts';
 
+/** Config sizes in MB of span text count characters: a million each. */
+const MEGA = 1_000_000;
+
 export interface WiringOptions {
   log: Logger;
   now: () => number;
@@ -30,7 +33,9 @@ export function buildAppDeps(config: Config, backend: Backend, { log, now, versi
   const recorder = config.metrics.enabled ? new GatewayMetrics({ customerLabel: config.metrics.customer_label }) : null;
   const writer = new SpanWriter(store.spans, {
     maxQueue: config.writer.max_queue,
+    maxQueueChars: config.writer.max_queue_mb * MEGA,
     batchSize: config.writer.batch_size,
+    batchChars: config.writer.batch_mb * MEGA,
     flushIntervalMs: config.writer.flush_interval_ms,
     onError: (err, span) => log.error('span not stored', { unique_id: span.unique_id, error: String(err) }),
     onStorage: (err) => {

@@ -62,3 +62,29 @@ export function capDepth(value: unknown, max: number): { value: unknown; cut: bo
   }
   return { value: root.value, cut: true };
 }
+
+/**
+ * About how many characters the value's JSON holds: string lengths plus a few
+ * per key and per value. Walks the nodes (not the characters), without
+ * recursion, so it costs little even for a megabyte string.
+ */
+export function approxJsonChars(value: unknown): number {
+  let n = 0;
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v === 'string') n += v.length + 2;
+    else if (!isContainer(v)) n += 8;
+    else if (Array.isArray(v)) {
+      n += 2;
+      for (const x of v) stack.push(x);
+    } else {
+      n += 2;
+      for (const [k, x] of Object.entries(v)) {
+        n += k.length + 4;
+        stack.push(x);
+      }
+    }
+  }
+  return n;
+}

@@ -6,7 +6,7 @@
  * The proxy and ingest write `input` and `output` as text through
  * `spanJsonText`, which cuts the same way.
  */
-import { capDepth, cutMarker } from '../lib/json-depth.ts';
+import { approxJsonChars, capDepth, cutMarker } from '../lib/json-depth.ts';
 import { MAX_STORED_DEPTH } from '../lib/input-caps.ts';
 import type { SpanRecord } from './types.ts';
 
@@ -33,4 +33,9 @@ export function boundSpan(span: SpanRecord): SpanRecord {
   }
   if (cutFields.length === 0) return span;
   return { ...span, metadata: metadata.value as SpanRecord['metadata'], extra: { ...extra, truncated_fields: cutFields } };
+}
+
+/** About how many characters the span holds, for the writer's memory bounds: its texts and JSON values. */
+export function spanChars(span: SpanRecord): number {
+  return 512 + (span.input?.length ?? 0) + (span.output?.length ?? 0) + approxJsonChars(span.metadata) + approxJsonChars(span.extra);
 }

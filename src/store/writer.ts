@@ -15,15 +15,23 @@
  * value a client sent can make its encoding throw.
  */
 import { QueueFullError, StorageUnavailableError } from '../errors.ts';
-import { boundSpan } from './span-depth.ts';
+import { boundSpan, spanChars } from './span-depth.ts';
 import type { CommittedUsage } from './state-types.ts';
 import type { SpanRecord, SpanStore } from './types.ts';
 
 export interface SpanWriterOptions {
   /** Spans held in memory at most; beyond it `offer` refuses and `write` throws 503. */
   maxQueue: number;
+  /**
+   * Characters of span text (input, output, full request...) held in memory at
+   * most, likewise: a burst of megabyte requests reached gigabytes within the
+   * span count bound. Default: no bound.
+   */
+  maxQueueChars?: number;
   /** Spans per transaction at most. */
   batchSize: number;
+  /** Characters of span text per transaction at most (a batch always takes its first span). Default: no bound. */
+  batchChars?: number;
   /**
    * How long spans may wait to share a transaction (ms). Every commit rewrites
    * a page of each index, so a commit per few spans costs more than the spans:
@@ -53,6 +61,8 @@ interface Waiter {
 
 interface Pending {
   span: SpanRecord;
+  /** spanChars(span), counted against the byte bounds. */
+  chars: number;
   waiter?: Waiter;
 }
 
@@ -74,6 +84,8 @@ export type IngestWriter = Pick<SpanWriter, 'offer' | 'write' | 'assertWritable'
 export class SpanWriter {
   private queue: Pending[] = [];
   private head = 0;
+  /** Sum of `chars` of the spans queued and not yet taken into a batch. */
+  private queuedChars = 0;
   private draining: Promise<void> | null = null;
   /** Ends the wait of a scheduled drain early (a full batch, or a flush). */
   private wake: (() => void) | null = null;
@@ -101,13 +113,24 @@ export class SpanWriter {
     if (this.outage) throw this.outage.error;
   }
 
+  private fits(count: number, chars: number): boolean {
+    return this.size + count <= this.opts.maxQueue && this.queuedChars + chars <= (this.opts.maxQueueChars ?? Number.POSITIVE_INFINITY);
+  }
+
+  private push(p: Pending): void {
+    this.queue.push(p);
+    this.queuedChars += p.chars;
+  }
+
   /** Queues without waiting. False when the queue is full (the span is not kept). */
   offer(span: SpanRecord): boolean {
-    if (this.size >= this.opts.maxQueue) {
+    const bounded = boundSpan(span);
+    const chars = spanChars(bounded);
+    if (!this.fits(1, chars)) {
       this.counters.refused++;
       return false;
     }
-    this.queue.push({ span: boundSpan(span) });
+    this.push({ span: bounded, chars });
     this.schedule();
     return true;
   }
@@ -119,14 +142,16 @@ export class SpanWriter {
       this.counters.refused += spans.length;
       return Promise.reject(this.outage.error);
     }
-    if (this.size + spans.length > this.opts.maxQueue) {
+    const bounded = spans.map(boundSpan);
+    const chars = bounded.map(spanChars);
+    if (!this.fits(spans.length, chars.reduce((a, b) => a + b, 0))) {
       this.counters.refused += spans.length;
       return Promise.reject(new QueueFullError());
     }
     // One promise per call, not per span: a 5,000-span batch allocated 5,000.
     const done = new Promise<void>((resolve, reject) => {
       const waiter: Waiter = { remaining: spans.length, settled: false, resolve, reject };
-      for (const span of spans) this.queue.push({ span: boundSpan(span), waiter });
+      bounded.forEach((span, i) => this.push({ span, chars: chars[i] ?? 0, waiter }));
     });
     // A caller is waiting for its commit: don't make it wait out the interval.
     this.urgent = true;
@@ -168,9 +193,7 @@ export class SpanWriter {
   private async drain(): Promise<void> {
     try {
       while (this.size > 0 && !this.outage) {
-        const end = Math.min(this.queue.length, this.head + this.opts.batchSize);
-        const batch = this.queue.slice(this.head, end);
-        this.head = end;
+        const batch = this.takeBatch();
         if (this.head > 4096 && this.head * 2 > this.queue.length) {
           this.queue = this.queue.slice(this.head);
           this.head = 0;
@@ -180,6 +203,25 @@ export class SpanWriter {
     } finally {
       this.draining = null;
     }
+  }
+
+  /** The next batch off the queue: `batchSize` spans, or fewer when they pass `batchChars`. */
+  private takeBatch(): Pending[] {
+    let end = Math.min(this.queue.length, this.head + this.opts.batchSize);
+    const limit = this.opts.batchChars ?? Number.POSITIVE_INFINITY;
+    let chars = 0;
+    for (let i = this.head; i < end; i++) {
+      const next = chars + (this.queue[i] as Pending).chars;
+      if (next > limit && i > this.head) {
+        end = i;
+        break;
+      }
+      chars = next;
+    }
+    const batch = this.queue.slice(this.head, end);
+    this.head = end;
+    this.queuedChars -= chars;
+    return batch;
   }
 
   private async commit(batch: Pending[]): Promise<void> {
@@ -228,6 +270,7 @@ export class SpanWriter {
       }
     }
     this.queue.splice(this.head, 0, ...keep);
+    for (const p of keep) this.queuedChars += p.chars;
     const first = !this.outage;
     const retryMs = first ? (this.opts.retryMs ?? 1000) : Math.min(30_000, (this.outage?.retryMs ?? 1000) * 2);
     if (this.outage?.timer) clearTimeout(this.outage.timer);
@@ -247,9 +290,7 @@ export class SpanWriter {
       if (this.size === 0 && this.outage) this.recovered();
       return;
     }
-    const end = Math.min(this.queue.length, this.head + this.opts.batchSize);
-    const batch = this.queue.slice(this.head, end);
-    this.head = end;
+    const batch = this.takeBatch();
     this.draining = this.commit(batch).finally(() => {
       this.draining = null;
       if (!this.outage) this.schedule();

@@ -25,6 +25,21 @@ export interface FuzzKeys {
   read_only: string;
 }
 
+/** Upper bound (seconds, `+Inf` last) -> samples at or under it, as Prometheus counts them. */
+export type LagHistogram = Map<number, number>;
+
+const LAG_BUCKET = /^switchyard_event_loop_lag_seconds_bucket\{le="([^"]+)"\} (\d+)/;
+
+async function readLoopLag(base: string): Promise<LagHistogram> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  const h: LagHistogram = new Map();
+  for (const line of text.split('\n')) {
+    const m = LAG_BUCKET.exec(line);
+    if (m) h.set(m[1] === '+Inf' ? Number.POSITIVE_INFINITY : Number(m[1]), Number(m[2]));
+  }
+  return h;
+}
+
 export interface FuzzGateway {
   base: string;
   keys: FuzzKeys;
@@ -34,6 +49,8 @@ export interface FuzzGateway {
   snapshot(): Promise<string>;
   /** Lines the gateway wrote at warn and above. */
   log(): string;
+  /** The gateway's own event-loop lag histogram so far (cumulative counts by upper bound in seconds, from /metrics). */
+  loopLag(): Promise<LagHistogram>;
   stop(): Promise<void>;
 }
 
@@ -151,6 +168,7 @@ export async function startFuzzGateway(): Promise<FuzzGateway> {
       ids,
       snapshot: () => readKeeper(base, keeperIds),
       log: () => readFileSync(out, 'utf8'),
+      loopLag: () => readLoopLag(base),
       async stop() {
         proc.kill('SIGTERM');
         await Promise.race([proc.exited, Bun.sleep(15_000)]);

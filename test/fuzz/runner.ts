@@ -8,7 +8,7 @@
  */
 import fc from 'fast-check';
 import { type FuzzRequest, type Route, requestsFor } from './requests.ts';
-import type { FuzzGateway } from './gateway.ts';
+import type { FuzzGateway, LagHistogram } from './gateway.ts';
 
 export interface FuzzOptions {
   perRoute: number;
@@ -23,6 +23,15 @@ export interface FuzzOptions {
   progress?: (done: number, total: number, violations: number) => void;
   /** Told of each violation as it is found (a long run stopped early still says what it saw). */
   onViolation?: (v: Violation) => void;
+  /** Index of routes[0] among all routes: the seed of each route's requests depends on it, so a run of one route repeats its requests in a run of all. */
+  firstRouteIndex?: number;
+}
+
+/** The gateway's own event-loop lag while a route was fuzzed: timer samples taken, how many came over 50 ms, and the bucket bound the worst stayed under. */
+export interface RouteLag {
+  samples: number;
+  over50ms: number;
+  worstUnderMs: number;
 }
 
 export interface Violation {
@@ -38,6 +47,16 @@ export interface FuzzResult {
   requests: number;
   healthWorstMs: number;
   slowestMs: number;
+  /** Per route, the gateway's event-loop lag (from its /metrics) while that route ran. */
+  lag: Map<string, RouteLag>;
+}
+
+function lagBetween(before: LagHistogram, after: LagHistogram): RouteLag {
+  const diff = [...after].map(([le, n]) => [le, n - (before.get(le) ?? 0)] as const).sort((a, b) => a[0] - b[0]);
+  const samples = diff.at(-1)?.[1] ?? 0;
+  const under50 = diff.find(([le]) => le >= 0.05)?.[1] ?? 0;
+  const worst = diff.find(([, n]) => n === samples)?.[0] ?? 0;
+  return { samples, over50ms: samples - under50, worstUnderMs: worst * 1000 };
 }
 
 const PROXY_ROUTE = /\/(chat\/completions|embeddings|responses|v1\/responses|anthropic\/v1\/messages)\/?$/;
@@ -93,7 +112,7 @@ function startHealthProbe(base: string, limitMs: number, inFlight: Set<InFlight>
       worst = Math.max(worst, ms);
       if (ms <= limitMs) return;
       const suspects = [...inFlight].filter((r) => r.at <= at + ms).map((r) => r.what.slice(0, 160));
-      report({ route: 'GET /health (probe)', what: `answered in ${ms.toFixed(0)} ms`, request: `in flight: ${suspects.join(' || ')}` });
+      report({ route: `GET /health (probe) at ${new Date(at).toISOString().slice(11, 23)}`, what: `answered in ${ms.toFixed(0)} ms`, request: `in flight: ${suspects.join(' || ')}` });
     };
   });
   worker.postMessage({ base });
@@ -128,6 +147,7 @@ async function send(gw: FuzzGateway, r: FuzzRequest, limitMs: number): Promise<{
 /** Sends `perRoute` requests to every route, `concurrency` at a time, and checks every answer. */
 export async function runFuzz(gw: FuzzGateway, routes: Route[], opts: FuzzOptions): Promise<FuzzResult> {
   const counts = new Map<string, Map<string, number>>();
+  const lag = new Map<string, RouteLag>();
   const violations: Violation[] = [];
   const report = (v: Violation) => {
     violations.push(v);
@@ -139,10 +159,12 @@ export async function runFuzz(gw: FuzzGateway, routes: Route[], opts: FuzzOption
   const inFlight = new Set<InFlight>();
   const health = startHealthProbe(gw.base, opts.healthMs, inFlight, report);
   const CHUNK = 200;
-  for (const [ri, route] of routes.entries()) {
+  for (const [i, route] of routes.entries()) {
+    const ri = i + (opts.firstRouteIndex ?? 0);
     const name = `${route.method} ${route.path}`;
     const tally = new Map<string, number>();
     counts.set(name, tally);
+    const lagBefore = await gw.loopLag();
     const arb = requestsFor(route, gw.keys, gw.ids);
     for (let start = 0; start < opts.perRoute; start += CHUNK) {
       const batch = fc.sample(arb, { numRuns: Math.min(CHUNK, opts.perRoute - start), seed: opts.seed + ri * 1_000_003 + start });
@@ -166,15 +188,22 @@ export async function runFuzz(gw: FuzzGateway, routes: Route[], opts: FuzzOption
       };
       await Promise.all(Array.from({ length: opts.concurrency }, worker));
     }
+    lag.set(name, lagBetween(lagBefore, await gw.loopLag()));
   }
   const healthWorstMs = await health.stop();
-  return { counts, violations, requests: done, healthWorstMs, slowestMs: slowest };
+  return { counts, violations, requests: done, healthWorstMs, slowestMs: slowest, lag };
 }
 
-/** Per-route status counts as a markdown table, one column per status seen. */
-export function statusTable(counts: Map<string, Map<string, number>>): string {
+/** Per-route status counts as a markdown table, one column per status seen; with `lag`, two more: loop-lag samples over 50 ms, and the bound the worst stayed under. */
+export function statusTable(counts: Map<string, Map<string, number>>, lag?: Map<string, RouteLag>): string {
   const statuses = [...new Set([...counts.values()].flatMap((m) => [...m.keys()]))].sort();
-  const lines = [`| route | ${statuses.join(' | ')} |`, `| --- | ${statuses.map(() => '---:').join(' | ')} |`];
-  for (const [route, m] of counts) lines.push(`| \`${route}\` | ${statuses.map((s) => m.get(s) ?? 0).join(' | ')} |`);
+  const lagHead = lag ? ' | loop lag > 50 ms | worst lag under (ms)' : '';
+  const lines = [`| route | ${statuses.join(' | ')}${lagHead} |`, `| --- | ${statuses.map(() => '---:').join(' | ')}${lag ? ' | ---: | ---:' : ''} |`];
+  for (const [route, m] of counts) {
+    const l = lag?.get(route);
+    const worst = l ? (Number.isFinite(l.worstUnderMs) ? String(l.worstUnderMs) : '> 1000') : '-';
+    const lagCells = lag ? ` | ${l?.over50ms ?? '-'} | ${worst}` : '';
+    lines.push(`| \`${route}\` | ${statuses.map((s) => m.get(s) ?? 0).join(' | ')}${lagCells} |`);
+  }
   return lines.join('\n');
 }

@@ -11,6 +11,8 @@ import type { ThreadReply, ThreadRequest } from './thread-client.ts';
 
 declare const self: Worker;
 
+const utf8 = new TextDecoder();
+
 let client: Database | null = null;
 let parts: StoreParts | null = null;
 let openError: string | null = null;
@@ -34,7 +36,7 @@ async function run(msg: Exclude<ThreadRequest, { type: 'open' }>): Promise<unkno
   }
   if (!parts || !client) throw new Error(openError ?? 'the store thread is closed');
   if (msg.type === 'ping') return client.query<{ ok: number }, []>('SELECT 1 AS ok').get()?.ok === 1;
-  if (msg.type === 'insert') return parts.spans.insertBatch(JSON.parse(msg.spans) as SpanRecord[]);
+  if (msg.type === 'insert') return parts.spans.insertBatch(JSON.parse(utf8.decode(msg.spans)) as SpanRecord[]);
   const part = parts[msg.part] as unknown as Record<string, Method | undefined>;
   const fn = part[msg.method];
   if (typeof fn !== 'function') throw new Error(`the store has no method ${msg.part}.${msg.method}`);
