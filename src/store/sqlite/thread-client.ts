@@ -13,63 +13,19 @@ import type { CommittedUsage } from '../state-types.ts';
 import type { SpanRecord } from '../types.ts';
 import type { ConnectionOptions } from './connection.ts';
 import type { PartName, StoreSettings } from './local.ts';
+import { type EncodedBatch, encodeBatch, encodeBatchNow } from './span-handoff.ts';
 
 export type ThreadRequest =
   | { type: 'open'; path: string; connection: ConnectionOptions; settings: StoreSettings }
   | { type: 'call'; id: number; part: PartName; method: string; args: unknown[] }
-  /** The spans as one JSON array: a string crosses threads ~3x cheaper than a structured clone of the objects. */
-  | { type: 'insert'; id: number; spans: Uint8Array }
+  /** The spans as span-handoff.ts encodes them. */
+  | { type: 'insert'; id: number; spans: EncodedBatch }
   | { type: 'ping'; id: number }
   | { type: 'close'; id: number };
 
 export type ThreadReply =
   | { type: 'done'; id: number; value: unknown }
   | { type: 'failed'; id: number; message: string; code: string | null };
-
-/** Longest stretch of span encoding between two turns of the event loop. */
-const ENCODE_SLICE_MS = 4;
-const utf8 = new TextEncoder();
-const COMMA = 0x2c;
-
-/**
- * The batch as a JSON array in UTF-8, for the write thread: each span is
- * encoded on its own, yielding to the event loop every few milliseconds, and
- * the bytes are transferred, not copied. A batch of megabyte spans encoded in
- * one call, then copied by postMessage, held the loop (and /health, and every
- * proxied call) for hundreds of milliseconds.
- */
-async function encodeInSlices(spans: readonly SpanRecord[]): Promise<Uint8Array> {
-  const parts = new Array<Uint8Array>(spans.length);
-  let sliceStart = performance.now();
-  for (let i = 0; i < spans.length; i++) {
-    parts[i] = utf8.encode(JSON.stringify(spans[i]));
-    if (performance.now() - sliceStart > ENCODE_SLICE_MS) {
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      sliceStart = performance.now();
-    }
-  }
-  return asJsonArray(parts);
-}
-
-function encodeNow(spans: readonly SpanRecord[]): Uint8Array {
-  return asJsonArray(spans.map((s) => utf8.encode(JSON.stringify(s))));
-}
-
-/** `[a,b,...]` from the encoded elements, in one buffer (transferable). */
-function asJsonArray(parts: readonly Uint8Array[]): Uint8Array {
-  let total = 2 + Math.max(0, parts.length - 1);
-  for (const p of parts) total += p.byteLength;
-  const out = new Uint8Array(total);
-  out[0] = 0x5b;
-  let at = 1;
-  for (const [i, bytes] of parts.entries()) {
-    if (i > 0) out[at++] = COMMA;
-    out.set(bytes, at);
-    at += bytes.byteLength;
-  }
-  out[at] = 0x5d;
-  return out;
-}
 
 /** An error the thread's SQLite raised, with its code (SQLITE_FULL, SQLITE_READONLY, ...). */
 export class SqliteThreadError extends Error {
@@ -126,11 +82,11 @@ export class StoreThread {
   }
 
   async insert(spans: SpanRecord[]): Promise<CommittedUsage[]> {
-    let encoded: Uint8Array | null = await encodeInSlices(spans);
+    let encoded: EncodedBatch | null = await encodeBatch(spans);
     // The bytes are transferred (gone from here) when sent: a batch handed over again, after
     // its thread died, is encoded again, at once (a rare path).
-    const take = (): Uint8Array => {
-      const bytes = encoded ?? encodeNow(spans);
+    const take = (): EncodedBatch => {
+      const bytes = encoded ?? encodeBatchNow(spans);
       encoded = null;
       return bytes;
     };
@@ -156,7 +112,7 @@ export class StoreThread {
     if (this.waiting.size === 0) worker.ref();
     this.waiting.set(id, job);
     const msg = job.build(id);
-    if (msg.type === 'insert') worker.postMessage(msg, { transfer: [msg.spans.buffer as ArrayBuffer] });
+    if (msg.type === 'insert') worker.postMessage(msg, { transfer: [msg.spans.json.buffer as ArrayBuffer] });
     else worker.postMessage(msg);
   }
 

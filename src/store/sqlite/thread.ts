@@ -4,14 +4,13 @@
  * per request, in order.
  */
 import type { Database } from 'bun:sqlite';
-import type { SpanRecord } from '../types.ts';
 import { openConnection } from './connection.ts';
 import { localStore, type StoreParts } from './local.ts';
+import { decodeBatch } from './span-handoff.ts';
 import type { ThreadReply, ThreadRequest } from './thread-client.ts';
 
 declare const self: Worker;
 
-const utf8 = new TextDecoder();
 
 let client: Database | null = null;
 let parts: StoreParts | null = null;
@@ -36,7 +35,7 @@ async function run(msg: Exclude<ThreadRequest, { type: 'open' }>): Promise<unkno
   }
   if (!parts || !client) throw new Error(openError ?? 'the store thread is closed');
   if (msg.type === 'ping') return client.query<{ ok: number }, []>('SELECT 1 AS ok').get()?.ok === 1;
-  if (msg.type === 'insert') return parts.spans.insertBatch(JSON.parse(utf8.decode(msg.spans)) as SpanRecord[]);
+  if (msg.type === 'insert') return parts.spans.insertBatch(decodeBatch(msg.spans));
   const part = parts[msg.part] as unknown as Record<string, Method | undefined>;
   const fn = part[msg.method];
   if (typeof fn !== 'function') throw new Error(`the store has no method ${msg.part}.${msg.method}`);
