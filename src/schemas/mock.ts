@@ -25,7 +25,12 @@ const fields = {
     T.Number({ minimum: 0, maximum: 1, description: 'Each gap between tokens varies uniformly by up to this fraction of it (0.2 = +-20%). Default 0.' }),
   ),
   output_tokens: T.Optional(
-    T.Integer({ minimum: 1, description: 'Reply length in tokens (the reply text repeated or cut); max_tokens still cuts it. Default: the reply text as it is.' }),
+    T.Integer({
+      minimum: 1,
+      // Past any real model's output; a profile is not a way to make the mock build gigabytes.
+      maximum: 200_000,
+      description: 'Reply length in tokens (the reply text repeated or cut), at most 200,000; max_tokens still cuts it. Default: the reply text as it is.',
+    }),
   ),
   error_percent: T.Optional(T.Number({ minimum: 0, maximum: 100, description: 'Share of calls, in percent, that fail with error_status.' })),
   error_status: T.Optional(T.Integer({ minimum: 400, maximum: 599, description: 'Status of injected errors. Default 500.' })),

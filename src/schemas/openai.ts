@@ -224,10 +224,18 @@ export const ChatChunk = T.Object(
 );
 export type ChatChunk = Static<typeof ChatChunk>;
 
+export const MAX_EMBEDDING_INPUTS = 2048;
+
 export const EmbeddingRequest = T.Object(
   {
     model: T.String(),
-    input: T.Union([T.String(), T.Array(T.String()), T.Array(T.Integer()), T.Array(T.Array(T.Integer()))]),
+    // 2,048 inputs a call: OpenAI's documented bound (an upstream refuses more anyway).
+    input: T.Union([
+      T.String(),
+      T.Array(T.String(), { maxItems: MAX_EMBEDDING_INPUTS }),
+      T.Array(T.Integer()),
+      T.Array(T.Array(T.Integer()), { maxItems: MAX_EMBEDDING_INPUTS }),
+    ]),
     encoding_format: T.Optional(T.Union([T.Literal('float'), T.Literal('base64')])),
     dimensions: T.Optional(T.Integer({ minimum: 1 })),
     user: T.Optional(T.String()),

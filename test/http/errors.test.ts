@@ -49,6 +49,24 @@ describe('error model', () => {
     }
   });
 
+  test('work a call asks of the mock is bounded: 2,048 embedding inputs, a value budget, output_tokens (found by the fuzz campaign)', async () => {
+    const many = await t.call('POST', '/api/embeddings', { key, body: { model: 'mock/embed', input: Array.from({ length: 2049 }, () => 'a') } });
+    expect(many.status).toBe(422);
+    expect(JSON.stringify(await json(many))).toContain('input');
+    // dimensions: 1e9 once took the gateway to gigabytes while it built the vector.
+    const huge = await t.call('POST', '/api/embeddings', { key, body: { model: 'mock/embed', input: 'a', dimensions: 1_000_000_000 } });
+    expect(huge.status).toBe(400);
+    expect(JSON.stringify(await json(huge))).toContain('embedding values');
+    const fits = await t.call('POST', '/api/embeddings', { key, body: { model: 'mock/embed', input: ['a', 'b'], dimensions: 4096 } });
+    expect(fits.status).toBe(200);
+    const long = await t.call('POST', '/api/chat/completions', {
+      key,
+      body: { model: 'mock/gpt-4o', messages: [{ role: 'user', content: 'x' }], mock_profile: { output_tokens: 1_000_000_000 } },
+    });
+    expect(long.status).toBe(400);
+    expect(JSON.stringify(await json(long))).toContain('output_tokens');
+  });
+
   test('a body over the limit is a 413', async () => {
     const r = await t.call('POST', '/api/temporary-keys/', { key, body: { name: 'x'.repeat(20_000) } });
     expect(r.status).toBe(413);

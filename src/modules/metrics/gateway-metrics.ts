@@ -25,6 +25,8 @@ export const LAG_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 
  * series without bound. Values beyond these are recorded as "other".
  */
 export const LABEL_LIMITS = { model: 1000, provider: 100, customer: 10_000 };
+/** A longer value is no real name (the fuzzer sent megabyte model names): it is recorded as "other". */
+export const MAX_LABEL_CHARS = 200;
 const SEP = '\u0001';
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 
@@ -39,7 +41,7 @@ class BoundedLabel {
   constructor(private readonly max: number) {}
   value(v: string): string {
     if (this.seen.has(v)) return v;
-    if (this.seen.size >= this.max) return 'other';
+    if (this.seen.size >= this.max || v.length > MAX_LABEL_CHARS) return 'other';
     this.seen.add(v);
     return v;
   }
@@ -223,11 +225,12 @@ export class GatewayMetrics {
   }
 
   private series(org: string, key: string, rawModel: string, rawProvider: string, customer: string, status: number): CallSeries {
-    const id = `${org}${SEP}${key}${SEP}${rawModel}${SEP}${rawProvider}${SEP}${customer}${SEP}${status}`;
-    const found = this.calls.get(id);
-    if (found) return found;
+    // Keyed by the bounded values: keyed by what requests sent, the cache grew with every new model name.
     const model = this.models.value(rawModel);
     const provider = this.providers.value(rawProvider);
+    const id = `${org}${SEP}${key}${SEP}${model}${SEP}${provider}${SEP}${customer}${SEP}${status}`;
+    const found = this.calls.get(id);
+    if (found) return found;
     const who = this.who(org, key, model, provider, customer);
     const s: CallSeries = {
       model,

@@ -65,6 +65,9 @@ interface Answer {
 
 const FAIL_ONCE_MEMORY = 10_000;
 
+/** Embedding values (inputs x dimensions) one mock call answers at most: about 20 MB of JSON. */
+const MAX_EMBEDDING_VALUES = 1_048_576;
+
 /** Throws InvalidProfile when a configured profile is inconsistent. */
 export function createMockAdapter(options: MockOptions = {}): ProviderAdapter {
   const { id: givenId, slow_ms, embedding_dimensions, random: givenRandom, now: givenNow, ...settings } = options;
@@ -234,6 +237,11 @@ export function createMockAdapter(options: MockOptions = {}): ProviderAdapter {
             ? [input.join(' ')] // one token-id input
             : input.map((x) => (typeof x === 'string' ? x : JSON.stringify(x)));
       const d = req.dimensions ?? dims;
+      // A real upstream's answer is cut at routing.max_upstream_body_mb; the mock's is built in
+      // this process, so it refuses, before building it, one that would be hundreds of megabytes.
+      if (inputs.length * d > MAX_EMBEDDING_VALUES) {
+        throw fail(ctx, 400, undefined, `mock: ${inputs.length} inputs x ${d} dimensions is over the mock's ${MAX_EMBEDDING_VALUES.toLocaleString('en-US')} embedding values a call`);
+      }
       let tokens = 0;
       const data = inputs.map((text, index) => {
         tokens += countTokens(text);

@@ -167,6 +167,20 @@ describe('GET /metrics after traffic', () => {
     expect(metric(m, 'switchyard_proxy_requests_total', { model: `m${LABEL_LIMITS.model - 1}` })).toBe(1);
     expect(metric(m, 'switchyard_proxy_requests_total')).toBe(LABEL_LIMITS.model + 1);
   });
+
+  test('megabyte model names and endless new ones cost neither the exposition nor memory (found by the fuzz campaign)', async () => {
+    const { GatewayMetrics, MAX_LABEL_CHARS } = await import('../../../src/modules/metrics/gateway-metrics.ts');
+    const { span } = await import('../../helpers/spans.ts');
+    const gm = new GatewayMetrics({ customerLabel: true });
+    // Before: 1,000 megabyte names were kept as labels (the exposition reached gigabytes, /health
+    // went unanswered while it was built) and every distinct name stayed in a cache.
+    for (let i = 0; i < 3000; i++) {
+      gm.observeProxySpan(span({ model: `${i}-${'x'.repeat(i < 50 ? 1_000_000 : MAX_LABEL_CHARS)}`, provider_id: 'mock', customer_identifier: 'c' }));
+    }
+    const text = gm.registry.render();
+    expect(text.length).toBeLessThan(5_000_000);
+    expect(metric(parseExposition(text), 'switchyard_proxy_requests_total', { model: 'other' })).toBe(3000);
+  });
 });
 
 describe('access to /metrics', () => {
