@@ -81,6 +81,9 @@ export function withBody(request: Request, bytes: Uint8Array): Request {
 export async function readBody(request: Request, limits: BodyLimits): Promise<Uint8Array> {
   const declared = Number(request.headers.get('content-length') ?? 0);
   if (declared > limits.maxBytes) throw new PayloadTooLargeError(limits.maxBytes);
+  // A declared length is all HTTP framing lets arrive: read natively. Touching `request.body`
+  // would make a JavaScript ReadableStream over the socket first (~10% of the main thread at saturation).
+  if (declared > 0) return readDeclared(request, limits);
   const stream = request.body;
   if (!stream) return new Uint8Array(0);
   const reader = stream.getReader();
@@ -115,6 +118,21 @@ export async function readBody(request: Request, limits: BodyLimits): Promise<Ui
     at += c.byteLength;
   }
   return out;
+}
+
+/** A body of declared length (within the limit) read by Bun itself, or the same errors as the reader loop's. */
+async function readDeclared(request: Request, limits: BodyLimits): Promise<Uint8Array> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new BodyTimeoutError(limits.timeoutMs)), limits.timeoutMs);
+  });
+  try {
+    return await Promise.race([request.bytes(), late]);
+  } catch (err) {
+    throw err instanceof BodyTimeoutError ? err : new BadRequestError('The request body ended before it was complete', 'body');
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** The media type of a Content-Type header, lower case and without parameters; '' when absent. */
