@@ -55,7 +55,8 @@ export function bufferBodies(limits: BodyLimits) {
     const next = handle as Handle;
     return async (request: Request): Promise<Response> => {
       // Bodies of every method are read within the limits, GET's too (the app ignores them).
-      if (request.body === null) return next(request);
+      // A declared length says there is a body without looking at `request.body` (which builds a stream).
+      if (request.headers.get('content-length') === null && request.body === null) return next(request);
       let bytes: Uint8Array;
       try {
         bytes = await readBody(request, limits);
