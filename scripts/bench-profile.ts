@@ -4,10 +4,11 @@
  * drives plain or streamed chat completions at saturation; the profile is then
  * summed by function (self time) and printed, busiest first.
  *
- * Usage: bun scripts/bench-profile.ts [--duration 8] [--connections 32] [--stream] [--top 40] [--keep DIR]
+ * Usage: bun scripts/bench-profile.ts [--duration 8] [--connections 32] [--stream] [--top 40] [--keep DIR] [--root DIR]
+ *        (--root: profile the gateway of another source tree, e.g. a `git worktree` of an older commit)
  *        bun scripts/bench-profile.ts --file X.cpuprofile [--top 40]
  */
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -23,6 +24,8 @@ const { values: flags } = parseArgs({
     stream: { type: 'boolean', default: false },
     top: { type: 'string', default: '40' },
     keep: { type: 'string' },
+    /** The source tree whose gateway is profiled (the mock upstream stays this tree's). */
+    root: { type: 'string' },
     /** Only sum this profile file (e.g. one of scripts/bench-inprocess.ts under bun --cpu-prof). */
     file: { type: 'string' },
   },
@@ -35,6 +38,7 @@ async function main(): Promise<void> {
   if (flags.file) return printProfile(flags.file, Number(flags.top));
   ensureWrk(log);
   const dir = flags.keep ?? mkdtempSync(join(tmpdir(), 'switchyard-profile-'));
+  mkdirSync(dir, { recursive: true });
   const [upPort, gwPort] = [freePort(), freePort()];
   const upstream = spawnChild([process.execPath, join(root, 'src/main.ts'), 'mock', '--host', '127.0.0.1', '--port', String(upPort)]);
   await waitForHttp(`http://127.0.0.1:${upPort}/v1/models`, upstream);
@@ -52,7 +56,8 @@ async function main(): Promise<void> {
     }),
   );
   const profDir = join(dir, 'prof');
-  const gateway = spawnChild([process.execPath, '--cpu-prof', `--cpu-prof-dir=${profDir}`, join(root, 'src/main.ts'), '--config', config]);
+  const gatewayRoot = resolve(flags.root ?? root);
+  const gateway = spawnChild([process.execPath, '--cpu-prof', `--cpu-prof-dir=${profDir}`, join(gatewayRoot, 'src/main.ts'), '--config', config]);
   await waitForHttp(`http://127.0.0.1:${gwPort}/health`, gateway);
   const body = flags.stream
     ? streamBody(0)

@@ -55,7 +55,8 @@ export function bufferBodies(limits: BodyLimits) {
     const next = handle as Handle;
     return async (request: Request): Promise<Response> => {
       // Bodies of every method are read within the limits, GET's too (the app ignores them).
-      if (request.body === null) return next(request);
+      // A declared length says there is a body without looking at `request.body` (which builds a stream).
+      if (request.headers.get('content-length') === null && request.body === null) return next(request);
       let bytes: Uint8Array;
       try {
         bytes = await readBody(request, limits);
@@ -81,6 +82,9 @@ export function withBody(request: Request, bytes: Uint8Array): Request {
 export async function readBody(request: Request, limits: BodyLimits): Promise<Uint8Array> {
   const declared = Number(request.headers.get('content-length') ?? 0);
   if (declared > limits.maxBytes) throw new PayloadTooLargeError(limits.maxBytes);
+  // A declared length is all HTTP framing lets arrive: read natively. Touching `request.body`
+  // would make a JavaScript ReadableStream over the socket first (~10% of the main thread at saturation).
+  if (declared > 0) return readDeclared(request, limits);
   const stream = request.body;
   if (!stream) return new Uint8Array(0);
   const reader = stream.getReader();
@@ -115,6 +119,24 @@ export async function readBody(request: Request, limits: BodyLimits): Promise<Ui
     at += c.byteLength;
   }
   return out;
+}
+
+/** A body of declared length (within the limit) read by Bun itself, or the same errors as the reader loop's. */
+function readDeclared(request: Request, limits: BodyLimits): Promise<Uint8Array> {
+  // One promise settled by whichever comes first (no Promise.race and its second promise per request).
+  return new Promise<Uint8Array>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new BodyTimeoutError(limits.timeoutMs)), limits.timeoutMs);
+    request.bytes().then(
+      (bytes) => {
+        clearTimeout(timer);
+        resolve(bytes);
+      },
+      () => {
+        clearTimeout(timer);
+        reject(new BadRequestError('The request body ended before it was complete', 'body'));
+      },
+    );
+  });
 }
 
 /** The media type of a Content-Type header, lower case and without parameters; '' when absent. */

@@ -15,6 +15,32 @@ function isContainer(v: unknown): v is Record<string, unknown> | unknown[] {
 
 /** Whether an array or object sits deeper than `max` levels (the value itself is level 1). */
 export function nestsDeeperThan(value: unknown, max: number): boolean {
+  if (!isContainer(value)) return false;
+  // Recursion stops at level max + 1, so a shallow bound cannot overflow the stack whatever the value's
+  // depth; it allocates nothing (this runs on every span's fields). A deep bound walks with a stack.
+  return max <= RECURSION_LIMIT ? deeper(value, 1, max) : deeperIterative(value, max);
+}
+
+const RECURSION_LIMIT = 512;
+
+function deeper(v: Record<string, unknown> | unknown[], depth: number, max: number): boolean {
+  if (depth > max) return true;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const x: unknown = v[i];
+      if (isContainer(x) && deeper(x, depth + 1, max)) return true;
+    }
+    return false;
+  }
+  for (const k in v) {
+    if (!Object.hasOwn(v, k)) continue;
+    const x = v[k];
+    if (isContainer(x) && deeper(x, depth + 1, max)) return true;
+  }
+  return false;
+}
+
+function deeperIterative(value: unknown, max: number): boolean {
   const stack: [unknown, number][] = [[value, 1]];
   while (stack.length > 0) {
     const [v, depth] = stack.pop() as [unknown, number];

@@ -108,14 +108,19 @@ export class ApiBasePolicy {
 /** Every api_base in a request's own parameters, with its field (header parameters count as the body's). */
 export function requestApiBases(p: RoutingParams, providerOf: (model: string) => string | null): CallerBase[] {
   const out: CallerBase[] = [];
-  for (const [provider, c] of Object.entries(p.customer_credentials ?? {})) {
-    if (c.api_base) out.push({ field: `customer_credentials.${provider}.api_base`, provider, base: c.api_base });
+  // Every request passes here and nearly none names a base: absent fields cost nothing (no entries, no copies).
+  if (p.customer_credentials) {
+    for (const [provider, c] of Object.entries(p.customer_credentials)) {
+      if (c.api_base) out.push({ field: `customer_credentials.${provider}.api_base`, provider, base: c.api_base });
+    }
   }
-  for (const [model, c] of Object.entries(p.credential_override ?? {})) {
-    if (c.api_base) out.push({ field: `credential_override.${model}.api_base`, provider: providerOf(model), base: c.api_base });
+  if (p.credential_override) {
+    for (const [model, c] of Object.entries(p.credential_override)) {
+      if (c.api_base) out.push({ field: `credential_override.${model}.api_base`, provider: providerOf(model), base: c.api_base });
+    }
   }
-  out.push(...weightedApiBases(p.loadbalance_models, 'loadbalance_models', providerOf));
-  out.push(...weightedApiBases(p.load_balance_group?.models, 'load_balance_group.models', providerOf));
+  if (p.loadbalance_models) out.push(...weightedApiBases(p.loadbalance_models, 'loadbalance_models', providerOf));
+  if (p.load_balance_group?.models) out.push(...weightedApiBases(p.load_balance_group.models, 'load_balance_group.models', providerOf));
   return out;
 }
 

@@ -24,8 +24,9 @@ export function boundSpan(span: SpanRecord): SpanRecord {
   const metadata = capDepth(span.metadata, MAX_STORED_DEPTH);
   if (metadata.cut) cutFields.push('metadata');
   let extra = span.extra;
-  for (const [k, v] of Object.entries(span.extra)) {
-    const capped = capDepth(v, MAX_STORED_DEPTH);
+  for (const k in span.extra) {
+    if (!Object.hasOwn(span.extra, k)) continue;
+    const capped = capDepth(span.extra[k], MAX_STORED_DEPTH);
     if (!capped.cut) continue;
     if (extra === span.extra) extra = { ...span.extra };
     extra[k] = capped.value;

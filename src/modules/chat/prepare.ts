@@ -118,7 +118,7 @@ export async function prepare(
     applyPrompt(split, prompt, api);
     if (!ownEntries) apiBases.push(...weightedApiBases(params.loadbalance_models, 'prompt.load_balance_models', providerOf));
   }
-  await deps.apiBases.check(apiBases);
+  if (apiBases.length > 0) await deps.apiBases.check(apiBases);
   if (api) api.accept(split.upstream);
   else if (split.upstream.input === undefined) throw ValidationError.field('input', 'input is required');
   const stream = api !== null && split.upstream.stream === true;

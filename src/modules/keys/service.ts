@@ -49,6 +49,17 @@ export function hashKey(key: string): string {
   return createHash('sha256').update(key).digest('hex');
 }
 
+/** A record's stored hash as bytes, decoded once per record read (not per request). */
+const hashBytes = new WeakMap<ApiKeyRecord, Uint8Array>();
+function storedHash(rec: ApiKeyRecord): Uint8Array {
+  let bytes = hashBytes.get(rec);
+  if (!bytes) {
+    bytes = Buffer.from(rec.hash, 'hex');
+    hashBytes.set(rec, bytes);
+  }
+  return bytes;
+}
+
 export class KeyService implements Authenticator {
   /** Verified records; fresh for CACHE_TTL_MS, kept up to OUTAGE_GRACE_MS for a database outage. */
   private readonly cache = new LRUCache<string, { rec: ApiKeyRecord; readAt: number }>({ max: 10_000, ttl: OUTAGE_GRACE_MS });
@@ -101,8 +112,8 @@ export class KeyService implements Authenticator {
     // Spend is added by whichever gateway stores the span: a spending limit needs it fresh.
     const fresh = cached && this.now() - cached.readAt < CACHE_TTL_MS && cached.rec.spending_limit === null;
     const rec = fresh ? cached.rec : await this.lookup(prefix, cached?.rec);
-    const given = Buffer.from(hashKey(raw), 'hex');
-    const stored = Buffer.from(rec.hash, 'hex');
+    const given = Bun.SHA256.hash(raw) as Uint8Array;
+    const stored = storedHash(rec);
     if (given.length !== stored.length || !timingSafeEqual(given, stored)) throw new AuthInvalidError();
     const now = this.now();
     if (rec.revoked_at !== null || (rec.expires_at !== null && rec.expires_at <= now)) {
