@@ -1,5 +1,5 @@
 /**
- * Retries of one model. Only retryable failures are retried
+ * Retries of one model with p-retry. Only retryable failures are retried
  * (connection, timeout, 408, 429, 5xx: `GatewayError.retryable`); the wait is
  * `retry_after` seconds, or the upstream's Retry-After when that is longer
  * (capped). An upstream 429 is not retried when fallbacks remain: another
@@ -7,6 +7,7 @@
  * everything without another try.
  */
 import { abortableSleep } from '../lib/sleep.ts';
+import pRetry, { AbortError } from 'p-retry';
 import { GatewayError, UpstreamError } from '../errors.ts';
 import type { RetryParams } from '../schemas/gateway.ts';
 
@@ -56,37 +57,38 @@ export function retryDelay(err: unknown, policy: RetryPolicy, hasFallbacks: bool
   return policy.delayMs;
 }
 
-/**
- * Runs `fn`, retrying per the policy. Rejects with the last error (never a wrapper).
- * The loop p-retry ran, without its per-call set-up (options copied and validated,
- * a frozen context per failure): a call that succeeds at once, nearly every call,
- * costs one `await` here. Same steps: the signal checked before and after each try,
- * an abort final, each failure told, then retried only while retries are left and
- * `retryDelay` allows, after its wait.
- */
+/** Runs `fn`, retrying per the policy. Rejects with the last error (never a p-retry wrapper). */
 export async function withRetries<T>(fn: (attemptNumber: number) => Promise<T>, opts: RetryOptions): Promise<T> {
   const { policy, signal } = opts;
   const retries = policy.enabled ? policy.retries : 0;
-  for (let attempt = 1; ; attempt++) {
-    signal.throwIfAborted();
-    let error: Error;
-    try {
-      const value = await fn(attempt);
-      signal.throwIfAborted();
-      return value;
-    } catch (err) {
-      error = asError(err);
-    }
-    if (signal.aborted) throw error;
-    opts.onFailure?.(error, attempt);
-    if (attempt > retries) throw error;
-    const delay = retryDelay(error, policy, opts.hasFallbacks);
-    if (delay === null) throw error;
-    if (delay > 0) await opts.sleep(delay, signal);
-  }
+  return pRetry(
+    async (n) => {
+      try {
+        return await fn(n);
+      } catch (err) {
+        // Aborts are final: p-retry's AbortError stops it and rethrows the cause.
+        if (signal.aborted) throw new AbortError(asError(err));
+        throw asError(err);
+      }
+    },
+    {
+      retries,
+      signal,
+      // The wait is ours (shouldRetry), so p-retry's own backoff is zero.
+      minTimeout: 0,
+      factor: 1,
+      onFailedAttempt: ({ error, attemptNumber }) => opts.onFailure?.(error, attemptNumber),
+      shouldRetry: async ({ error }) => {
+        const delay = retryDelay(error, policy, opts.hasFallbacks);
+        if (delay === null) return false;
+        if (delay > 0) await opts.sleep(delay, signal);
+        return true;
+      },
+    },
+  );
 }
 
-/** A thrown value that is not an Error is wrapped, keeping the value as cause (as p-retry did). */
+/** p-retry only handles Error instances; anything else is wrapped, keeping the value as cause. */
 function asError(err: unknown): Error {
   return err instanceof Error ? err : new Error(String(err), { cause: err });
 }
