@@ -40,7 +40,8 @@ describe('load generator', () => {
     const r = await load({ target: target(chat, buildBody({ model: 'fixed-50', promptTokens: 4, maxTokens: 8 })), rate: 40 });
     const s = r.rec.latency.summary(1000);
     expect(s.p50).toBeGreaterThanOrEqual(50);
-    expect(s.p50).toBeLessThan(58);
+    // Headroom for a loaded machine (67 ms seen at load 8-9): a wrong start time or unit is far off either way.
+    expect(s.p50).toBeLessThan(70);
     expect(s.min).toBeGreaterThanOrEqual(50);
   });
 
@@ -51,12 +52,12 @@ describe('load generator', () => {
     const total = r.rec.latency.summary(1000);
     expect(ttft.count).toBe(r.rec.answered);
     expect(ttft.p50).toBeGreaterThanOrEqual(50);
-    expect(ttft.p50).toBeLessThan(58);
+    expect(ttft.p50).toBeLessThan(70);
     // 5 tokens 5 ms apart: 4 gaps of ~5 ms each (the mock's timers are 1-ms granular).
     expect(gaps.p50).toBeGreaterThan(3.5);
     expect(gaps.p50).toBeLessThan(6.5);
     expect(total.p50).toBeGreaterThanOrEqual(68);
-    expect(total.p50).toBeLessThan(80);
+    expect(total.p50).toBeLessThan(92);
   });
 
   test('a per-request mock_profile sets the delay', async () => {
