@@ -9,8 +9,12 @@
  * - groups by a metadata key named in `rollups.metadata_keys`:
  *   rollup_metadata_days, the calls without a value being the rest of
  *   rollup_buckets' total;
- * - groups by customer: the customers' 15-minute usage, likewise (sums only:
- *   no percentiles nor cached tokens for these rows).
+ * - groups by customer: the customers' day rows for whole days, and for a
+ *   day the window covers in part either its 15-minute rows or, when fewer
+ *   rows lie outside the window than in it, the day row less the rows
+ *   outside (a window ending now covers most of today: its day row less the
+ *   current bucket, instead of every bucket since midnight per customer);
+ *   sums only: no percentiles nor cached tokens for these rows.
  * Groups by other metadata keys, and a customer's own figures (through its
  * index) read the window's spans. Spans are grouped by (group, latency bin)
  * in one pass: the bins are the rollups' histogram (src/usage/rollups.ts), so
@@ -68,6 +72,63 @@ export type Grouping =
 /** A group's key as a backend returns it (a number for time buckets). */
 export type GroupKey = string | number | null;
 
+/** Customer usage rows to read: days or buckets lo..hi (inclusive), added (1) or taken away (-1). */
+export interface CustomerRead {
+  unit: 'day' | 'bucket';
+  lo: number;
+  hi: number;
+  sign: 1 | -1;
+}
+
+/**
+ * The customer usage rows that sum to buckets first..last: whole UTC days
+ * from the day rows; a day covered in part from its buckets inside the
+ * window, or from its day row less its buckets outside, whichever reads
+ * fewer buckets that can hold rows (those within `data`, the scope's oldest
+ * and newest bucket). A day row holds exactly the sum of its day's buckets:
+ * both are added in the transaction that stores the spans.
+ */
+export function customerReads(first: number, last: number, data: { oldest: number; newest: number } | null): CustomerRead[] {
+  const P = BUCKETS_PER_DAY;
+  const held = (lo: number, hi: number) => (data ? Math.max(0, Math.min(hi, data.newest) - Math.max(lo, data.oldest) + 1) : 0);
+  const reads: CustomerRead[] = [];
+  const partial = (day: number, lo: number, hi: number) => {
+    const outside = [
+      { lo: day * P, hi: lo - 1 },
+      { lo: hi + 1, hi: day * P + P - 1 },
+    ].filter((r) => r.lo <= r.hi);
+    if (outside.reduce((n, r) => n + held(r.lo, r.hi), 0) < held(lo, hi)) {
+      reads.push({ unit: 'day', lo: day, hi: day, sign: 1 });
+      for (const r of outside) reads.push({ unit: 'bucket', lo: r.lo, hi: r.hi, sign: -1 });
+    } else reads.push({ unit: 'bucket', lo, hi, sign: 1 });
+  };
+  if (first > last) return reads;
+  const d0 = Math.floor(first / P);
+  const d1 = Math.floor(last / P);
+  const wholeFrom = first === d0 * P ? d0 : d0 + 1;
+  const wholeTo = last === d1 * P + P - 1 ? d1 : d1 - 1;
+  if (wholeFrom > wholeTo && d0 === d1) {
+    partial(d0, first, last);
+    return reads;
+  }
+  if (wholeFrom <= wholeTo) reads.push({ unit: 'day', lo: wholeFrom, hi: wholeTo, sign: 1 });
+  if (wholeFrom !== d0) partial(d0, first, d0 * P + P - 1);
+  if (wholeTo !== d1) partial(d1, d1 * P, last);
+  return reads;
+}
+
+/** The oldest and newest of each environment's (min, max) bucket, as a backend reads them (int8 may be text). */
+export function bucketEnds(ends: readonly ({ lo: unknown; hi: unknown } | null | undefined)[]): { oldest: number; newest: number } | null {
+  let oldest = Infinity;
+  let newest = -Infinity;
+  for (const e of ends) {
+    if (e?.lo === null || e?.lo === undefined || e.hi === null || e.hi === undefined) continue;
+    oldest = Math.min(oldest, Number(e.lo));
+    newest = Math.max(newest, Number(e.hi));
+  }
+  return oldest <= newest ? { oldest, newest } : null;
+}
+
 /** A rollup row: sums and histogram columns (h0..), as numbers or int8 text. */
 export type RollupRow = { g: GroupKey } & Record<string, unknown>;
 /** A span row grouped by (group, latency bin). */
@@ -81,6 +142,8 @@ export interface AnalyticsSource {
   metadataBuckets(key: string, scope: Scope, first: number, last: number): Promise<RollupRow[]>;
   /** Per customer identifier, the sums of its UTC days (customer_days) or 15-minute buckets (customer_usage). */
   customerRows(unit: 'day' | 'bucket', scope: Scope, first: number, last: number): Promise<RollupRow[]>;
+  /** The oldest and newest bucket of rollup_buckets in the scope (every stored span has its bucket there), or null. */
+  bucketRange(scope: Scope): Promise<{ oldest: number; newest: number } | null>;
   /** Spans with from <= timestamp < to (of one customer when q.customer is set), grouped by g and latency bin. */
   spans(g: Grouping, q: AnalyticsQuery, from: number, to: number): Promise<SpanRow[]>;
 }
@@ -167,41 +230,39 @@ export class RollupAnalytics implements AnalyticsStore {
     };
   }
 
-  /** Per customer, a unit's rows over lo..hi (none when the range is empty). */
-  private customerRows(unit: 'day' | 'bucket', scope: Scope, lo: number, hi: number): Promise<RollupRow[]> {
-    return lo > hi ? Promise.resolve([]) : this.source.customerRows(unit, scope, lo, hi);
-  }
-
   /**
-   * Whole buckets per customer: the whole UTC days among them from
-   * customer_days (a row per customer and day, so weeks cost about as much as
-   * hours), the rest from the 15-minute usage; the calls of no customer as the
-   * rest of rollup_buckets' total. These keep sums only: no percentiles nor
-   * cached tokens.
+   * Whole buckets per customer: whole UTC days from customer_days (a row per
+   * customer and day, so weeks cost about as much as hours), days covered in
+   * part as customerReads says; the calls of no customer as the rest of
+   * rollup_buckets' total. These keep sums only: no percentiles nor cached
+   * tokens.
    */
   private customerBuckets(): Rollup {
     return {
       unit: BUCKET_MS,
       read: async (out, scope, first, last) => {
-        const d0 = Math.ceil(first / BUCKETS_PER_DAY);
-        const d1 = Math.floor((last + 1) / BUCKETS_PER_DAY) - 1;
-        const rows =
-          d0 > d1
-            ? await this.customerRows('bucket', scope, first, last)
-            : [
-                ...(await this.customerRows('day', scope, d0, d1)),
-                ...(await this.customerRows('bucket', scope, first, d0 * BUCKETS_PER_DAY - 1)),
-                ...(await this.customerRows('bucket', scope, (d1 + 1) * BUCKETS_PER_DAY, last)),
-              ];
         const [all] = await this.source.buckets({ kind: 'all' }, scope, first, last);
         if (!all) return;
         const none = out.at(null);
         addRollupRow(none, all);
         out.partial.add(null);
-        for (const r of rows) {
-          addSums(out.at(r.g), r);
-          out.partial.add(r.g === null ? null : String(r.g));
-          addSums(none, r, -1);
+        const customers = new Set<string | null>();
+        for (const read of customerReads(first, last, await this.source.bucketRange(scope))) {
+          for (const r of await this.source.customerRows(read.unit, scope, read.lo, read.hi)) {
+            const key = r.g === null ? null : String(r.g);
+            addSums(out.at(r.g), r, read.sign);
+            customers.add(key);
+            out.partial.add(key);
+            addSums(none, r, -read.sign);
+          }
+        }
+        // A customer whose calls of a day all lie outside the window adds up to none (its sums to
+        // rounding noise): it is not a group.
+        for (const key of customers) {
+          if ((out.byKey.get(key)?.m.requests ?? 0) <= 0) {
+            out.byKey.delete(key);
+            out.partial.delete(key);
+          }
         }
         if (none.requests === 0) out.byKey.delete(null);
       },

@@ -282,6 +282,8 @@ export function storeContract(h: StoreHarness): void {
           { from: T0 - 2 * HOUR, to: T0 + 1 },
           { from: T0 - 37 * 60_000 + 123, to: T0 - 4 * 60_000 - 77 },
           { from: T0 - 26 * HOUR, to: T0 + 26 * HOUR },
+          // More of the day's buckets with calls inside than outside: the day row less the bucket outside.
+          { from: T0 - 50 * 60_000, to: T0 },
         ];
         const groupsOf = (m: Row[], key: (r: Row) => unknown) => {
           const out = new Map<string | null, number>();
@@ -309,6 +311,13 @@ export function storeContract(h: StoreHarness): void {
           ] as const) {
             const groups = await store.analytics.breakdown(q, by, 'requests', 100);
             expect(new Map(groups.map((g) => [g.key, g.requests]))).toEqual(groupsOf(m, key));
+            for (const g of groups) {
+              const of = m.filter((r) => {
+                const k = key(r);
+                return (k === null || k === undefined ? null : String(k)) === g.key;
+              });
+              expect(g.cost).toBeCloseTo(of.reduce((a, r) => a + r.cost, 0), 9);
+            }
           }
           const one = await store.analytics.summary({ ...q, customer: 'Cust-1' });
           expect(one.requests).toBe(m.filter((r) => r.customer_identifier === 'Cust-1').length);

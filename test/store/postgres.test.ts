@@ -9,6 +9,8 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { getTableConfig } from 'drizzle-orm/pg-core';
 import { QueryTimeoutError } from '../../src/errors.ts';
+import { SPAN_CATALOG } from '../../src/query/catalogs.ts';
+import { typeFilters } from '../../src/query/filters.ts';
 import { silentLogger } from '../../src/lib/log.ts';
 import { translate } from '../../src/store/postgres/connection.ts';
 import { openPostgresStore, type PgStore } from '../../src/store/postgres/index.ts';
@@ -49,6 +51,48 @@ if (await needPostgres('postgres store')) {
     test('gateways starting together apply each migration once', async () => {
       const rows = await store.sql.unsafe<{ name: string }[]>('SELECT name FROM __switchyard_migrations');
       expect(rows.map((r) => r.name).sort()).toEqual(migrations.map((m) => m.name));
+    });
+
+    test('configured metadata keys get an expression index on spans (made once by gateways starting together, dropped when unset), which a filtered list uses', async () => {
+      const withKeys = (keys: string[]) =>
+        openPostgresStore({
+          url: db.url, poolSize: 3, statementTimeoutMs: 10_000, maxHeavyQueries: 1, settings: { metadataKeys: keys }, now: () => NOW,
+          log: silentLogger,
+        });
+      const indexes = async () =>
+        (
+          await store.sql.unsafe<{ def: string }[]>(
+            "SELECT indexdef AS def FROM pg_indexes WHERE tablename = 'spans' AND indexname LIKE 'spans\\_meta\\_%' ORDER BY indexdef",
+          )
+        ).map((r) => r.def.replace(/^.* USING btree /, ''));
+      const long = 'k'.repeat(80);
+      const both = await Promise.all([withKeys(['tier', "it's", long]), withKeys(['tier', "it's", long])]);
+      await Promise.all(both.map((s) => s.close()));
+      expect(await indexes()).toEqual([
+        "(org_id, environment, ((metadata ->> 'it''s'::text)), \"timestamp\")",
+        `(org_id, environment, ((metadata ->> '${long}'::text)), "timestamp")`,
+        "(org_id, environment, ((metadata ->> 'tier'::text)), \"timestamp\")",
+      ]);
+      const tier = await withKeys(['tier']);
+      expect(await indexes()).toEqual(["(org_id, environment, ((metadata ->> 'tier'::text)), \"timestamp\")"]);
+      const org = 'org_meta_index';
+      await tier.spans.insertBatch(Array.from({ length: 300 }, (_, i) => span({ org_id: org, timestamp: NOW - i * 1000, metadata: { tier: i % 100 === 0 ? 'gold' : 'free' } })));
+      await store.sql.unsafe('ANALYZE spans');
+      const page = await tier.spans.list({
+        scope: { orgId: org, environments: ['prod'] }, from: NOW - DAY, to: NOW, sort: { field: 'timestamp', descending: true }, page: 1, pageSize: 10,
+        filters: typeFilters(SPAN_CATALOG, [{ field: 'metadata__tier', operator: '', values: ['gold'] }]),
+      });
+      expect(page.spans.map((s) => s.metadata?.tier)).toEqual(['gold', 'gold', 'gold']);
+      const plan = (
+        await store.sql.unsafe<{ 'QUERY PLAN': string }[]>(
+          `EXPLAIN SELECT * FROM spans WHERE org_id = '${org}' AND environment IN ('prod') AND "timestamp" >= 0 AND (metadata ->> 'tier') IN ('gold')`,
+        )
+      ).map((r) => r['QUERY PLAN']).join('\n');
+      expect(plan).toContain('_expr_timestamp_idx');
+      await tier.close();
+      const none = await withKeys([]);
+      await none.close();
+      expect(await indexes()).toEqual([]);
     });
 
     test('every column drizzle queries exists with that name', async () => {

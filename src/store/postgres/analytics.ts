@@ -3,7 +3,7 @@
  * add up is src/store/analytics-plan.ts.
  */
 import type { SQL } from 'bun';
-import { type AnalyticsSource, bucketGroupSql, type Grouping, HIST_COLUMNS, LATENCY_BIN_SQL, type RollupRow, type SpanRow, SUM_KEYS } from '../analytics-plan.ts';
+import { type AnalyticsSource, bucketEnds, bucketGroupSql, type Grouping, HIST_COLUMNS, LATENCY_BIN_SQL, type RollupRow, type SpanRow, SUM_KEYS } from '../analytics-plan.ts';
 import type { AnalyticsQuery } from '../analytics-types.ts';
 import type { Scope } from '../types.ts';
 import { Params } from './connection.ts';
@@ -69,6 +69,21 @@ export class PgAnalyticsSource implements AnalyticsSource {
        WHERE ${scopeWhere(scope, ps, 'c.')} AND u.${unit} >= ${ps.num(first)} AND u.${unit} <= ${ps.num(last)} GROUP BY c.id`,
       ps.values,
     );
+  }
+
+  async bucketRange(scope: Scope): Promise<{ oldest: number; newest: number } | null> {
+    // One environment at a time: min and max then read one end of the primary key each.
+    const ends = await Promise.all(
+      scope.environments.map(async (env) => {
+        const [row] = await this.sql.unsafe<{ lo: string | number | null; hi: string | number | null }[]>(
+          `SELECT (SELECT min(bucket) FROM rollup_buckets WHERE org_id = $1 AND environment = $2) AS lo,
+             (SELECT max(bucket) FROM rollup_buckets WHERE org_id = $1 AND environment = $2) AS hi`,
+          [scope.orgId, env],
+        );
+        return row;
+      }),
+    );
+    return bucketEnds(ends);
   }
 
   async spans(g: Grouping, q: AnalyticsQuery, from: number, to: number): Promise<SpanRow[]> {

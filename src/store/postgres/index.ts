@@ -21,6 +21,7 @@ import { PgCustomerStore } from './customers.ts';
 import { openDb } from './db.ts';
 import { PgKeyStore } from './keys.ts';
 import { applyMigrations } from './migrate.ts';
+import { ensureMetadataIndexes } from './metadata-indexes.ts';
 import { migrations } from './migrations/index.ts';
 import { PgModelStore } from './models.ts';
 import { PgOrgStore } from './orgs.ts';
@@ -96,6 +97,7 @@ export async function openPostgresStore(opts: PgStoreOptions): Promise<PgStore> 
   const sql = openPool(opts);
   try {
     await applyMigrations(sql, migrations);
+    await ensureMetadataIndexes(sql, opts.settings.metadataKeys);
     const partitions = new Partitions(sql);
     await partitions.ensure(opts.now());
     const db = openDb(sql);

@@ -2,7 +2,8 @@
  * Translates typed filters (src/query/filters.ts, already checked) into
  * PostgreSQL WHERE fragments with positional parameters. Field names reach
  * SQL only through a column map or the span field list, so a name can never
- * be an injection; metadata keys are parameters.
+ * be an injection; metadata keys are parameters, except keys with an
+ * expression index (metadata-indexes.ts), written as quoted literals.
  *
  * Semantics follow SQLite's store: equality on metadata compares the value's
  * text (`->>`), so `?tier=3` finds {"tier": 3} and {"tier": "3"}; order
@@ -12,6 +13,7 @@
 import type { TypedCondition, TypedValue } from '../../query/filters.ts';
 import type { Scope, SortSpec } from '../types.ts';
 import type { Params } from './connection.ts';
+import { keyLiteral } from './metadata-indexes.ts';
 
 /** Field name -> trusted SQL expression (a column or an aggregate). */
 export type ColumnMap = Readonly<Record<string, string>>;
@@ -29,7 +31,7 @@ function param(ps: Params, v: TypedValue): string {
   return ps.text(String(v));
 }
 
-function compileOne(columns: ColumnMap, metadataColumn: string, c: TypedCondition, ps: Params): string {
+function compileOne(columns: ColumnMap, metadataColumn: string, c: TypedCondition, ps: Params, indexed: ReadonlySet<string>): string {
   let expr: string;
   let asText: string;
   /** The metadata value as JSON, to tell numbers from strings. */
@@ -38,7 +40,8 @@ function compileOne(columns: ColumnMap, metadataColumn: string, c: TypedConditio
     expr = columns[c.field] ?? `"${c.field}"`;
     asText = c.kind === 'text' ? expr : `(${expr})::text`;
   } else {
-    const key = ps.text(c.key);
+    // A key with an expression index is written as the index's literal text, so the planner can use it.
+    const key = indexed.has(c.key) ? keyLiteral(c.key) : ps.text(c.key);
     json = `(${metadataColumn} -> ${key})`;
     expr = `(${metadataColumn} ->> ${key})`;
     asText = expr;
@@ -89,9 +92,15 @@ function compileOne(columns: ColumnMap, metadataColumn: string, c: TypedConditio
 }
 
 /** AND of every condition; an empty list is `true`. */
-export function compileFilters(columns: ColumnMap, conds: readonly TypedCondition[], ps: Params, metadataColumn = 'metadata'): string {
+export function compileFilters(
+  columns: ColumnMap,
+  conds: readonly TypedCondition[],
+  ps: Params,
+  metadataColumn = 'metadata',
+  indexedKeys: ReadonlySet<string> = new Set(),
+): string {
   if (conds.length === 0) return 'true';
-  return conds.map((c) => compileOne(columns, metadataColumn, c, ps)).join(' AND ');
+  return conds.map((c) => compileOne(columns, metadataColumn, c, ps, indexedKeys)).join(' AND ');
 }
 
 /**

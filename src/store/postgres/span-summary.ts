@@ -78,7 +78,7 @@ export class PgSummaries {
     const ps = new Params();
     const [row] = await this.sql.unsafe<Record<string, unknown>[]>(
       `SELECT ${RAW_SUMS} FROM spans WHERE ${scopeWhere(scope, ps)} AND "timestamp" >= ${ps.num(from)} AND "timestamp" <= ${ps.num(to)}
-         AND ${compileFilters({}, filters, ps)}`,
+         AND ${compileFilters({}, filters, ps, 'metadata', new Set(this.metadataKeys))}`,
       ps.values,
     );
     return row;

@@ -13,6 +13,11 @@ import { type ColumnMap, compileFilters, compileSort, scopeWhere } from './span-
 /** Past this many matches a list's count is a lower bound, as for spans. */
 const COUNT_CAP = 10_000;
 
+/** A count past the cap: the rows up to this page's end, or the cap's bound when the page is past the last match. */
+function pastCap(count: number, offset: number, rows: number): number {
+  return rows > 0 ? Math.max(count, offset + rows) : count;
+}
+
 const TRACE_COLUMNS: ColumnMap = {
   name: 'coalesce(t.root_workflow_name, t.workflow_name, t.root_span_name)',
   duration: '((t.end_time - t.start_time) / 1000.0)',
@@ -67,7 +72,7 @@ export class PgTraceQueries {
       t.metadata = m !== null && typeof m === 'object' && !Array.isArray(m) ? m : null;
       return t as unknown as TraceSummary;
     });
-    return { count: countExact ? count : Math.max(count, offset + traces.length), countExact, traces };
+    return { count: countExact ? count : pastCap(count, offset, traces.length), countExact, traces };
   }
 
   async threads(q: ThreadQuery): Promise<{ count: number; countExact: boolean; threads: ThreadSummary[] }> {
@@ -88,6 +93,6 @@ export class PgTraceQueries {
       for (const c of THREAD_NUMBERS) t[c] = num(r[c]);
       return t as unknown as ThreadSummary;
     });
-    return { count: countExact ? count : Math.max(count, offset + threads.length), countExact, threads };
+    return { count: countExact ? count : pastCap(count, offset, threads.length), countExact, threads };
   }
 }

@@ -57,6 +57,8 @@ export class PgSpanStore implements SpanStore {
   private readonly summaries: PgSummaries;
   private readonly identifiers: PgIdentifierSearch;
   private readonly retention: PgRetention;
+  /** Metadata keys with an expression index (metadata-indexes.ts). */
+  private readonly indexedKeys: ReadonlySet<string>;
 
   constructor(
     private readonly sql: SQL,
@@ -64,6 +66,7 @@ export class PgSpanStore implements SpanStore {
     private readonly settings: PgSpanSettings,
     private readonly now: () => number,
   ) {
+    this.indexedKeys = new Set(settings.metadataKeys);
     this.traces = new PgTraceQueries(sql);
     this.summaries = new PgSummaries(sql, settings.metadataKeys);
     this.identifiers = new PgIdentifierSearch(sql);
@@ -111,7 +114,7 @@ export class PgSpanStore implements SpanStore {
   private async where(q: Pick<SpanQuery, 'scope' | 'from' | 'to' | 'filters'>, ps: Params): Promise<string> {
     const filters = await this.identifiers.resolve(q);
     return `${scopeWhere(q.scope, ps)} AND "timestamp" >= ${ps.num(q.from)} AND "timestamp" <= ${ps.num(q.to)}
-      AND ${compileFilters({}, filters, ps)}`;
+      AND ${compileFilters({}, filters, ps, 'metadata', this.indexedKeys)}`;
   }
 
   async list(q: SpanQuery): Promise<SpanPage> {

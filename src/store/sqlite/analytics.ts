@@ -3,7 +3,7 @@
  * is src/store/analytics-plan.ts. Every SQL of the analytics store is here.
  */
 import type { Database } from 'bun:sqlite';
-import { type AnalyticsSource, bucketGroupSql, type Grouping, HIST_COLUMNS, LATENCY_BIN_SQL, type RollupRow, type SpanRow, SUM_KEYS } from '../analytics-plan.ts';
+import { type AnalyticsSource, bucketEnds, bucketGroupSql, type Grouping, HIST_COLUMNS, LATENCY_BIN_SQL, type RollupRow, type SpanRow, SUM_KEYS } from '../analytics-plan.ts';
 import type { AnalyticsQuery } from '../analytics-types.ts';
 import type { Scope } from '../types.ts';
 import { type Compiled, scopeWhere } from './span-query.ts';
@@ -81,6 +81,19 @@ export class SqliteAnalyticsSource implements AnalyticsSource {
          WHERE ${s.sql} AND u.${unit} >= ? AND u.${unit} <= ? GROUP BY c.id`,
       )
       .all(...s.params, first, last);
+  }
+
+  async bucketRange(scope: Scope): Promise<{ oldest: number; newest: number } | null> {
+    // One environment at a time: min and max then read one end of the primary key each.
+    const ends = scope.environments.map((env) =>
+      this.client
+        .query<{ lo: number | null; hi: number | null }, [string, string]>(
+          `SELECT (SELECT min(bucket) FROM rollup_buckets WHERE org_id = ?1 AND environment = ?2) AS lo,
+             (SELECT max(bucket) FROM rollup_buckets WHERE org_id = ?1 AND environment = ?2) AS hi`,
+        )
+        .get(scope.orgId, env),
+    );
+    return bucketEnds(ends);
   }
 
   async spans(g: Grouping, q: AnalyticsQuery, from: number, to: number): Promise<SpanRow[]> {

@@ -88,6 +88,9 @@ export const traceRollups = sqliteTable(
     primaryKey({ columns: [t.org_id, t.environment, t.trace_unique_id] }),
     index('trace_rollups_end').on(t.org_id, t.environment, t.end_time, t.first_seen),
     index('trace_rollups_start').on(t.org_id, t.environment, t.start_time),
+    // The page sorted by cost walks this and stops after a page; the id makes its order the page's
+    // (ties broken by trace id), so no run of equal costs is sorted.
+    index('trace_rollups_cost').on(t.org_id, t.environment, t.total_cost, t.trace_unique_id),
   ],
 );
 

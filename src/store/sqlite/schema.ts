@@ -96,7 +96,11 @@ export const spans = sqliteTable(
     index('spans_org_env_cost').on(t.org_id, t.environment, t.cost),
     // Partial: spans without the identifier (most plain LLM logs) cost these indexes
     // nothing at insert. Equality and IN filters imply IS NOT NULL, so SQLite still uses them.
-    index('spans_org_customer').on(t.org_id, t.customer_identifier, t.timestamp).where(sql`customer_identifier IS NOT NULL`),
+    // A customer's spans by model: a customer + model filter reads only its matches, and with
+    // the environment and time in the index a customer's count and time order need no table row.
+    index('spans_org_env_customer_model_time')
+      .on(t.org_id, t.environment, t.customer_identifier, t.model, t.timestamp)
+      .where(sql`customer_identifier IS NOT NULL`),
     index('spans_org_custom').on(t.org_id, t.custom_identifier).where(sql`custom_identifier IS NOT NULL`),
     index('spans_org_thread').on(t.org_id, t.thread_identifier, t.timestamp).where(sql`thread_identifier IS NOT NULL`),
     index('spans_org_trace').on(t.org_id, t.trace_unique_id).where(sql`trace_unique_id IS NOT NULL`),

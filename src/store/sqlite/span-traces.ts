@@ -13,12 +13,23 @@ import type { SqlValue } from './span-rows.ts';
 /** Past this many matches a list's count is a lower bound, as for spans. */
 const COUNT_CAP = 10_000;
 
+/** A count past the cap: the rows up to this page's end, or the cap's bound when the page is past the last match. */
+function pastCap(count: number, offset: number, rows: number): number {
+  return rows > 0 ? Math.max(count, offset + rows) : count;
+}
+
 /**
- * Past the cap, a page sorted by time walks that time's index and stops after
- * one page; left to itself SQLite takes the window's covering index and sorts
- * every match (a 7-day page of 1M traces: 20 s instead of 1 ms).
+ * Past the cap, a page sorted by time or cost walks that field's index and
+ * stops after one page; left to itself SQLite takes the window's covering
+ * index and sorts every match (a 7-day page of 1M traces: 20 s instead of
+ * 1 ms). The table is WITHOUT ROWID, so each index ends with the trace id,
+ * which breaks ties in the page's order too.
  */
-const TRACE_SORT_INDEXES: Record<string, string> = { start_time: 'trace_rollups_start', end_time: 'trace_rollups_end' };
+const TRACE_SORT_INDEXES: Record<string, string> = {
+  start_time: 'trace_rollups_start',
+  end_time: 'trace_rollups_end',
+  total_cost: 'trace_rollups_cost',
+};
 
 const TRACE_COLUMNS: ColumnMap = {
   name: 'coalesce(root_workflow_name, workflow_name, root_span_name)',
@@ -57,17 +68,22 @@ export class SqliteTraceQueries {
     const order = compileSort(TRACE_COLUMNS, q.sort, 'trace_unique_id');
     // With both environments in scope the index gives no single order to walk.
     const walk = countExact || q.scope.environments.length !== 1 ? undefined : TRACE_SORT_INDEXES[q.sort.field];
+    // The page's keys first, then its rows: the root's input, output and metadata (three reads of
+    // spans each) are looked up for the page only, not for every match the sort goes through.
     const rows = this.client
       .query<TraceRow, SqlValue[]>(
         `SELECT t.trace_unique_id, t.environment, t.start_time, t.end_time, t.span_count, t.llm_call_count,
            t.error_count, t.total_prompt_tokens, t.total_completion_tokens, t.total_tokens, t.total_cost,
            t.customer_identifier, ${TRACE_COLUMNS.name} AS name,
            ${ROOT('input')} AS root_input, ${ROOT('output')} AS root_output, ${ROOT('metadata')} AS root_metadata
-         FROM trace_rollups t${walk ? ` INDEXED BY ${walk}` : ''} WHERE ${where} ORDER BY ${order} LIMIT ? OFFSET ?`,
+         FROM (SELECT t.org_id AS page_org, t.environment AS page_env, t.trace_unique_id AS page_trace
+               FROM trace_rollups t${walk ? ` INDEXED BY ${walk}` : ''} WHERE ${where} ORDER BY ${order} LIMIT ? OFFSET ?) page
+         JOIN trace_rollups t ON t.org_id = page_org AND t.environment = page_env AND t.trace_unique_id = page_trace
+         ORDER BY ${order}`,
       )
       .all(...params, q.pageSize, offset);
     return {
-      count: countExact ? count : Math.max(count, offset + rows.length),
+      count: countExact ? count : pastCap(count, offset, rows.length),
       countExact,
       traces: rows.map(({ root_input, root_output, root_metadata, ...t }) => ({
         ...t,
@@ -93,6 +109,6 @@ export class SqliteTraceQueries {
          FROM thread_rollups t WHERE ${where} ORDER BY t.end_time DESC, t.thread_identifier LIMIT ? OFFSET ?`,
       )
       .all(...params, q.pageSize, offset);
-    return { count: countExact ? count : Math.max(count, offset + threads.length), countExact, threads };
+    return { count: countExact ? count : pastCap(count, offset, threads.length), countExact, threads };
   }
 }

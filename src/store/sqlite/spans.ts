@@ -141,7 +141,7 @@ export class SqliteSpanStore implements SpanStore {
     const byValue = (field: string) => filters.some((c) => c.target === 'field' && c.field === field && equality(c));
     const meta = filters.find((c) => c.target === 'metadata' && this.metadataSource.indexed?.has(c.key) && equality(c));
     const index = byValue('customer_identifier')
-      ? 'spans_org_customer'
+      ? 'spans_org_env_customer_model_time'
       : byValue('thread_identifier')
         ? 'spans_org_thread'
         : meta?.target === 'metadata'

@@ -6,6 +6,7 @@
  */
 import init from './0000_init.sql' with { type: 'text' };
 import rollupWindowIndexes from './0001_rollup_window_indexes.sql' with { type: 'text' };
+import queryIndexes from './0002_query_indexes.sql' with { type: 'text' };
 
 export interface Migration {
   name: string;
@@ -15,4 +16,5 @@ export interface Migration {
 export const migrations: Migration[] = [
   { name: '0000_init', sql: init },
   { name: '0001_rollup_window_indexes', sql: rollupWindowIndexes },
+  { name: '0002_query_indexes', sql: queryIndexes },
 ];

@@ -12,6 +12,7 @@ import spanEntity from './0006_span_entity.sql' with { type: 'text' };
 import customerDays from './0007_customer_days.sql' with { type: 'text' };
 import keyRoles from './0008_key_roles.sql' with { type: 'text' };
 import rollupWindowIndexes from './0009_rollup_window_indexes.sql' with { type: 'text' };
+import queryIndexes from './0010_query_indexes.sql' with { type: 'text' };
 
 export interface Migration {
   name: string;
@@ -29,4 +30,5 @@ export const migrations: Migration[] = [
   { name: '0007_customer_days', sql: customerDays },
   { name: '0008_key_roles', sql: keyRoles },
   { name: '0009_rollup_window_indexes', sql: rollupWindowIndexes },
+  { name: '0010_query_indexes', sql: queryIndexes },
 ];
