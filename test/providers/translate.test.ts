@@ -60,6 +60,16 @@ describe('Responses -> chat', () => {
     expect(chat).not.toHaveProperty('metadata');
   });
 
+  test('many function calls in a row join one assistant message, in time linear in their number', () => {
+    const calls = Array.from({ length: 40_000 }, (_, i) => ({ type: 'function_call', call_id: `c${i}`, name: 'f', arguments: '{}' }));
+    const t0 = performance.now();
+    const chat = responsesToChat({ model: 'm', input: [{ role: 'assistant', content: 'let me look' }, ...calls] }, attempt);
+    // Copying the list once per call took ~0.5 s for 20,000 calls, four times that for 40,000.
+    expect(performance.now() - t0).toBeLessThan(250);
+    expect(chat.messages).toHaveLength(1);
+    expect(chat.messages[0]?.tool_calls?.map((c) => c.id)).toEqual(calls.map((c) => c.call_id));
+  });
+
   test('what cannot be translated is a 400 naming it; the span view skips it instead', () => {
     const req = { model: 'm', input: [{ type: 'input_file', file_id: 'f' }], top_logprobs: 3, tools: [{ type: 'file_search' }] };
     expect(refusal(() => responsesToChat(req, attempt)).param).toBe('top_logprobs');

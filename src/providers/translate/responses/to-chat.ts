@@ -106,7 +106,8 @@ function addItem(messages: ChatMessage[], item: JsonRecord, at: string, refuse: 
         function: { name: str(item.name) ?? '', arguments: str(item.arguments) ?? '{}' },
       };
       const last = messages[messages.length - 1];
-      if (last?.role === 'assistant') last.tool_calls = [...(last.tool_calls ?? []), call];
+      // Pushed, not copied: a body of many calls in a row would copy the list once per call.
+      if (last?.role === 'assistant') (last.tool_calls ??= []).push(call);
       else messages.push({ role: 'assistant', content: null, tool_calls: [call] });
       return;
     }
