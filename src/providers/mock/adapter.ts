@@ -108,7 +108,8 @@ export function createMockAdapter(options: MockOptions = {}): ProviderAdapter {
     const fixed = MOCK_FAILURES[behaviour];
     if (fixed) throw fail(ctx, fixed.status, fixed.retryAfterMs);
     if (behaviour === 'fail-once') {
-      const key = `${ctx.model}\0${JSON.stringify(input)}`;
+      // A hash, not the prompt: 10,000 remembered megabyte prompts would be gigabytes.
+      const key = `${ctx.model}\0${Bun.hash(JSON.stringify(input)).toString(36)}`;
       if (!failedOnce.has(key)) {
         if (failedOnce.size >= FAIL_ONCE_MEMORY) failedOnce.clear();
         failedOnce.add(key);
