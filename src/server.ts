@@ -52,6 +52,7 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
   const backend = await openBackend(config, { log, now });
   const { store } = backend;
   const deps = buildAppDeps(config, backend, { log, now, version: VERSION });
+  if (config.preload_tokenizer) await deps.tokenizer.warm();
   const { writer, metrics } = deps;
   const { devKey } = await bootstrap(store, deps.keys, config, log);
   const retention = new RetentionService(store.spans, config.retention, log, now);

@@ -1,9 +1,10 @@
-import { afterAll, describe, expect, test } from 'bun:test';
+import { afterAll, describe, expect, spyOn, test } from 'bun:test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startMockUpstream } from '../src/providers/mock/server.ts';
 import { silentLogger } from '../src/lib/log.ts';
+import { Tokenizer } from '../src/pricing/tokenizer.ts';
 import { startServer } from '../src/server.ts';
 import { openSqliteStore } from '../src/store/sqlite/index.ts';
 import { testConfig } from './helpers/app.ts';
@@ -11,6 +12,22 @@ import { span } from './helpers/spans.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'switchyard-server-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('start-up', () => {
+  test('preload_tokenizer loads the encodings before the port opens; by default they load on first use', async () => {
+    const warm = spyOn(Tokenizer.prototype, 'warm').mockImplementation(async () => {});
+    try {
+      const lazy = await startServer(testConfig({ port: 0, data_dir: join(dir, 'lazy') }), { log: silentLogger, print: () => {} });
+      expect(warm).toHaveBeenCalledTimes(0);
+      await lazy.stop();
+      const eager = await startServer(testConfig({ port: 0, data_dir: join(dir, 'eager'), preload_tokenizer: true }), { log: silentLogger, print: () => {} });
+      expect(warm).toHaveBeenCalledTimes(1);
+      await eager.stop();
+    } finally {
+      warm.mockRestore();
+    }
+  });
+});
 
 describe('graceful shutdown', () => {
   test('stop flushes queued spans, closes the database and stops listening', async () => {

@@ -5,8 +5,9 @@
  * the provider reports no usage.
  *
  * Encodings are loaded lazily, on first use, by dynamic import: loading o200k
- * takes ~200 ms and ~100 MB, which must not sit on the start-up path. Call
- * `warm()` after the server listens to take that off the first request.
+ * takes ~200 ms of the event loop and ~100 MB, which most gateways should not
+ * pay at start. `preload_tokenizer` (config) calls `warm()` before the server
+ * listens, for those that would rather pay it there than on a first call.
  *
  * Encoding per model: cl100k_base for the GPT-3.5/GPT-4 (non-4o) family and
  * OpenAI's older embeddings, o200k_base for everything else. Non-OpenAI
