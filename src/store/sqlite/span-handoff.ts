@@ -11,13 +11,19 @@
  * hundreds of milliseconds in one call). A batch encoded whole, then copied
  * by postMessage, held the loop for over half a second.
  */
-import { spanChars } from '../span-depth.ts';
 import type { SpanRecord } from '../types.ts';
 
 /** Longest stretch of encoding between two turns of the event loop. */
 const SLICE_MS = 4;
-/** A span holding more text than this (characters) crosses as an object. */
+/**
+ * A span whose input and output hold more text than this (characters) crosses
+ * as an object. Its input and output stand for its size: a long prompt is also
+ * in `extra.full_request`. (Walking each span's JSON values to size it cost 5%
+ * of the main thread at saturation.)
+ */
 const LARGE_SPAN_CHARS = 64 * 1024;
+
+const isLarge = (span: SpanRecord) => (span.input?.length ?? 0) + (span.output?.length ?? 0) > LARGE_SPAN_CHARS;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -35,7 +41,7 @@ export async function encodeBatch(spans: readonly SpanRecord[]): Promise<Encoded
   const large: [number, SpanRecord][] = [];
   let sliceStart = performance.now();
   for (const [i, span] of spans.entries()) {
-    if (spanChars(span) > LARGE_SPAN_CHARS) large.push([i, span]);
+    if (isLarge(span)) large.push([i, span]);
     else parts.push(encoder.encode(JSON.stringify(span)));
     if (performance.now() - sliceStart > SLICE_MS) {
       await yieldToLoop();
@@ -50,7 +56,7 @@ export function encodeBatchNow(spans: readonly SpanRecord[]): EncodedBatch {
   const parts: Uint8Array[] = [];
   const large: [number, SpanRecord][] = [];
   for (const [i, span] of spans.entries()) {
-    if (spanChars(span) > LARGE_SPAN_CHARS) large.push([i, span]);
+    if (isLarge(span)) large.push([i, span]);
     else parts.push(encoder.encode(JSON.stringify(span)));
   }
   return { json: asJsonArray(parts), large };
