@@ -61,7 +61,7 @@ interface Waiter {
 
 interface Pending {
   span: SpanRecord;
-  /** spanChars(span), counted against the byte bounds. */
+  /** spanChars(span), counted against the span-text bounds. */
   chars: number;
   waiter?: Waiter;
 }

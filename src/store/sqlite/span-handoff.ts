@@ -36,30 +36,39 @@ export interface EncodedBatch {
 
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
+/** A batch being encoded: the small spans' JSON so far, and the large spans with their places. */
+class Encoding {
+  private readonly parts: Uint8Array[] = [];
+  private readonly large: [number, SpanRecord][] = [];
+
+  add(span: SpanRecord, at: number): void {
+    if (isLarge(span)) this.large.push([at, span]);
+    else this.parts.push(encoder.encode(JSON.stringify(span)));
+  }
+
+  done(): EncodedBatch {
+    return { json: asJsonArray(this.parts), large: this.large };
+  }
+}
+
 export async function encodeBatch(spans: readonly SpanRecord[]): Promise<EncodedBatch> {
-  const parts: Uint8Array[] = [];
-  const large: [number, SpanRecord][] = [];
+  const e = new Encoding();
   let sliceStart = performance.now();
   for (const [i, span] of spans.entries()) {
-    if (isLarge(span)) large.push([i, span]);
-    else parts.push(encoder.encode(JSON.stringify(span)));
+    e.add(span, i);
     if (performance.now() - sliceStart > SLICE_MS) {
       await yieldToLoop();
       sliceStart = performance.now();
     }
   }
-  return { json: asJsonArray(parts), large };
+  return e.done();
 }
 
 /** The same at once, for a batch sent again after its thread died (a rare path). */
 export function encodeBatchNow(spans: readonly SpanRecord[]): EncodedBatch {
-  const parts: Uint8Array[] = [];
-  const large: [number, SpanRecord][] = [];
-  for (const [i, span] of spans.entries()) {
-    if (isLarge(span)) large.push([i, span]);
-    else parts.push(encoder.encode(JSON.stringify(span)));
-  }
-  return { json: asJsonArray(parts), large };
+  const e = new Encoding();
+  spans.forEach((span, i) => e.add(span, i));
+  return e.done();
 }
 
 /** The batch, in its order, on the write thread's side. */

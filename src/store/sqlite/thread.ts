@@ -11,7 +11,6 @@ import type { ThreadReply, ThreadRequest } from './thread-client.ts';
 
 declare const self: Worker;
 
-
 let client: Database | null = null;
 let parts: StoreParts | null = null;
 let openError: string | null = null;
