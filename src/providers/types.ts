@@ -61,6 +61,12 @@ export interface NativeEndpoint {
   stream(body: Record<string, unknown>, ctx: CallContext): AsyncIterable<unknown>;
 }
 
+/** A streamed chat chunk and, when it can be passed on unchanged, the JSON text the upstream sent for it. */
+export interface StreamedChunk {
+  chunk: ChatChunk;
+  raw?: string;
+}
+
 export interface ProviderAdapter {
   /** Provider id as used in `provider/model` names and `exclude_providers`. */
   readonly id: string;
@@ -71,6 +77,12 @@ export interface ProviderAdapter {
    * carries `usage` whenever the provider reports it.
    */
   stream(req: ChatRequest, ctx: CallContext): AsyncIterable<ChatChunk>;
+  /**
+   * The same stream, handed on as many chunks at a time as each network read
+   * brought (never an empty batch), for adapters that read an SSE stream
+   * themselves: a fast upstream's whole answer often arrives in one read.
+   */
+  streamBatches?(req: ChatRequest, ctx: CallContext): AsyncIterable<StreamedChunk[]>;
   embed?(req: EmbeddingRequest, ctx: CallContext): Promise<EmbeddingResponse>;
   /** Shapes this provider serves natively; the others are translated from chat (src/providers/translate/). */
   readonly native?: Partial<Record<NativeShape, NativeEndpoint>>;

@@ -5,7 +5,8 @@
 import { describe, expect, test } from 'bun:test';
 import { UpstreamError } from '../../src/errors.ts';
 import type { ChatChunk, ChatMessage, ChatRequest, Tool } from '../../src/schemas/openai.ts';
-import type { CallContext, ProviderAdapter } from '../../src/providers/types.ts';
+import type { CallContext, ProviderAdapter, StreamedChunk } from '../../src/providers/types.ts';
+import { chatBatches } from '../../src/providers/shared/batches.ts';
 import { messagesWire } from '../../src/providers/translate/messages/index.ts';
 import { responsesWire } from '../../src/providers/translate/responses/index.ts';
 import type { WireEvent } from '../../src/providers/translate/wire.ts';
@@ -90,6 +91,20 @@ export function adapterContract(h: ContractHarness): void {
       expect(u?.prompt_tokens).toBeGreaterThan(0);
       expect(u?.completion_tokens).toBeGreaterThan(0);
       expect(u?.total_tokens).toBe((u?.prompt_tokens ?? 0) + (u?.completion_tokens ?? 0));
+    });
+
+    test('streaming in batches (where the adapter reads them): the same chunks, never an empty batch', async () => {
+      const ctx = makeCtx(h, h.models.ok);
+      const one = await collect(h.adapter.stream(req([user('Hello')], { stream: true }), ctx));
+      const batches: StreamedChunk[][] = [];
+      for await (const b of chatBatches(h.adapter, req([user('Hello')], { stream: true }), makeCtx(h, h.models.ok))) batches.push(b);
+      expect(batches.every((b) => b.length > 0)).toBe(true);
+      const chunks = batches.flat();
+      const text = (cs: ChatChunk[]) => cs.map((c) => c.choices[0]?.delta.content ?? '').join('');
+      expect(text(chunks.map((s) => s.chunk))).toBe(text(one));
+      expect(chunks.length).toBe(one.length);
+      // The text passed on as is must say what the chunk says.
+      for (const s of chunks) if (s.raw !== undefined) expect(JSON.parse(s.raw)).toEqual(s.chunk);
     });
 
     test('streaming: ordered text, finish reason, final usage', async () => {
@@ -238,9 +253,12 @@ export function adapterContract(h: ContractHarness): void {
 const FN_TOOL = { type: 'function', name: WEATHER_TOOL.function.name, description: WEATHER_TOOL.function.description, parameters: WEATHER_TOOL.function.parameters };
 const ANTHROPIC_TOOL = { name: WEATHER_TOOL.function.name, description: WEATHER_TOOL.function.description, input_schema: WEATHER_TOOL.function.parameters };
 
-async function events(it: AsyncIterable<WireEvent>): Promise<WireEvent[]> {
+async function events(it: AsyncIterable<WireEvent[]>): Promise<WireEvent[]> {
   const out: WireEvent[] = [];
-  for await (const e of it) out.push(e);
+  for await (const batch of it) {
+    expect(batch.length).toBeGreaterThan(0);
+    out.push(...batch);
+  }
   return out;
 }
 

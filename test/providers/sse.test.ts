@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test';
 import { UpstreamLimitError } from '../../src/providers/shared/body.ts';
-import { readSse, SseParser, type SseEvent } from '../../src/providers/shared/sse.ts';
+import { readSse, readSseBatches, SseParser, type SseEvent } from '../../src/providers/shared/sse.ts';
 
 function parse(chunks: string[]): SseEvent[] {
   const p = new SseParser();
@@ -71,6 +71,14 @@ describe('readSse', () => {
     const out: SseEvent[] = [];
     for await (const e of readSse(bytes([all.slice(0, 8), all.slice(8, 15), all.slice(15)]))) out.push(e);
     expect(out).toEqual([{ event: 'message', data: 'héllo 👋' }]);
+  });
+
+  test('in batches: the events of each read together, a split event in the read that completes it, none empty', async () => {
+    const enc = (t: string) => new TextEncoder().encode(t);
+    const reads = [enc('data: a\n\ndata: b\n\ndata: c'), enc('1\n'), enc('\ndata: d\n\n'), enc(': keep-alive\n\n'), enc('data: e')];
+    const batches: string[][] = [];
+    for await (const b of readSseBatches(bytes(reads))) batches.push(b.map((e) => e.data));
+    expect(batches).toEqual([['a', 'b'], ['c1', 'd'], ['e']]);
   });
 
   test('stopping early cancels the underlying stream', async () => {

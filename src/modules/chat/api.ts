@@ -15,8 +15,8 @@ import { SETS } from '../../providers/shared/unsupported.ts';
 import { messagesWire } from '../../providers/translate/messages/index.ts';
 import { responsesWire } from '../../providers/translate/responses/index.ts';
 import { chunksOf, type ClientWire, type WireAnswer, type WireAssembler, type WireEvent } from '../../providers/translate/wire.ts';
-import type { CallContext, ProviderAdapter } from '../../providers/types.ts';
-import { verbatim } from '../../providers/shared/verbatim.ts';
+import type { CallContext, ProviderAdapter, StreamedChunk } from '../../providers/types.ts';
+import { chatBatches } from '../../providers/shared/batches.ts';
 import { StreamAssembler } from './usage.ts';
 
 export type ApiName = 'chat' | 'responses' | 'messages';
@@ -30,7 +30,8 @@ export interface ProxyApi {
   /** Validates the request before routing and fills this API's defaults (in place). */
   accept(upstream: Record<string, unknown>): void;
   complete(adapter: ProviderAdapter, upstream: Record<string, unknown>, ctx: CallContext): Promise<WireAnswer>;
-  stream(adapter: ProviderAdapter, upstream: Record<string, unknown>, ctx: CallContext): AsyncIterable<WireEvent>;
+  /** The answer's events, as many at a time as the upstream's reads brought (never an empty batch). */
+  stream(adapter: ProviderAdapter, upstream: Record<string, unknown>, ctx: CallContext): AsyncIterable<WireEvent[]>;
   assembler(upstream: Record<string, unknown>): WireAssembler;
   /** A cached answer as stream events. */
   replay(answer: WireAnswer, upstream: Record<string, unknown>): WireEvent[];
@@ -46,6 +47,7 @@ const includeUsage = (upstream: Record<string, unknown>) =>
   (upstream.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true;
 
 const chunkEvent = (data: ChatChunk): WireEvent => ({ type: 'chunk', data });
+const streamedEvent = (s: StreamedChunk): WireEvent => (s.raw === undefined ? chunkEvent(s.chunk) : { type: 'chunk', data: s.chunk, raw: s.raw });
 
 class ChatAssembler implements WireAssembler {
   readonly asm = new StreamAssembler();
@@ -74,7 +76,7 @@ export const CHAT_API: ProxyApi = {
     return { body: r, chat: r };
   },
   async *stream(adapter, upstream, ctx) {
-    for await (const chunk of adapter.stream({ ...upstream, model: ctx.model } as ChatRequest, ctx)) yield chunkEvent(chunk);
+    for await (const chunks of chatBatches(adapter, { ...upstream, model: ctx.model } as ChatRequest, ctx)) yield chunks.map(streamedEvent);
   },
   assembler: () => new ChatAssembler(),
   replay: (answer, upstream) => chunksOf(answer.chat, includeUsage(upstream)).map(chunkEvent),
@@ -86,7 +88,7 @@ export const CHAT_API: ProxyApi = {
     const { usage: _u, ...rest } = chunk;
     return { type: ev.type, data: rest };
   },
-  frame: (ev) => `data: ${verbatim(ev.data as ChatChunk) ?? JSON.stringify(ev.data)}\n\n`,
+  frame: (ev) => `data: ${ev.raw ?? JSON.stringify(ev.data)}\n\n`,
   errorFrame: (err) =>
     `data: ${JSON.stringify({ error: { message: err.message, type: err.type, param: err.param, code: err.code ?? String(err.status) } })}\n\n`,
   trailer: 'data: [DONE]\n\n',

@@ -8,8 +8,9 @@
  * a normal status: 200 and the stream, or the error's own status and body.
  * Otherwise the 200 goes out with `: keep-alive` comments while we wait, and
  * a later failure becomes an SSE error event. Every chunk is written as soon
- * as it arrives (no buffering: the ReadableStream has highWaterMark 0), with
- * keep-alive comments whenever the upstream is silent for keepalive_ms.
+ * as it arrives (no buffering: the ReadableStream has highWaterMark 0); the
+ * chunks one upstream read brought go out in one write. Keep-alive comments
+ * go out whenever the upstream is silent for keepalive_ms.
  * The span is written in the generator's `finally`, which also runs when the
  * client disconnects (cancel aborts the upstream call first).
  *
@@ -34,9 +35,10 @@ export interface StreamResult {
   headers: Record<string, string>;
 }
 
+/** A stream whose first batch of events has come. */
 interface Opened {
-  iterator: AsyncIterator<WireEvent>;
-  first: IteratorResult<WireEvent>;
+  iterator: AsyncIterator<WireEvent[]>;
+  first: IteratorResult<WireEvent[]>;
 }
 
 const KEEPALIVE = ': keep-alive\n\n';
@@ -204,15 +206,18 @@ async function* pump(
     }
     result = opened.r;
     const { iterator } = result.value;
-    let step: IteratorResult<WireEvent> = result.value.first;
+    let step: IteratorResult<WireEvent[]> = result.value.first;
     ttft = (svc.deps.clock() - c.t0) / 1000;
     silence = new Silence(keepaliveMs, svc.deps.clock);
     while (!step.done) {
-      const ev = step.value;
-      asm.add(ev);
-      const out = api.forClient(ev, c.upstream);
-      if (out) yield api.frame(out);
-      let next: IteratorResult<WireEvent> | typeof TIMER;
+      let frames = '';
+      for (const ev of step.value) {
+        asm.add(ev);
+        const out = api.forClient(ev, c.upstream);
+        if (out) frames += api.frame(out);
+      }
+      if (frames.length > 0) yield frames;
+      let next: IteratorResult<WireEvent[]> | typeof TIMER;
       const pending = iterator.next();
       while ((next = await silence.wait(pending)) === TIMER) yield KEEPALIVE;
       step = next;

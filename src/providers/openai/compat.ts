@@ -12,13 +12,15 @@ import {
   STREAM_ERROR,
   statusFromCode,
   upstreamError,
+  upstreamEventBatches,
   upstreamEvents,
   type UpstreamCall,
   parseErrorBody,
 } from '../shared/http.ts';
+import { chunksOfBatches } from '../shared/batches.ts';
 import { isRecord } from '../shared/json.ts';
-import { remember } from '../shared/verbatim.ts';
-import type { CallContext, NativeEndpoint, ProviderAdapter } from '../types.ts';
+import type { SseEvent } from '../shared/sse.ts';
+import type { CallContext, NativeEndpoint, ProviderAdapter, StreamedChunk } from '../types.ts';
 import { isChatChunk, isChatResponse, isEmbeddingResponse } from './guards.ts';
 
 export type Endpoint = 'chat/completions' | 'embeddings' | 'responses';
@@ -69,6 +71,40 @@ export function createOpenAICompatibleAdapter(spec: OpenAICompatSpec): ProviderA
     },
   };
 
+  async function* streamBatches(req: ChatRequest, ctx: CallContext): AsyncGenerator<StreamedChunk[], void, undefined> {
+    const body: ChatRequest = { ...req, model: ctx.model, stream: true };
+    if (streamUsage) body.stream_options = { ...req.stream_options, include_usage: true };
+    const c = call('chat/completions', ctx, body);
+    const res = await postJson(c);
+    let finished = false;
+    for await (const events of upstreamEventBatches(c, res)) {
+      const out: StreamedChunk[] = [];
+      let failure: unknown = null;
+      let done = false;
+      for (const ev of events) {
+        if (ev.data === '[DONE]') {
+          done = true;
+          break;
+        }
+        try {
+          const chunk = chunkOf(c, ev);
+          if (chunk.choices.some((ch) => ch.finish_reason)) finished = true;
+          // Data on several lines cannot be written back as one `data:` line.
+          out.push(ev.data.includes('\n') ? { chunk } : { chunk, raw: ev.data });
+        } catch (err) {
+          failure = err;
+          break;
+        }
+      }
+      // The chunks before a failure in the same read still reach the client, as they would one by one.
+      if (out.length > 0) yield out;
+      if (failure !== null) throw failure;
+      if (done) return;
+    }
+    // Servers that send no [DONE] still send a finish_reason; with neither, the stream was cut.
+    if (!finished) throw upstreamError(c, 502, `${spec.id} ended the stream before its last chunk (no finish_reason, no [DONE])`);
+  }
+
   return {
     id: spec.id,
     ...(spec.responses ? { native: { responses } } : {}),
@@ -82,29 +118,8 @@ export function createOpenAICompatibleAdapter(spec: OpenAICompatSpec): ProviderA
       return json;
     },
 
-    async *stream(req: ChatRequest, ctx: CallContext): AsyncGenerator<ChatChunk, void, undefined> {
-      const body: ChatRequest = { ...req, model: ctx.model, stream: true };
-      if (streamUsage) body.stream_options = { ...req.stream_options, include_usage: true };
-      const c = call('chat/completions', ctx, body);
-      const res = await postJson(c);
-      let finished = false;
-      for await (const ev of upstreamEvents(c, res)) {
-        if (ev.data === '[DONE]') return;
-        const json = eventJson(c, ev);
-        // Some servers (OpenRouter, vLLM) report failures inside a 200 stream.
-        if (isRecord(json) && json.error !== undefined && json.error !== null) {
-          const code = isRecord(json.error) ? json.error.code : undefined;
-          const f = parseErrorBody(json);
-          throw upstreamError(c, statusFromCode(code, 500), f.message ?? STREAM_ERROR, { ...f, generic: STREAM_ERROR });
-        }
-        if (!isChatChunk(json)) throw upstreamError(c, 502, 'upstream sent an unexpected chunk shape');
-        if (json.choices.some((ch) => ch.finish_reason)) finished = true;
-        // Data on several lines cannot be written back as one `data:` line.
-        yield ev.data.includes('\n') ? json : remember(json, ev.data);
-      }
-      // Servers that send no [DONE] still send a finish_reason; with neither, the stream was cut.
-      if (!finished) throw upstreamError(c, 502, `${spec.id} ended the stream before its last chunk (no finish_reason, no [DONE])`);
-    },
+    stream: (req, ctx) => chunksOfBatches(streamBatches(req, ctx)),
+    streamBatches,
 
     async embed(req: EmbeddingRequest, ctx: CallContext): Promise<EmbeddingResponse> {
       const c = call('embeddings', ctx, { ...req, model: ctx.model });
@@ -113,6 +128,19 @@ export function createOpenAICompatibleAdapter(spec: OpenAICompatSpec): ProviderA
       return json;
     },
   };
+}
+
+/** One chat chunk of an OpenAI stream, checked; a failure the server reports inside the 200 stream is thrown. */
+function chunkOf(c: UpstreamCall, ev: SseEvent): ChatChunk {
+  const json = eventJson(c, ev);
+  // Some servers (OpenRouter, vLLM) report failures inside a 200 stream.
+  if (isRecord(json) && json.error !== undefined && json.error !== null) {
+    const code = isRecord(json.error) ? json.error.code : undefined;
+    const f = parseErrorBody(json);
+    throw upstreamError(c, statusFromCode(code, 500), f.message ?? STREAM_ERROR, { ...f, generic: STREAM_ERROR });
+  }
+  if (!isChatChunk(json)) throw upstreamError(c, 502, 'upstream sent an unexpected chunk shape');
+  return json;
 }
 
 /** Joins a base URL and a path without doubling or dropping the slash. */

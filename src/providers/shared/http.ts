@@ -14,9 +14,10 @@
  */
 import { BadRequestError, UpstreamError } from '../../errors.ts';
 import type { CallContext } from '../types.ts';
+import { flatten } from './batches.ts';
 import { DEFAULT_LIMITS, readAtMost, readBounded, UpstreamLimitError } from './body.ts';
 import { isRecord } from './json.ts';
-import { readSse, type SseEvent } from './sse.ts';
+import { readSseBatches, type SseEvent } from './sse.ts';
 import { remember } from './verbatim.ts';
 
 export interface UpstreamCall {
@@ -233,13 +234,18 @@ export function parseRetryAfter(headers: Headers, now: number = Date.now()): num
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
+/** SSE events of a 2xx streaming response, one at a time (see `upstreamEventBatches`). */
+export function upstreamEvents(call: UpstreamCall, res: Response): AsyncGenerator<SseEvent, void, undefined> {
+  return flatten(upstreamEventBatches(call, res));
+}
+
 /**
- * SSE events of a 2xx streaming response, within the context's limits. A
- * body that is not an event stream is a 502; a broken connection an
- * UpstreamError with status 0; a limit passed a 502 (size) or 504 (idle); an
- * abort rethrows the signal's reason.
+ * SSE events of a 2xx streaming response, as many as each network read
+ * completed, within the context's limits. A body that is not an event stream
+ * is a 502; a broken connection an UpstreamError with status 0; a limit
+ * passed a 502 (size) or 504 (idle); an abort rethrows the signal's reason.
  */
-export async function* upstreamEvents(call: UpstreamCall, res: Response): AsyncGenerator<SseEvent, void, undefined> {
+export async function* upstreamEventBatches(call: UpstreamCall, res: Response): AsyncGenerator<SseEvent[], void, undefined> {
   if (!res.body) throw upstreamError(call, 502, 'upstream sent an empty stream');
   const type = res.headers.get('content-type');
   // No content-type at all is tolerated (small servers); a different one is not a stream.
@@ -253,7 +259,7 @@ export async function* upstreamEvents(call: UpstreamCall, res: Response): AsyncG
     );
   }
   try {
-    yield* readSse(res.body, limitsOf(call.ctx));
+    yield* readSseBatches(res.body, limitsOf(call.ctx));
   } catch (err) {
     throw connectionFailure(call, err);
   }

@@ -8,6 +8,7 @@
  */
 import { UpstreamError } from '../../errors.ts';
 import type { ChatChunk, ChatRequest, ChatResponse, Usage } from '../../schemas/openai.ts';
+import { chatBatches } from '../shared/batches.ts';
 import { isRecord, type JsonRecord } from '../shared/json.ts';
 import type { CallContext, NativeEndpoint, NativeShape, ProviderAdapter } from '../types.ts';
 
@@ -21,6 +22,8 @@ export interface WireEvent {
    * (Messages has no reasoning tokens). Never sent to the client.
    */
   usage?: Usage;
+  /** The upstream's own JSON text of `data`, while `data` is unchanged: written as is instead of serialized again. */
+  raw?: string;
 }
 
 /** An answer in the client's shape, and the same answer as chat (for the span, tokens, cost). */
@@ -61,8 +64,12 @@ export interface ClientWire {
    */
   toChat(req: JsonRecord, attempt: Attempt | null): ChatRequest;
   complete(adapter: ProviderAdapter, req: JsonRecord, ctx: CallContext): Promise<WireAnswer>;
-  /** Errors before the first event are thrown from the first `next()` (routing can still retry). */
-  stream(adapter: ProviderAdapter, req: JsonRecord, ctx: CallContext): AsyncIterable<WireEvent>;
+  /**
+   * The events, as many at a time as the upstream's reads brought (never an
+   * empty batch). Errors before the first event are thrown from the first
+   * `next()` (routing can still retry).
+   */
+  stream(adapter: ProviderAdapter, req: JsonRecord, ctx: CallContext): AsyncIterable<WireEvent[]>;
   assembler(req: JsonRecord): WireAssembler;
   /** A cached answer as the events of a stream. */
   replay(answer: WireAnswer, req: JsonRecord): WireEvent[];
@@ -137,13 +144,18 @@ export function translatedCalls(t: Translation): Pick<ClientWire, 'complete' | '
       if (native) {
         for await (const data of native.stream(req, ctx)) {
           if (!isRecord(data) || typeof data.type !== 'string') throw malformed(attemptOf(adapter, ctx), `${t.what} stream event`);
-          yield { type: data.type, data };
+          yield [{ type: data.type, data }];
         }
         return;
       }
       const enc = t.encoder(req);
-      for await (const chunk of adapter.stream({ ...t.toChat(req, attemptOf(adapter, ctx)), model: ctx.model, stream: true }, ctx)) yield* enc.add(chunk);
-      yield* enc.end();
+      for await (const chunks of chatBatches(adapter, { ...t.toChat(req, attemptOf(adapter, ctx)), model: ctx.model, stream: true }, ctx)) {
+        const out: WireEvent[] = [];
+        for (const { chunk } of chunks) for (const ev of enc.add(chunk)) out.push(ev);
+        if (out.length > 0) yield out;
+      }
+      const tail = enc.end();
+      if (tail.length > 0) yield tail;
     },
     replay: (answer, req) => encode(t.encoder(req), chunksOf(answer.chat, true)),
   };
