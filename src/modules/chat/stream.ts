@@ -8,9 +8,9 @@
  * a normal status: 200 and the stream, or the error's own status and body.
  * Otherwise the 200 goes out with `: keep-alive` comments while we wait, and
  * a later failure becomes an SSE error event. Every chunk is written as soon
- * as it arrives (no buffering: the ReadableStream has highWaterMark 0); the
- * chunks one upstream read brought go out in one write. Keep-alive comments
- * go out whenever the upstream is silent for keepalive_ms.
+ * as it arrives (no buffering: see toReadable); the chunks one upstream read
+ * brought go out in one write. Keep-alive comments go out whenever the
+ * upstream is silent for keepalive_ms.
  * The span is written in the generator's `finally`, which also runs when the
  * client disconnects (cancel aborts the upstream call first).
  *
@@ -104,27 +104,35 @@ class Silence {
   };
 }
 
+/**
+ * The pump as a response body. A direct stream: each frame string is written
+ * to the socket as is (no encoder, no queue), and the next is pulled from the
+ * upstream only once the socket took the last one, so a slow client slows the
+ * upstream read instead of filling memory.
+ */
 function toReadable(gen: AsyncGenerator<string>, onCancel: () => void): ReadableStream<Uint8Array> {
-  const enc = new TextEncoder();
-  return new ReadableStream<Uint8Array>(
-    {
-      async pull(controller) {
-        try {
+  return new ReadableStream<Uint8Array>({
+    type: 'direct',
+    async pull(controller) {
+      try {
+        for (;;) {
           const { value, done } = await gen.next();
-          if (done) controller.close();
-          else controller.enqueue(enc.encode(value));
-        } catch (err) {
-          controller.error(err);
+          if (done) break;
+          const written = controller.write(value);
+          if (typeof written === 'number') controller.flush();
+          else await written;
         }
-      },
-      cancel() {
-        onCancel();
-        // Runs the generator's finally now if it is parked at a yield; else after its pending step settles.
-        void gen.return(undefined);
-      },
+        controller.close();
+      } catch (err) {
+        controller.close(err instanceof Error ? err : new InternalError());
+      }
     },
-    { highWaterMark: 0 },
-  );
+    cancel() {
+      onCancel();
+      // Runs the generator's finally now if it is parked at a yield; else after its pending step settles.
+      void gen.return(undefined);
+    },
+  });
 }
 
 export async function streamCall(svc: ChatService, input: ProxyInput, api: ProxyApi): Promise<StreamResult> {
