@@ -5,7 +5,9 @@
  * that drift in the machine's load hits both alike. Prints every run and the
  * medians: req/s, p50/p99, and gateway CPU per request.
  *
- * Usage: bun scripts/bench-ab.ts A_BINARY B_BINARY [--runs 5] [--duration 6] [--connections 32] [--stream]
+ * Usage: bun scripts/bench-ab.ts A_BINARY B_BINARY [--runs 5] [--duration 6] [--connections 32] [--stream [--stream-tps N]]
+ * (--stream-tps: the mock paces its tokens, so each chunk comes in a read of its own, as from a real
+ * model; 0, the default, sends the whole answer at once)
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,6 +24,7 @@ const { values: flags, positionals } = parseArgs({
     duration: { type: 'string', default: '6' },
     connections: { type: 'string', default: '32' },
     stream: { type: 'boolean', default: false },
+    'stream-tps': { type: 'string', default: '0' },
   },
 });
 if (positionals.length !== 2) throw new Error('usage: bun scripts/bench-ab.ts A_BINARY B_BINARY [--runs 5] [--duration 6] [--stream]');
@@ -67,7 +70,7 @@ async function main(): Promise<void> {
   await waitForHttp(`http://127.0.0.1:${floorPort}/v1/models`, floor);
   const gateways = [await startGateway(binA, dirs[0] as string, upPort), await startGateway(binB, dirs[1] as string, upPort)];
   const body = flags.stream
-    ? streamBody(0)
+    ? streamBody(Number(flags['stream-tps']))
     : JSON.stringify({ model: 'bench-primary', messages: [{ role: 'user', content: 'Say hello to the benchmark.' }], max_tokens: 32 });
   const base: Omit<WrkOptions, 'url'> = {
     method: 'POST',

@@ -4,7 +4,8 @@
  * drives plain or streamed chat completions at saturation; the profile is then
  * summed by function (self time) and printed, busiest first.
  *
- * Usage: bun scripts/bench-profile.ts [--duration 8] [--connections 32] [--stream] [--top 40] [--keep DIR] [--root DIR]
+ * Usage: bun scripts/bench-profile.ts [--duration 8] [--connections 32] [--stream [--stream-tps N]] [--top 40] [--keep DIR] [--root DIR]
+ *        (--stream-tps: the mock paces its tokens, a chunk per read as from a real model; 0: all at once)
  *        (--root: profile the gateway of another source tree, e.g. a `git worktree` of an older commit)
  *        bun scripts/bench-profile.ts --file X.cpuprofile [--top 40]
  */
@@ -22,6 +23,7 @@ const { values: flags } = parseArgs({
     duration: { type: 'string', default: '8' },
     connections: { type: 'string', default: '32' },
     stream: { type: 'boolean', default: false },
+    'stream-tps': { type: 'string', default: '0' },
     top: { type: 'string', default: '40' },
     keep: { type: 'string' },
     /** The source tree whose gateway is profiled (the mock upstream stays this tree's). */
@@ -60,7 +62,7 @@ async function main(): Promise<void> {
   const gateway = spawnChild([process.execPath, '--cpu-prof', `--cpu-prof-dir=${profDir}`, join(gatewayRoot, 'src/main.ts'), '--config', config]);
   await waitForHttp(`http://127.0.0.1:${gwPort}/health`, gateway);
   const body = flags.stream
-    ? streamBody(0)
+    ? streamBody(Number(flags['stream-tps']))
     : JSON.stringify({ model: 'bench-primary', messages: [{ role: 'user', content: 'Say hello to the benchmark.' }], max_tokens: 32 });
   const req = {
     url: `http://127.0.0.1:${gwPort}/api/chat/completions`,
