@@ -20,6 +20,7 @@ import {
 } from '../summary-plan.ts';
 import type { Scope, SpanSummary } from '../types.ts';
 import { type ColumnMap, type Compiled, compileFilters, type MetadataSource, scopeWhere } from './span-query.ts';
+import { spanSlices, walksWindow } from './span-slices.ts';
 import type { SqlValue } from './span-rows.ts';
 
 const RAW_SUMS = `count(*) AS n, total(cost) AS cost, total(total_request_tokens) AS tokens, total(prompt_tokens) AS prompt,
@@ -81,18 +82,29 @@ export class SqliteSummaries {
   summary(scope: Scope, from: number, to: number, filters: readonly TypedCondition[]): SpanSummary {
     const source = summarySource(filters, this.metadataKeys);
     const parts = source ? splitWindow(from, to) : null;
-    if (!source || !parts) return summaryOf(addSums(EMPTY_SUMS, this.fromSpans(scope, from, to, filters)));
+    if (!source || !parts) return summaryOf(this.fromSpans(scope, from, to, filters));
     const q = ROLLUPS[source](scope, parts.first, parts.last, filters, this.metadataKeys);
     let sums = addSums(EMPTY_SUMS, this.client.query<SummarySums, SqlValue[]>(`SELECT ${ROLLUP_SUMS} FROM ${q.sql}`).get(...q.params));
     for (const e of parts.edges) sums = addSums(sums, this.fromSpans(scope, e.from, e.to, filters));
     return summaryOf(sums);
   }
 
-  private fromSpans(scope: Scope, from: number, to: number, filters: readonly TypedCondition[]): SummarySums | null {
+  /**
+   * Sums read from the spans themselves. A read of every span of the window
+   * goes slice by slice (span-slices.ts), so that a scan cut by its budget
+   * stops soon; one another index narrows is one statement.
+   */
+  private fromSpans(scope: Scope, from: number, to: number, filters: readonly TypedCondition[]): SummarySums {
     const s = scopeWhere(scope);
     const f = compileFilters({}, filters, this.metadataSource);
-    return this.client
-      .query<SummarySums, SqlValue[]>(`SELECT ${RAW_SUMS} FROM spans WHERE ${s.sql} AND timestamp >= ? AND timestamp <= ? AND ${f.sql}`)
-      .get(...s.params, from, to, ...f.params);
+    const whole = `SELECT ${RAW_SUMS} FROM spans WHERE ${s.sql} AND timestamp >= ? AND timestamp <= ? AND ${f.sql}`;
+    const params = [...s.params, from, to, ...f.params];
+    if (!walksWindow(this.client, whole, params)) return addSums(EMPTY_SUMS, this.client.query<SummarySums, SqlValue[]>(whole).get(...params));
+    const slice = this.client.query<SummarySums, SqlValue[]>(
+      `SELECT ${RAW_SUMS} FROM spans WHERE org_id = ? AND environment = ? AND timestamp >= ? AND timestamp <= ? AND ${f.sql}`,
+    );
+    let sums = EMPTY_SUMS;
+    for (const x of spanSlices(this.client, scope, from, to)) sums = addSums(sums, slice.get(scope.orgId, x.environment, x.from, x.to, ...f.params));
+    return sums;
   }
 }

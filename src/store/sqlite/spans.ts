@@ -36,6 +36,7 @@ import { IdentifierSearch } from './identifier-search.ts';
 import { SqliteRetention } from './retention.ts';
 import { SqliteSummaries } from './span-summary.ts';
 import { SqliteTraceQueries } from './span-traces.ts';
+import { queryPlan } from './query-plan.ts';
 
 /** Span filters name columns as they are. */
 const COLUMNS = {};
@@ -191,12 +192,7 @@ export class SqliteSpanStore implements SpanStore {
   explainList(q: SpanQuery): string[] {
     const w = this.where(q);
     const fewMatches = this.countUpTo(w, COUNT_CAP + 1) <= COUNT_CAP;
-    const plan = (sql: string, params: SqlValue[]) =>
-      this.client
-        .query<{ detail: string }, SqlValue[]>(`EXPLAIN QUERY PLAN ${sql}`)
-        .all(...params)
-        .map((r) => r.detail)
-        .join(' | ');
+    const plan = (sql: string, params: SqlValue[]) => queryPlan(this.client, sql, params).join(' | ');
     return [
       plan(`SELECT count(*) AS n FROM (SELECT 1 FROM ${SqliteSpanStore.from(w.index)} WHERE ${w.sql} LIMIT ?)`, [...w.params, COUNT_CAP + 1]),
       plan(this.plan(q, w, fewMatches), [...w.params, 1, 0]),
