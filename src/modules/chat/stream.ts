@@ -170,7 +170,8 @@ export async function streamCall(svc: ChatService, input: ProxyInput, api: Proxy
       throw svc.logFailure(c, early.err, admission?.limitInfo ?? null);
     }
     const overheadSoFar = early === TIMER ? svc.overheadMs(c, 0, 0) : svc.overheadMs(c, early.r.upstreamMs, early.r.retryWaitMs);
-    const gen = pump(svc, c, api, opening, admission, keepaliveMs);
+    // Opened already: the pump starts on it, with no second wait (a timer and a race) on a settled promise.
+    const gen = pump(svc, c, api, opening, early === TIMER ? null : early, admission, keepaliveMs);
     return {
       stream: toReadable(gen, () => c.abort(new ClientClosedError())),
       headers: { ...svc.headers(overheadSoFar, c.cacheKey ? 'MISS' : null), ...SSE_HEADERS },
@@ -194,6 +195,7 @@ async function* pump(
   c: Prepared,
   api: ProxyApi,
   opening: Opening,
+  early: Awaited<Opening> | null,
   admission: Admission | null,
   keepaliveMs: number,
 ): AsyncGenerator<string> {
@@ -204,8 +206,12 @@ async function* pump(
   let finished = false;
   let silence: Silence | null = null;
   try {
-    let opened: Awaited<Opening> | typeof TIMER;
-    while ((opened = await within(opening, keepaliveMs)) === TIMER) yield KEEPALIVE;
+    let opened = early;
+    while (!opened) {
+      const r = await within(opening, keepaliveMs);
+      if (r === TIMER) yield KEEPALIVE;
+      else opened = r;
+    }
     if (!opened.ok) {
       failure = opened.err;
       const err = opened.err instanceof EngineFailure ? opened.err.error : toGateway(opened.err);
