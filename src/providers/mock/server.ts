@@ -87,7 +87,8 @@ export function startMockUpstream(options: MockUpstreamOptions = {}): MockUpstre
         } catch {
           // Let the chunks already queued reach the socket, then error the body: Bun
           // drops the connection mid-response, which is what a dying upstream looks like.
-          await Bun.sleep(5);
+          // 5 ms was too short on a loaded machine: the connection sometimes dropped first.
+          await Bun.sleep(50);
           controller.error(new Error('mock upstream: stream broken'));
         }
       },
