@@ -15,7 +15,7 @@
  * Prints markdown tables (docs/benchmarks.md keeps the latest).
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SQL } from 'bun';
@@ -95,6 +95,14 @@ function log(now: number) {
   if (i % 10 !== 0) body.span_parent_id = `span-${trace * 10}`;
   if (trace % 10 === 0) body.thread_identifier = `thread-${Math.floor(trace / 10)}`;
   return body;
+}
+
+/** The gateway's I/O so far (/proc/PID/io, every thread): bytes it dirtied for the disk, and read through the OS (page cache included). */
+function gatewayIo(): { written: number; rchar: number } {
+  if (pg) return { written: 0, rchar: 0 };
+  const text = readFileSync(`/proc/${server.pid}/io`, 'utf8');
+  const field = (name: string) => Number(new RegExp(`^${name}: (\\d+)`, 'm').exec(text)?.[1] ?? 0);
+  return { written: field('write_bytes'), rchar: field('rchar') };
 }
 
 function rss(): number {
@@ -281,15 +289,20 @@ const backend = DATABASE_URL ? `PostgreSQL${v['redis-url'] ? ' + Redis' : ''}` :
 console.log(
   `# span store at scale (${backend}): ${TOTAL.toLocaleString()} spans, ${CLIENTS} clients x ${BATCH} per batch, rollups.metadata_keys [tier], ${new Date().toISOString()}\n`,
 );
-console.log('| spans | ingest (spans/s) in this step | database MB | RSS MB |');
-console.log('| ---: | ---: | ---: | ---: |');
+console.log('| spans | ingest (spans/s) in this step | KB written / span | KB read (rchar) / span | database MB | RSS MB | load average (1 min) |');
+console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
 const rows: string[] = [];
 const START = Number(v.start);
 seq = START;
 if (START > 0 && QUERIES_AT.has(START)) await checkpoint(START);
 for (let size = START + STEP; size <= TOTAL; size += STEP) {
+  const io0 = gatewayIo();
   const rate = await ingest(size);
-  rows.push(`| ${size.toLocaleString()} | ${Math.round(rate).toLocaleString()} | ${f1(await dbMb())} | ${f1(rss())} |`);
+  const io1 = gatewayIo();
+  const perSpan = (bytes: number) => (pg ? '-' : f1(bytes / STEP / 1024));
+  rows.push(
+    `| ${size.toLocaleString()} | ${Math.round(rate).toLocaleString()} | ${perSpan(io1.written - io0.written)} | ${perSpan(io1.rchar - io0.rchar)} | ${f1(await dbMb())} | ${f1(rss())} | ${loadavg()[0]?.toFixed(1)} |`,
+  );
   console.log(rows[rows.length - 1]);
   if (QUERIES_AT.has(size)) await checkpoint(size);
 }

@@ -194,6 +194,17 @@ export const ConfigSchema = T.Object(
         query_timeout_ms: T.Integer({ minimum: 100, default: 10_000 }),
         /** Page cache per connection, MiB. */
         cache_mb: T.Number({ exclusiveMinimum: 0, maximum: 65536, default: 16 }),
+        /**
+         * Page cache of the write thread's connection, MiB: ingest lands on random pages of every
+         * index, and each one not cached is read again from the file (SQLite only).
+         */
+        writer_cache_mb: T.Number({ exclusiveMinimum: 0, maximum: 65536, default: 64 }),
+        /**
+         * WAL size, MiB, at which the write thread copies it into the database (SQLite only). Each copy
+         * writes every page changed since the last one once and syncs: rarer copies write less per span.
+         * The WAL file reaches about this size (plus one batch) and shrinks back to 64 MiB after a copy.
+         */
+        checkpoint_mb: T.Integer({ minimum: 1, maximum: 65536, default: 256 }),
         /** Memory map per connection, MiB (0: none); mapped pages count in the process's RSS. */
         mmap_mb: T.Integer({ minimum: 0, maximum: 1048576, default: 0 }),
         /** normal: an acknowledged span survives a crash of the process; full: also a power loss (each commit waits for the disk). */

@@ -110,6 +110,7 @@ function openSqlite(config: Config, opts: OpenOptions): Records {
       maxDbMb: config.store.max_db_mb,
       synchronous: config.store.synchronous,
     },
+    writer: { cacheMb: config.store.writer_cache_mb, checkpointMb: config.store.checkpoint_mb },
     settings: { metadataKeys: config.rollups.metadata_keys },
   });
   const state = openSqliteState({

@@ -22,9 +22,19 @@ export interface ConnectionOptions {
   maxDbMb?: number | null;
   /** FULL: every commit reaches the disk before it returns (survives power loss); NORMAL: survives a process crash. */
   synchronous?: 'normal' | 'full';
+  /** Page size, bytes, of a NEW database file (an existing file keeps its own). Default: SQLite's, 4096. */
+  pageSize?: number;
+  /**
+   * WAL size, MiB, past which a commit of this connection copies the WAL into
+   * the database (wal_autocheckpoint). Default: DEFAULT_CHECKPOINT_MB.
+   */
+  checkpointMb?: number;
 }
 
 export const DEFAULT_CONNECTION: ConnectionOptions = { cacheMb: 16, mmapMb: 0 };
+
+/** ~10,000 pages of 4 KiB: each checkpoint fsyncs and rewrites the hot index pages, so fewer lift batch inserts. */
+export const DEFAULT_CHECKPOINT_MB = 40;
 
 export function openConnection(path: string, opts: ConnectionOptions = DEFAULT_CONNECTION): Database {
   const memory = path === ':memory:';
@@ -33,6 +43,8 @@ export function openConnection(path: string, opts: ConnectionOptions = DEFAULT_C
   // Several connections and processes write: wait for the lock, never fail on it. First,
   // so that switching a new file to WAL while another process does the same waits too.
   client.run('PRAGMA busy_timeout = 5000');
+  // Before anything writes the file's header: SQLite ignores it on a file that has pages.
+  if (opts.pageSize) client.run(`PRAGMA page_size = ${opts.pageSize}`);
   // WAL lets readers run while a writer commits. NORMAL: a commit is in the WAL
   // file (the OS's) before it returns, so it survives a crash of the process;
   // FULL also waits for the disk, so it survives a power loss (docs/limits.md).
@@ -42,12 +54,13 @@ export function openConnection(path: string, opts: ConnectionOptions = DEFAULT_C
   client.run('PRAGMA temp_store = MEMORY');
   client.run(`PRAGMA cache_size = -${Math.max(1, Math.round(opts.cacheMb * 1024))}`);
   if (!memory) client.run(`PRAGMA mmap_size = ${Math.max(0, Math.round(opts.mmapMb * 1024 * 1024))}`);
-  // Checkpoint every ~40 MiB of WAL instead of 4 MiB: each checkpoint fsyncs and
-  // rewrites the hot index pages, so fewer of them lift batch inserts by ~25%.
-  client.run('PRAGMA wal_autocheckpoint = 10000');
+  const pageSize = client.query<{ page_size: number }, []>('PRAGMA page_size').get()?.page_size ?? 4096;
+  const checkpointPages = Math.max(1, Math.floor(((opts.checkpointMb ?? DEFAULT_CHECKPOINT_MB) * 1024 * 1024) / pageSize));
+  client.run(`PRAGMA wal_autocheckpoint = ${checkpointPages}`);
+  // Once a checkpoint has emptied it, a WAL grown past this shrinks back (it would keep its largest size).
+  client.run(`PRAGMA journal_size_limit = ${64 * 1024 * 1024}`);
   if (opts.readonly) client.run('PRAGMA query_only = 1');
   if (opts.maxDbMb) {
-    const pageSize = client.query<{ page_size: number }, []>('PRAGMA page_size').get()?.page_size ?? 4096;
     client.run(`PRAGMA max_page_count = ${Math.max(1, Math.floor((opts.maxDbMb * 1024 * 1024) / pageSize))}`);
   }
   return client;

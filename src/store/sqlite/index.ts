@@ -30,6 +30,8 @@ export interface SqliteStoreOptions {
   queryTimeoutMs?: number;
   /** Page cache and memory map of each connection. */
   connection?: ConnectionOptions;
+  /** What the write thread's connection sets otherwise (its page cache, its checkpoint size). */
+  writer?: Partial<Pick<ConnectionOptions, 'cacheMb' | 'checkpointMb'>>;
   settings?: StoreSettings;
 }
 
@@ -122,7 +124,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store {
   } finally {
     setup.close(true);
   }
-  const writer = new StoreThread(opts.path, connection, settings);
+  const writer = new StoreThread(opts.path, { ...connection, ...opts.writer }, settings);
   const readers = new ReaderPool(opts.path, {
     size: opts.readers ?? 2,
     maxHeavy: opts.maxHeavyQueries ?? 1,
