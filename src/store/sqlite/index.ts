@@ -11,7 +11,7 @@
 import { statSync } from 'node:fs';
 import { StorageUnavailableError } from '../../errors.ts';
 import type { SpanRecord, Store } from '../types.ts';
-import { type ConnectionOptions, DEFAULT_CONNECTION, openConnection } from './connection.ts';
+import { type ConnectionOptions, DEFAULT_CHECKPOINT_MB, DEFAULT_CONNECTION, openConnection } from './connection.ts';
 import { DEFAULT_SETTINGS, localStore, type PartName, type StoreParts, type StoreSettings } from './local.ts';
 import { ensureMetadataIndexes } from './metadata-indexes.ts';
 import { applyMigrations } from './migrate.ts';
@@ -107,7 +107,11 @@ export const STORE_THREADS = Symbol('sqlite store threads');
 export interface StoreThreads {
   writer: StoreThread;
   readers: ReaderPool;
+  checkpointer: StoreThread;
 }
+
+/** How often the checkpoint thread looks at the WAL's size (a read of 100 bytes). */
+const CHECKPOINT_POLL_MS = 100;
 
 const fileBytes = (path: string) => statSync(path, { throwIfNoEntry: false })?.size ?? 0;
 
@@ -124,7 +128,11 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store {
   } finally {
     setup.close(true);
   }
-  const writer = new StoreThread(opts.path, { ...connection, ...opts.writer }, settings);
+  const checkpointMb = opts.writer?.checkpointMb ?? connection.checkpointMb ?? DEFAULT_CHECKPOINT_MB;
+  // The write thread checkpoints itself only past twice the size: the checkpoint thread does it first.
+  const writer = new StoreThread(opts.path, { ...connection, ...opts.writer, checkpointMb: 2 * checkpointMb }, settings);
+  const checkpointer = new StoreThread(opts.path, { ...connection, cacheMb: 1 }, settings);
+  checkpointer.submit((id) => ({ type: 'checkpoints', id, mb: checkpointMb, everyMs: CHECKPOINT_POLL_MS }), true).catch(() => {});
   const readers = new ReaderPool(opts.path, {
     size: opts.readers ?? 2,
     maxHeavy: opts.maxHeavyQueries ?? 1,
@@ -139,7 +147,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store {
   };
   let closed = false;
   const store: Store & { [STORE_THREADS]: StoreThreads } = {
-    [STORE_THREADS]: { writer, readers },
+    [STORE_THREADS]: { writer, readers, checkpointer },
     orgs: remote('orgs', call),
     keys: remote('keys', call),
     spans: remote('spans', call),
@@ -162,6 +170,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store {
       if (closed) return;
       closed = true;
       await readers.close();
+      await checkpointer.close();
       await writer.close();
       // The last connection out optimizes the planner's statistics.
       const last = openConnection(opts.path, connection);

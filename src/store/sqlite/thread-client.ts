@@ -21,6 +21,8 @@ export type ThreadRequest =
   /** The spans as span-handoff.ts encodes them. */
   | { type: 'insert'; id: number; spans: EncodedBatch }
   | { type: 'ping'; id: number }
+  /** From now on, copy the WAL into the database once `mb` MiB of it wait (wal-checkpoints.ts). */
+  | { type: 'checkpoints'; id: number; mb: number; everyMs: number }
   | { type: 'close'; id: number };
 
 export type ThreadReply =

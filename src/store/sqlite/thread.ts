@@ -8,12 +8,15 @@ import { openConnection } from './connection.ts';
 import { localStore, type StoreParts } from './local.ts';
 import { decodeBatch } from './span-handoff.ts';
 import type { ThreadReply, ThreadRequest } from './thread-client.ts';
+import { WalCheckpoints } from './wal-checkpoints.ts';
 
 declare const self: Worker;
 
 let client: Database | null = null;
+let path = '';
 let parts: StoreParts | null = null;
 let openError: string | null = null;
+let checkpoints: WalCheckpoints | null = null;
 
 type Method = (...args: unknown[]) => Promise<unknown>;
 
@@ -26,6 +29,7 @@ function failure(id: number, err: unknown): ThreadReply {
 
 async function run(msg: Exclude<ThreadRequest, { type: 'open' }>): Promise<unknown> {
   if (msg.type === 'close') {
+    checkpoints?.stop();
     // true: finalize the prepared statements too, so the connection (and its locks) goes
     // now; without it SQLite keeps the connection until every statement is collected.
     client?.close(true);
@@ -35,6 +39,12 @@ async function run(msg: Exclude<ThreadRequest, { type: 'open' }>): Promise<unkno
   if (!parts || !client) throw new Error(openError ?? 'the store thread is closed');
   if (msg.type === 'ping') return client.query<{ ok: number }, []>('SELECT 1 AS ok').get()?.ok === 1;
   if (msg.type === 'insert') return parts.spans.insertBatch(decodeBatch(msg.spans));
+  if (msg.type === 'checkpoints') {
+    checkpoints ??= new WalCheckpoints(client, path);
+    const pageSize = client.query<{ page_size: number }, []>('PRAGMA page_size').get()?.page_size ?? 4096;
+    checkpoints.start(Math.max(1, Math.floor((msg.mb * 1024 * 1024) / pageSize)), msg.everyMs);
+    return null;
+  }
   const part = parts[msg.part] as unknown as Record<string, Method | undefined>;
   const fn = part[msg.method];
   if (typeof fn !== 'function') throw new Error(`the store has no method ${msg.part}.${msg.method}`);
@@ -45,6 +55,7 @@ self.onmessage = async (e: MessageEvent<ThreadRequest>) => {
   const msg = e.data;
   if (msg.type === 'open') {
     try {
+      path = msg.path;
       client = openConnection(msg.path, msg.connection);
       parts = localStore(client, msg.settings);
     } catch (err) {
