@@ -105,6 +105,12 @@ function gatewayIo(): { written: number; rchar: number } {
   return { written: field('write_bytes'), rchar: field('rchar') };
 }
 
+/** CPU the gateway has used, ms (every thread: /proc/PID/stat utime + stime, in clock ticks of 10 ms). */
+function gatewayCpuMs(): number {
+  const fields = readFileSync(`/proc/${server.pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
 function rss(): number {
   const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${server.pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : 0;
@@ -289,19 +295,21 @@ const backend = DATABASE_URL ? `PostgreSQL${v['redis-url'] ? ' + Redis' : ''}` :
 console.log(
   `# span store at scale (${backend}): ${TOTAL.toLocaleString()} spans, ${CLIENTS} clients x ${BATCH} per batch, rollups.metadata_keys [tier], ${new Date().toISOString()}\n`,
 );
-console.log('| spans | ingest (spans/s) in this step | KB written / span | KB read (rchar) / span | database MB | RSS MB | load average (1 min) |');
-console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+console.log('| spans | ingest (spans/s) in this step | KB written / span | KB read (rchar) / span | database MB | RSS MB | load average (1 min) | gateway CPU ms / 1k spans |');
+console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
 const rows: string[] = [];
 const START = Number(v.start);
 seq = START;
 if (START > 0 && QUERIES_AT.has(START)) await checkpoint(START);
 for (let size = START + STEP; size <= TOTAL; size += STEP) {
   const io0 = gatewayIo();
+  const cpu0 = gatewayCpuMs();
   const rate = await ingest(size);
   const io1 = gatewayIo();
+  const cpu = ((gatewayCpuMs() - cpu0) / STEP) * 1000;
   const perSpan = (bytes: number) => (pg ? '-' : f1(bytes / STEP / 1024));
   rows.push(
-    `| ${size.toLocaleString()} | ${Math.round(rate).toLocaleString()} | ${perSpan(io1.written - io0.written)} | ${perSpan(io1.rchar - io0.rchar)} | ${f1(await dbMb())} | ${f1(rss())} | ${loadavg()[0]?.toFixed(1)} |`,
+    `| ${size.toLocaleString()} | ${Math.round(rate).toLocaleString()} | ${perSpan(io1.written - io0.written)} | ${perSpan(io1.rchar - io0.rchar)} | ${f1(await dbMb())} | ${f1(rss())} | ${loadavg()[0]?.toFixed(1)} | ${Math.round(cpu)} |`,
   );
   console.log(rows[rows.length - 1]);
   if (QUERIES_AT.has(size)) await checkpoint(size);

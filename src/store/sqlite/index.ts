@@ -129,8 +129,8 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store {
     setup.close(true);
   }
   const checkpointMb = opts.writer?.checkpointMb ?? connection.checkpointMb ?? DEFAULT_CHECKPOINT_MB;
-  // The write thread checkpoints itself only past twice the size: the checkpoint thread does it first.
-  const writer = new StoreThread(opts.path, { ...connection, ...opts.writer, checkpointMb: 2 * checkpointMb }, settings);
+  // The write thread checkpoints itself only past four times the size: the checkpoint thread does it first.
+  const writer = new StoreThread(opts.path, { ...connection, ...opts.writer, checkpointMb: 4 * checkpointMb }, settings);
   const checkpointer = new StoreThread(opts.path, { ...connection, cacheMb: 1 }, settings);
   checkpointer.submit((id) => ({ type: 'checkpoints', id, mb: checkpointMb, everyMs: CHECKPOINT_POLL_MS }), true).catch(() => {});
   const readers = new ReaderPool(opts.path, {

@@ -6,8 +6,8 @@
  * ingest, and it ran while every span of the next batch waited.
  *
  * SQLite copies frames no reader still needs (PASSIVE: it never blocks the
- * writer or a reader). The write thread keeps its own autocheckpoint at twice
- * this size, as a floor should this thread fall behind or die.
+ * writer or a reader). The write thread keeps its own autocheckpoint at four
+ * times this size, as a floor should this thread die.
  */
 import type { Database } from 'bun:sqlite';
 import { closeSync, openSync, readSync } from 'node:fs';
@@ -47,17 +47,19 @@ export class WalCheckpoints {
   ) {}
 
   /**
-   * Checks every `everyMs`; once the WAL holds `pages` frames, copies what
-   * waits each time until the WAL starts over. SQLite starts it over at a
-   * commit that finds every frame copied: copying only past `pages` again
-   * would leave frames behind at each commit, and the WAL would grow until
-   * the write thread's own checkpoint.
+   * Checks every `everyMs`. Once the WAL holds `pages` frames, copies what
+   * waits at each check (PASSIVE). SQLite starts the WAL over only when the
+   * writer begins a transaction with every frame copied, which a writer
+   * committing batch after batch never does (its next batch begins as the
+   * last commits): at twice `pages` a RESTART checkpoint holds the writer
+   * for the few frames left, so the WAL stays near twice `pages` at most.
    */
   start(pages: number, everyMs: number): void {
     this.stop();
     this.timer = setInterval(() => {
       const f = walFrames(`${this.dbPath}-shm`);
-      if (f.written >= pages && f.copied < f.written) this.client.run('PRAGMA wal_checkpoint(PASSIVE)');
+      if (f.written >= 2 * pages) this.client.run('PRAGMA wal_checkpoint(RESTART)');
+      else if (f.written >= pages && f.copied < f.written) this.client.run('PRAGMA wal_checkpoint(PASSIVE)');
     }, everyMs);
   }
 
