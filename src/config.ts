@@ -200,10 +200,9 @@ export const ConfigSchema = T.Object(
          */
         writer_cache_mb: T.Number({ exclusiveMinimum: 0, maximum: 65536, default: 64 }),
         /**
-         * WAL size, MiB, at which the checkpoint thread copies the WAL into the database (SQLite only).
+         * WAL size, MiB, from which the checkpoint thread copies the WAL into the database (SQLite only).
          * Each copy writes every page changed since the last one once and syncs: rarer copies write less
-         * per span. The WAL file reaches about this size (the write thread copies it itself past twice
-         * it) and shrinks back to 64 MiB once a copy lets it start over.
+         * per span. At twice this size it empties the WAL file (holding the writer for what is left).
          */
         checkpoint_mb: T.Integer({ minimum: 1, maximum: 65536, default: 256 }),
         /** Memory map per connection, MiB (0: none); mapped pages count in the process's RSS. */

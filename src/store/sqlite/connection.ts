@@ -57,8 +57,6 @@ export function openConnection(path: string, opts: ConnectionOptions = DEFAULT_C
   const pageSize = client.query<{ page_size: number }, []>('PRAGMA page_size').get()?.page_size ?? 4096;
   const checkpointPages = Math.max(1, Math.floor(((opts.checkpointMb ?? DEFAULT_CHECKPOINT_MB) * 1024 * 1024) / pageSize));
   client.run(`PRAGMA wal_autocheckpoint = ${checkpointPages}`);
-  // Once a checkpoint has emptied it, a WAL grown past this shrinks back (it would keep its largest size).
-  client.run(`PRAGMA journal_size_limit = ${64 * 1024 * 1024}`);
   if (opts.readonly) client.run('PRAGMA query_only = 1');
   if (opts.maxDbMb) {
     client.run(`PRAGMA max_page_count = ${Math.max(1, Math.floor((opts.maxDbMb * 1024 * 1024) / pageSize))}`);

@@ -41,8 +41,7 @@ async function run(msg: Exclude<ThreadRequest, { type: 'open' }>): Promise<unkno
   if (msg.type === 'insert') return parts.spans.insertBatch(decodeBatch(msg.spans));
   if (msg.type === 'checkpoints') {
     checkpoints ??= new WalCheckpoints(client, path);
-    const pageSize = client.query<{ page_size: number }, []>('PRAGMA page_size').get()?.page_size ?? 4096;
-    checkpoints.start(Math.max(1, Math.floor((msg.mb * 1024 * 1024) / pageSize)), msg.everyMs);
+    checkpoints.start(msg.mb * 1024 * 1024, msg.everyMs);
     return null;
   }
   const part = parts[msg.part] as unknown as Record<string, Method | undefined>;
