@@ -110,7 +110,7 @@ export interface StoreThreads {
   checkpointer: StoreThread;
 }
 
-/** How often the checkpoint thread looks at the WAL's size (a read of 100 bytes). */
+/** How often the checkpoint thread looks at the WAL's size (a stat() of its file). */
 const CHECKPOINT_POLL_MS = 100;
 
 const fileBytes = (path: string) => statSync(path, { throwIfNoEntry: false })?.size ?? 0;
