@@ -32,9 +32,14 @@ export class WalCheckpoints {
   start(bytes: number, everyMs: number): void {
     this.stop();
     this.timer = setInterval(() => {
-      const size = statSync(`${this.dbPath}-wal`, { throwIfNoEntry: false })?.size ?? 0;
-      if (size >= 2 * bytes) this.client.run('PRAGMA wal_checkpoint(TRUNCATE)');
-      else if (size >= bytes) this.client.run('PRAGMA wal_checkpoint(PASSIVE)');
+      try {
+        const size = statSync(`${this.dbPath}-wal`, { throwIfNoEntry: false })?.size ?? 0;
+        if (size >= 2 * bytes) this.client.run('PRAGMA wal_checkpoint(TRUNCATE)');
+        else if (size >= bytes) this.client.run('PRAGMA wal_checkpoint(PASSIVE)');
+      } catch {
+        // A full disk or a busy file: the next check tries again (and the write thread's own
+        // autocheckpoint still bounds the WAL). Thrown here, it would end this thread for good.
+      }
     }, everyMs);
   }
 
