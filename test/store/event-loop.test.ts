@@ -108,3 +108,15 @@ test('reads cut by the time budget do not pile up scans: a cut scan keeps its he
     await cut.close();
   }
 }, 120_000);
+
+test('a list count over many slices stops at the cap, and is exact below it', async () => {
+  const sort = { field: 'id' as const, descending: true };
+  const window = { scope, from: T0 - 86_400_000, to: T0, sort, page: 1, pageSize: 10 };
+  const every = await store.spans.list({ ...window, filters: typeFilters(SPAN_CATALOG, [{ field: 'metadata__note', operator: 'icontains', values: ['x'] }]) });
+  expect(every.countExact).toBe(false);
+  expect(every.count).toBeGreaterThan(10_000);
+  expect(every.spans.length).toBe(10);
+  const few = await store.spans.list({ ...window, filters: typeFilters(SPAN_CATALOG, [{ field: 'metadata__n', operator: '', values: ['7'] }]) });
+  expect(few.countExact).toBe(true);
+  expect(few.count).toBe(16);
+}, 120_000);

@@ -109,6 +109,18 @@ describe('span slices', () => {
     }
   });
 
+  test("a list's count, taken slice by slice, is the number of matches", async () => {
+    const from = T0 - 2_000_000;
+    for (const [field, value] of [['metadata__region', 'eu'], ['metadata__region', 'nowhere']] as const) {
+      const filters = typeFilters(SPAN_CATALOG, [{ field, operator: 'icontains', values: [value] }]);
+      const page = await store.spans.list({ scope, from, to: T0, filters, sort: { field: 'id', descending: true }, page: 1, pageSize: 5 });
+      const want = spans.filter((x) => x.timestamp >= from && x.timestamp <= T0 && (x.metadata as { region: string }).region.includes(value));
+      expect(page.count).toBe(want.length);
+      expect(page.countExact).toBe(true);
+      expect(page.spans.length).toBe(Math.min(5, want.length));
+    }
+  });
+
   test('only a read that walks the window is sliced', () => {
     const window = 'SELECT count(*) FROM spans WHERE org_id = ? AND environment IN (?) AND timestamp >= ? AND timestamp <= ?';
     expect(walksWindow(client, `${window} AND json_extract(metadata, '$.region') = ?`, ['org_slices', 'prod', T0 - 1000, T0, 'eu'])).toBe(true);

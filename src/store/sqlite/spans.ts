@@ -37,9 +37,13 @@ import { SqliteRetention } from './retention.ts';
 import { SqliteSummaries } from './span-summary.ts';
 import { SqliteTraceQueries } from './span-traces.ts';
 import { queryPlan } from './query-plan.ts';
+import { spanSlices, walksWindow } from './span-slices.ts';
 
 /** Span filters name columns as they are. */
 const COLUMNS = {};
+
+/** A list's WHERE, the index that finds its rows (if one is chosen), its filters alone, and the query. */
+type Where = Compiled & { index: string | null; filter: Compiled; query: Pick<SpanQuery, 'scope' | 'from' | 'to'> };
 
 /** `count` is exact up to this many matches; beyond it a list reports a lower bound. */
 export const COUNT_CAP = 10_000;
@@ -132,7 +136,7 @@ export class SqliteSpanStore implements SpanStore {
    * when the filters name customers or threads by value (SQLite's planner
    * prefers walking the window's time index, reading every span in it).
    */
-  private where(q: Pick<SpanQuery, 'scope' | 'from' | 'to' | 'filters'>): Compiled & { index: string | null } {
+  private where(q: Pick<SpanQuery, 'scope' | 'from' | 'to' | 'filters'>): Where {
     const s = scopeWhere(q.scope);
     const filters = this.identifiers.resolve(q);
     const f = compileFilters(COLUMNS, filters, this.metadataSource);
@@ -152,6 +156,8 @@ export class SqliteSpanStore implements SpanStore {
       sql: `${s.sql} AND timestamp >= ? AND timestamp <= ? AND ${f.sql}`,
       params: [...s.params, q.from, q.to, ...f.params],
       index,
+      filter: f,
+      query: q,
     };
   }
 
@@ -180,12 +186,27 @@ export class SqliteSpanStore implements SpanStore {
     return { count, countExact, hasMore, spans: rows.map(rawRowToSpan) };
   }
 
-  private countUpTo(w: Compiled & { index: string | null }, limit: number): number {
-    return (
-      this.client
-        .query<{ n: number }, SqlValue[]>(`SELECT count(*) AS n FROM (SELECT 1 FROM ${SqliteSpanStore.from(w.index)} WHERE ${w.sql} LIMIT ?)`)
-        .get(...w.params, limit)?.n ?? 0
+  /**
+   * Matches up to `limit`. A count that walks the window (no index narrows it)
+   * goes slice by slice (span-slices.ts), so that a count cut by its budget
+   * stops soon.
+   */
+  private countUpTo(w: Where, limit: number): number {
+    const whole = `SELECT count(*) AS n FROM (SELECT 1 FROM ${SqliteSpanStore.from(w.index)} WHERE ${w.sql} LIMIT ?)`;
+    const params = [...w.params, limit];
+    if (w.index !== null || !walksWindow(this.client, whole, params)) {
+      return this.client.query<{ n: number }, SqlValue[]>(whole).get(...params)?.n ?? 0;
+    }
+    const slice = this.client.query<{ n: number }, SqlValue[]>(
+      `SELECT count(*) AS n FROM (SELECT 1 FROM spans WHERE org_id = ? AND environment = ? AND timestamp >= ? AND timestamp <= ? AND ${w.filter.sql} LIMIT ?)`,
     );
+    const { scope, from, to } = w.query;
+    let n = 0;
+    for (const x of spanSlices(this.client, scope, from, to)) {
+      n += slice.get(scope.orgId, x.environment, x.from, x.to, ...w.filter.params, limit - n)?.n ?? 0;
+      if (n >= limit) break;
+    }
+    return n;
   }
 
   /** EXPLAIN QUERY PLAN of the count and the page query of `list`, for scripts/bench-spans.ts. */
