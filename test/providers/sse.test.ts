@@ -1,6 +1,10 @@
 import { describe, expect, test } from 'bun:test';
 import { UpstreamLimitError } from '../../src/providers/shared/body.ts';
-import { readSse, readSseBatches, SseParser, type SseEvent } from '../../src/providers/shared/sse.ts';
+import { flatten } from '../../src/providers/shared/batches.ts';
+import { readSseBatches, SseParser, type SseEvent } from '../../src/providers/shared/sse.ts';
+
+/** The events of a byte stream one at a time, as the adapters read them (upstreamEvents). */
+const readSse = (...args: Parameters<typeof readSseBatches>) => flatten(readSseBatches(...args), (ev) => ev);
 
 function parse(chunks: string[]): SseEvent[] {
   const p = new SseParser();

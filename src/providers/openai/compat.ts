@@ -17,7 +17,7 @@ import {
   type UpstreamCall,
   parseErrorBody,
 } from '../shared/http.ts';
-import { chunksOfBatches } from '../shared/batches.ts';
+import { flatten } from '../shared/batches.ts';
 import { isRecord } from '../shared/json.ts';
 import type { SseEvent } from '../shared/sse.ts';
 import type { CallContext, NativeEndpoint, ProviderAdapter, StreamedChunk } from '../types.ts';
@@ -118,7 +118,7 @@ export function createOpenAICompatibleAdapter(spec: OpenAICompatSpec): ProviderA
       return json;
     },
 
-    stream: (req, ctx) => chunksOfBatches(streamBatches(req, ctx)),
+    stream: (req, ctx) => flatten(streamBatches(req, ctx), (s) => s.chunk),
     streamBatches,
 
     async embed(req: EmbeddingRequest, ctx: CallContext): Promise<EmbeddingResponse> {

@@ -6,17 +6,10 @@
 import type { ChatChunk, ChatRequest } from '../../schemas/openai.ts';
 import type { CallContext, ProviderAdapter, StreamedChunk } from '../types.ts';
 
-/** The items of each batch, one at a time. */
-export async function* flatten<T>(batches: AsyncIterable<T[]>): AsyncGenerator<T, void, undefined> {
+/** `each` of the items of each batch, one at a time. */
+export async function* flatten<T, U>(batches: AsyncIterable<T[]>, each: (item: T) => U): AsyncGenerator<U, void, undefined> {
   for await (const batch of batches) {
-    for (let i = 0; i < batch.length; i++) yield batch[i] as T;
-  }
-}
-
-/** The chunks of a batched chat stream, one at a time. */
-export async function* chunksOfBatches(batches: AsyncIterable<StreamedChunk[]>): AsyncGenerator<ChatChunk, void, undefined> {
-  for await (const batch of batches) {
-    for (let i = 0; i < batch.length; i++) yield (batch[i] as StreamedChunk).chunk;
+    for (let i = 0; i < batch.length; i++) yield each(batch[i] as T);
   }
 }
 

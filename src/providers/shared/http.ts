@@ -236,7 +236,7 @@ export function parseRetryAfter(headers: Headers, now: number = Date.now()): num
 
 /** SSE events of a 2xx streaming response, one at a time (see `upstreamEventBatches`). */
 export function upstreamEvents(call: UpstreamCall, res: Response): AsyncGenerator<SseEvent, void, undefined> {
-  return flatten(upstreamEventBatches(call, res));
+  return flatten(upstreamEventBatches(call, res), (ev) => ev);
 }
 
 /**

@@ -5,7 +5,6 @@
  * hot path, so it scans with cached `indexOf` positions (no regex, no per-line
  * arrays).
  */
-import { flatten } from './batches.ts';
 import { UpstreamLimitError, type UpstreamLimits } from './body.ts';
 
 export interface SseEvent {
@@ -115,13 +114,6 @@ export class SseParser {
     this.data = '';
     this.hasData = false;
   }
-}
-
-/**
- * Yields events from a byte stream, one at a time (see `readSseBatches`).
- */
-export function readSse(body: ReadableStream<Uint8Array>, limits: Partial<UpstreamLimits> = {}): AsyncGenerator<SseEvent, void, undefined> {
-  return flatten(readSseBatches(body, limits));
 }
 
 /**

@@ -25,6 +25,11 @@ export interface Slice {
   to: number;
 }
 
+/** The WHERE terms of one slice; their values come from `sliceParams`. */
+export const SLICE_WHERE = 'org_id = ? AND environment = ? AND timestamp >= ? AND timestamp <= ?';
+
+export const sliceParams = (orgId: string, s: Slice): SqlValue[] => [orgId, s.environment, s.from, s.to];
+
 /**
  * Whether SQLite would answer the statement by walking the window in time
  * order (the time index, or the whole table): then it reads every span of the
@@ -40,8 +45,7 @@ export function walksWindow(client: Database, sql: string, params: SqlValue[]): 
 export function* spanSlices(client: Database, scope: Scope, from: number, to: number, size = SLICE_SPANS): Generator<Slice> {
   // The time of the span `size` places on from a slice's start: where the next slice begins.
   const boundary = client.query<{ t: number }, [string, string, number, number, number]>(
-    `SELECT timestamp AS t FROM spans INDEXED BY spans_org_env_time
-     WHERE org_id = ? AND environment = ? AND timestamp >= ? AND timestamp <= ? ORDER BY timestamp LIMIT 1 OFFSET ?`,
+    `SELECT timestamp AS t FROM spans INDEXED BY spans_org_env_time WHERE ${SLICE_WHERE} ORDER BY timestamp LIMIT 1 OFFSET ?`,
   );
   for (const environment of scope.environments) {
     let start = from;

@@ -20,7 +20,7 @@ import {
 } from '../summary-plan.ts';
 import type { Scope, SpanSummary } from '../types.ts';
 import { type ColumnMap, type Compiled, compileFilters, type MetadataSource, scopeWhere } from './span-query.ts';
-import { spanSlices, walksWindow } from './span-slices.ts';
+import { SLICE_WHERE, sliceParams, spanSlices, walksWindow } from './span-slices.ts';
 import type { SqlValue } from './span-rows.ts';
 
 const RAW_SUMS = `count(*) AS n, total(cost) AS cost, total(total_request_tokens) AS tokens, total(prompt_tokens) AS prompt,
@@ -100,11 +100,9 @@ export class SqliteSummaries {
     const whole = `SELECT ${RAW_SUMS} FROM spans WHERE ${s.sql} AND timestamp >= ? AND timestamp <= ? AND ${f.sql}`;
     const params = [...s.params, from, to, ...f.params];
     if (!walksWindow(this.client, whole, params)) return addSums(EMPTY_SUMS, this.client.query<SummarySums, SqlValue[]>(whole).get(...params));
-    const slice = this.client.query<SummarySums, SqlValue[]>(
-      `SELECT ${RAW_SUMS} FROM spans WHERE org_id = ? AND environment = ? AND timestamp >= ? AND timestamp <= ? AND ${f.sql}`,
-    );
+    const slice = this.client.query<SummarySums, SqlValue[]>(`SELECT ${RAW_SUMS} FROM spans WHERE ${SLICE_WHERE} AND ${f.sql}`);
     let sums = EMPTY_SUMS;
-    for (const x of spanSlices(this.client, scope, from, to)) sums = addSums(sums, slice.get(scope.orgId, x.environment, x.from, x.to, ...f.params));
+    for (const x of spanSlices(this.client, scope, from, to)) sums = addSums(sums, slice.get(...sliceParams(scope.orgId, x), ...f.params));
     return sums;
   }
 }

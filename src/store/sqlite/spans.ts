@@ -37,13 +37,13 @@ import { SqliteRetention } from './retention.ts';
 import { SqliteSummaries } from './span-summary.ts';
 import { SqliteTraceQueries } from './span-traces.ts';
 import { queryPlan } from './query-plan.ts';
-import { spanSlices, walksWindow } from './span-slices.ts';
+import { SLICE_WHERE, sliceParams, spanSlices, walksWindow } from './span-slices.ts';
 
 /** Span filters name columns as they are. */
 const COLUMNS = {};
 
-/** A list's WHERE, the index that finds its rows (if one is chosen), its filters alone, and the query. */
-type Where = Compiled & { index: string | null; filter: Compiled; query: Pick<SpanQuery, 'scope' | 'from' | 'to'> };
+/** A list's WHERE, the index that finds its rows (if one is chosen), and its filters alone. */
+type Where = Compiled & { index: string | null; filter: Compiled };
 
 /** `count` is exact up to this many matches; beyond it a list reports a lower bound. */
 export const COUNT_CAP = 10_000;
@@ -157,7 +157,6 @@ export class SqliteSpanStore implements SpanStore {
       params: [...s.params, q.from, q.to, ...f.params],
       index,
       filter: f,
-      query: q,
     };
   }
 
@@ -170,7 +169,7 @@ export class SqliteSpanStore implements SpanStore {
     const offset = (q.page - 1) * q.pageSize;
     // Counting stops after COUNT_CAP matches: an exact count of a wide window with
     // a filter no index covers reads every row of the window (7 days: 250+ ms).
-    const counted = this.countUpTo(w, COUNT_CAP + 1);
+    const counted = this.countUpTo(q, w, COUNT_CAP + 1);
     const countExact = counted <= COUNT_CAP;
     // A page past the last match needs no second pass over the window.
     if (countExact && offset >= counted) return { count: counted, countExact, hasMore: false, spans: [] };
@@ -191,19 +190,18 @@ export class SqliteSpanStore implements SpanStore {
    * goes slice by slice (span-slices.ts), so that a count cut by its budget
    * stops soon.
    */
-  private countUpTo(w: Where, limit: number): number {
+  private countUpTo(q: Pick<SpanQuery, 'scope' | 'from' | 'to'>, w: Where, limit: number): number {
     const whole = `SELECT count(*) AS n FROM (SELECT 1 FROM ${SqliteSpanStore.from(w.index)} WHERE ${w.sql} LIMIT ?)`;
     const params = [...w.params, limit];
     if (w.index !== null || !walksWindow(this.client, whole, params)) {
       return this.client.query<{ n: number }, SqlValue[]>(whole).get(...params)?.n ?? 0;
     }
     const slice = this.client.query<{ n: number }, SqlValue[]>(
-      `SELECT count(*) AS n FROM (SELECT 1 FROM spans WHERE org_id = ? AND environment = ? AND timestamp >= ? AND timestamp <= ? AND ${w.filter.sql} LIMIT ?)`,
+      `SELECT count(*) AS n FROM (SELECT 1 FROM spans WHERE ${SLICE_WHERE} AND ${w.filter.sql} LIMIT ?)`,
     );
-    const { scope, from, to } = w.query;
     let n = 0;
-    for (const x of spanSlices(this.client, scope, from, to)) {
-      n += slice.get(scope.orgId, x.environment, x.from, x.to, ...w.filter.params, limit - n)?.n ?? 0;
+    for (const x of spanSlices(this.client, q.scope, q.from, q.to)) {
+      n += slice.get(...sliceParams(q.scope.orgId, x), ...w.filter.params, limit - n)?.n ?? 0;
       if (n >= limit) break;
     }
     return n;
@@ -212,7 +210,7 @@ export class SqliteSpanStore implements SpanStore {
   /** EXPLAIN QUERY PLAN of the count and the page query of `list`, for scripts/bench-spans.ts. */
   explainList(q: SpanQuery): string[] {
     const w = this.where(q);
-    const fewMatches = this.countUpTo(w, COUNT_CAP + 1) <= COUNT_CAP;
+    const fewMatches = this.countUpTo(q, w, COUNT_CAP + 1) <= COUNT_CAP;
     const plan = (sql: string, params: SqlValue[]) => queryPlan(this.client, sql, params).join(' | ');
     return [
       plan(`SELECT count(*) AS n FROM (SELECT 1 FROM ${SqliteSpanStore.from(w.index)} WHERE ${w.sql} LIMIT ?)`, [...w.params, COUNT_CAP + 1]),
