@@ -119,4 +119,10 @@ test('a list count over many slices stops at the cap, and is exact below it', as
   const few = await store.spans.list({ ...window, filters: typeFilters(SPAN_CATALOG, [{ field: 'metadata__n', operator: '', values: ['7'] }]) });
   expect(few.countExact).toBe(true);
   expect(few.count).toBe(16);
+  // Its page comes from the matches the slices found: in order across the slices, no second scan.
+  expect(few.spans.map((x) => x.id)).toEqual([...few.spans.map((x) => x.id)].sort((a, b) => b - a));
+  expect(few.spans.length).toBe(10);
+  const byTime = await store.spans.list({ ...window, page: 2, sort: { field: 'timestamp', descending: false }, filters: typeFilters(SPAN_CATALOG, [{ field: 'metadata__n', operator: '', values: ['7'] }]) });
+  expect(byTime.spans.map((x) => x.timestamp)).toEqual(Array.from({ length: 6 }, () => T0 - 700));
+  expect(byTime.hasMore).toBe(false);
 }, 120_000);

@@ -121,6 +121,41 @@ describe('span slices', () => {
     }
   });
 
+  test("a list's page cut from the walk's matches is the page SQL's ORDER BY gives (nulls, ties, offsets)", async () => {
+    const org = 'org_pages';
+    const own = Array.from({ length: 400 }, (_, i) =>
+      span({
+        org_id: org,
+        timestamp: T0 - ((i * 7919) % 3_600_000),
+        // Ties on cost, and spans without a time to first token.
+        cost: (i % 9) / 1000,
+        time_to_first_token: i % 4 === 0 ? null : (i % 13) / 10,
+        metadata: { region: i % 3 === 0 ? 'eu' : 'us' },
+      }),
+    );
+    await store.spans.insertBatch(own);
+    const pageScope = { orgId: org, environments: ['prod' as const] };
+    const filters = typeFilters(SPAN_CATALOG, [{ field: 'metadata__region', operator: 'icontains', values: ['e'] }]);
+    const oracle = (field: string, dir: string, limit: number, offset: number) =>
+      client
+        .query<{ unique_id: string }, [string, number, number, number, number]>(
+          `SELECT unique_id FROM spans WHERE org_id = ? AND timestamp >= ? AND timestamp <= ? AND json_extract(metadata, '$.region') = 'eu'
+           ORDER BY ${field} ${dir}, id ${dir} LIMIT ? OFFSET ?`,
+        )
+        .all(org, T0 - 3_600_000, T0, limit, offset)
+        .map((r) => r.unique_id);
+    const matches = own.filter((x) => (x.metadata as { region: string }).region === 'eu').length;
+    for (const field of ['cost', 'time_to_first_token', 'timestamp', 'id'] as const) {
+      for (const descending of [false, true]) {
+        for (const page of [1, 3, 20]) {
+          const got = await store.spans.list({ scope: pageScope, from: T0 - 3_600_000, to: T0, filters, sort: { field, descending }, page, pageSize: 7 });
+          expect(got.spans.map((x) => x.unique_id)).toEqual(oracle(field, descending ? 'DESC' : 'ASC', 7, (page - 1) * 7));
+          expect(got).toMatchObject({ count: matches, countExact: true, hasMore: page * 7 < matches });
+        }
+      }
+    }
+  });
+
   test('only a read that walks the window is sliced', () => {
     const window = 'SELECT count(*) FROM spans WHERE org_id = ? AND environment IN (?) AND timestamp >= ? AND timestamp <= ?';
     expect(walksWindow(client, `${window} AND json_extract(metadata, '$.region') = ?`, ['org_slices', 'prod', T0 - 1000, T0, 'eu'])).toBe(true);

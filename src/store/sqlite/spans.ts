@@ -6,7 +6,6 @@
 import type { Database, Statement } from 'bun:sqlite';
 import { customerRefKey, customersOfBatch, planUsage } from '../../usage/accounting.ts';
 import { planRollups } from '../../usage/rollups.ts';
-import type { TypedCondition } from '../../query/filters.ts';
 import { blankCustomer } from '../customer-attrs.ts';
 import type { CommittedUsage } from '../state-types.ts';
 import { SPAN_COLUMNS } from '../span-fields.ts';
@@ -29,30 +28,12 @@ import type {
 import type { CustomerUsageWriter } from './customer-usage.ts';
 import type { StoreSettings } from './local.ts';
 import type { RollupWriter } from './rollup-writer.ts';
-import { metadataIndexName } from './metadata-indexes.ts';
-import { compileFilters, compileSort, type Compiled, type MetadataSource, scopeWhere } from './span-query.ts';
+import { scopeWhere } from './span-query.ts';
 import { rawRowToSpan, type RawSpanRow, spanToParams, type SqlValue } from './span-rows.ts';
-import { IdentifierSearch } from './identifier-search.ts';
 import { SqliteRetention } from './retention.ts';
 import { SqliteSummaries } from './span-summary.ts';
 import { SqliteTraceQueries } from './span-traces.ts';
-import { queryPlan } from './query-plan.ts';
-import { SLICE_WHERE, sliceParams, spanSlices, walksWindow } from './span-slices.ts';
-
-/** Span filters name columns as they are. */
-const COLUMNS = {};
-
-/** A list's WHERE, the index that finds its rows (if one is chosen), and its filters alone. */
-type Where = Compiled & { index: string | null; filter: Compiled };
-
-/** `count` is exact up to this many matches; beyond it a list reports a lower bound. */
-export const COUNT_CAP = 10_000;
-
-/** Sort fields with an index on (org_id, environment, field); the row id breaks ties inside it. */
-const SORT_INDEXES: Partial<Record<string, string>> = {
-  timestamp: 'spans_org_env_time',
-  cost: 'spans_org_env_cost',
-};
+import { SqliteSpanLists } from './span-list.ts';
 
 export class SqliteSpanStore implements SpanStore {
   // The write path is the hottest code in the store: one prepared statement,
@@ -63,8 +44,7 @@ export class SqliteSpanStore implements SpanStore {
   private readonly fillMany: { immediate: (orgId: string, fills: SpanLinkFill[]) => void };
   private readonly traces: SqliteTraceQueries;
   private readonly summaries: SqliteSummaries;
-  private readonly identifiers: IdentifierSearch;
-  private readonly metadataSource: MetadataSource;
+  private readonly lists: SqliteSpanLists;
   private readonly retention: SqliteRetention;
 
   constructor(
@@ -93,8 +73,7 @@ export class SqliteSpanStore implements SpanStore {
     });
     this.traces = new SqliteTraceQueries(client);
     this.summaries = new SqliteSummaries(client, settings.metadataKeys);
-    this.identifiers = new IdentifierSearch(client);
-    this.metadataSource = { column: 'metadata', indexed: new Set(settings.metadataKeys) };
+    this.lists = new SqliteSpanLists(client, { column: 'metadata', indexed: new Set(settings.metadataKeys) });
     this.retention = new SqliteRetention(client);
     // Only a null is filled; a row that gains nothing is not written.
     const fillStmt = client.prepare<{ environment: string; trace_unique_id: string | null }, SqlValue[]>(
@@ -131,116 +110,14 @@ export class SqliteSpanStore implements SpanStore {
       ?.n ?? 0;
   }
 
-  /**
-   * WHERE of a window and its filters, and the index that finds its rows
-   * when the filters name customers or threads by value (SQLite's planner
-   * prefers walking the window's time index, reading every span in it).
-   */
-  private where(q: Pick<SpanQuery, 'scope' | 'from' | 'to' | 'filters'>): Where {
-    const s = scopeWhere(q.scope);
-    const filters = this.identifiers.resolve(q);
-    const f = compileFilters(COLUMNS, filters, this.metadataSource);
-    // An empty IN list (no identifier matched) finds nothing whatever the index: leave it to the planner.
-    const equality = (c: TypedCondition) =>
-      (c.operator === '' || c.operator === 'in') && c.values.length > 0 && !c.values.includes(null);
-    const byValue = (field: string) => filters.some((c) => c.target === 'field' && c.field === field && equality(c));
-    const meta = filters.find((c) => c.target === 'metadata' && this.metadataSource.indexed?.has(c.key) && equality(c));
-    const index = byValue('customer_identifier')
-      ? 'spans_org_env_customer_model_time'
-      : byValue('thread_identifier')
-        ? 'spans_org_thread'
-        : meta?.target === 'metadata'
-          ? metadataIndexName(meta.key)
-          : null;
-    return {
-      sql: `${s.sql} AND timestamp >= ? AND timestamp <= ? AND ${f.sql}`,
-      params: [...s.params, q.from, q.to, ...f.params],
-      index,
-      filter: f,
-    };
-  }
-
-  private static from(index: string | null): string {
-    return index ? `spans INDEXED BY ${index}` : 'spans';
-  }
-
   async list(q: SpanQuery): Promise<SpanPage> {
-    const w = this.where(q);
-    const offset = (q.page - 1) * q.pageSize;
-    // Counting stops after COUNT_CAP matches: an exact count of a wide window with
-    // a filter no index covers reads every row of the window (7 days: 250+ ms).
-    const counted = this.countUpTo(q, w, COUNT_CAP + 1);
-    const countExact = counted <= COUNT_CAP;
-    // A page past the last match needs no second pass over the window.
-    if (countExact && offset >= counted) return { count: counted, countExact, hasMore: false, spans: [] };
-    const rows = this.client
-      .query<RawSpanRow, SqlValue[]>(this.plan(q, w, countExact))
-      .all(...w.params, q.pageSize + 1, offset);
-    const hasMore = rows.length > q.pageSize;
-    if (hasMore) rows.pop();
-    // Past the cap, a lower bound: the rows up to this page's end (+1 if more follow); a page
-    // beyond the last match only proves more than COUNT_CAP.
-    const seen = rows.length > 0 ? offset + rows.length + (hasMore ? 1 : 0) : 0;
-    const count = countExact ? counted : Math.max(COUNT_CAP + 1, seen);
-    return { count, countExact, hasMore, spans: rows.map(rawRowToSpan) };
+    return this.lists.list(q);
   }
 
-  /**
-   * Matches up to `limit`. A count that walks the window (no index narrows it)
-   * goes slice by slice (span-slices.ts), so that a count cut by its budget
-   * stops soon.
-   */
-  private countUpTo(q: Pick<SpanQuery, 'scope' | 'from' | 'to'>, w: Where, limit: number): number {
-    const whole = `SELECT count(*) AS n FROM (SELECT 1 FROM ${SqliteSpanStore.from(w.index)} WHERE ${w.sql} LIMIT ?)`;
-    const params = [...w.params, limit];
-    if (w.index !== null || !walksWindow(this.client, whole, params)) {
-      return this.client.query<{ n: number }, SqlValue[]>(whole).get(...params)?.n ?? 0;
-    }
-    const slice = this.client.query<{ n: number }, SqlValue[]>(
-      `SELECT count(*) AS n FROM (SELECT 1 FROM spans WHERE ${SLICE_WHERE} AND ${w.filter.sql} LIMIT ?)`,
-    );
-    let n = 0;
-    for (const x of spanSlices(this.client, q.scope, q.from, q.to)) {
-      n += slice.get(...sliceParams(q.scope.orgId, x), ...w.filter.params, limit - n)?.n ?? 0;
-      if (n >= limit) break;
-    }
-    return n;
-  }
-
-  /** EXPLAIN QUERY PLAN of the count and the page query of `list`, for scripts/bench-spans.ts. */
+  /** EXPLAIN QUERY PLAN of a list's reads, for scripts/bench-spans.ts. */
   explainList(q: SpanQuery): string[] {
-    const w = this.where(q);
-    const fewMatches = this.countUpTo(q, w, COUNT_CAP + 1) <= COUNT_CAP;
-    const plan = (sql: string, params: SqlValue[]) => queryPlan(this.client, sql, params).join(' | ');
-    return [
-      plan(`SELECT count(*) AS n FROM (SELECT 1 FROM ${SqliteSpanStore.from(w.index)} WHERE ${w.sql} LIMIT ?)`, [...w.params, COUNT_CAP + 1]),
-      plan(this.plan(q, w, fewMatches), [...w.params, 1, 0]),
-    ];
+    return this.lists.explain(q);
   }
-
-  /**
-   * WHERE and ORDER BY of a list page, with the access path chosen here rather
-   * than by SQLite's planner, which tends to walk a sort index even for a narrow
-   * window. Few matches (an exact count): read them through the filters' best
-   * index and sort them (the sort terms get a unary + so no sort index is used).
-   * Many matches: walk the sort's own index and stop after one page, since about
-   * one row in (rows / matches) qualifies.
-   */
-  private plan(q: SpanQuery, where: Compiled & { index: string | null }, fewMatches: boolean): string {
-    const w = where.sql;
-    const order = compileSort(COLUMNS, q.sort, 'id');
-    const sortIndex = q.scope.environments.length === 1 ? SORT_INDEXES[q.sort.field] : undefined;
-    if (!fewMatches && q.sort.field === 'id') return `SELECT * FROM spans NOT INDEXED WHERE ${w} ORDER BY ${order} LIMIT ? OFFSET ?`;
-    if (!fewMatches && sortIndex) {
-      return `SELECT * FROM spans INDEXED BY ${sortIndex} WHERE ${w} ORDER BY ${order} LIMIT ? OFFSET ?`;
-    }
-    // Only ids go through the sorter (whole rows made a 14k-match sort 50% slower), then
-    // the page's rows are read by id. A time sort may use the window's index order as is.
-    const sortTerms = q.sort.field === 'timestamp' ? order : order.split(', ').map((term) => `+${term}`).join(', ');
-    return `SELECT * FROM spans WHERE id IN (SELECT id FROM ${SqliteSpanStore.from(where.index)} WHERE ${w} ORDER BY ${sortTerms} LIMIT ? OFFSET ?)
-            ORDER BY ${order}`;
-  }
-
 
   async summary(q: Omit<SpanQuery, 'sort' | 'page' | 'pageSize'>): Promise<SpanSummary> {
     return this.summaries.summary(q.scope, q.from, q.to, q.filters);
