@@ -5,6 +5,7 @@
  * leaves them a thread).
  */
 import { afterAll, beforeAll, expect, test } from 'bun:test';
+import { Database } from 'bun:sqlite';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,7 +25,7 @@ beforeAll(async () => {
   store = openSqliteStore({ path: join(dir, 'switchyard.db'), readers: 2, maxHeavyQueries: 1 });
   const batch = () =>
     Array.from({ length: 5000 }, (_, i) =>
-      span({ org_id: 'org_loop', timestamp: T0 - i * 100, metadata: { n: i, note: 'x'.repeat(200) }, input: 'y'.repeat(300) }),
+      span({ org_id: 'org_loop', timestamp: T0 - i * 100, latency: ((i * 37) % 1000) / 100, metadata: { n: i, note: 'x'.repeat(200) }, input: 'y'.repeat(300) }),
     );
   for (let i = 0; i < 16; i++) await store.spans.insertBatch(batch());
 }, 120_000);
@@ -125,4 +126,20 @@ test('a list count over many slices stops at the cap, and is exact below it', as
   const byTime = await store.spans.list({ ...window, page: 2, sort: { field: 'timestamp', descending: false }, filters: typeFilters(SPAN_CATALOG, [{ field: 'metadata__n', operator: '', values: ['7'] }]) });
   expect(byTime.spans.map((x) => x.timestamp)).toEqual(Array.from({ length: 6 }, () => T0 - 700));
   expect(byTime.hasMore).toBe(false);
+}, 120_000);
+
+test('a list of many matches sorted on a field no index orders is read slice by slice: the page SQL would give', async () => {
+  const filters = typeFilters(SPAN_CATALOG, [{ field: 'metadata__note', operator: 'icontains', values: ['x'] }]);
+  const page = await store.spans.list({ scope, from: T0 - 86_400_000, to: T0, filters, sort: { field: 'latency', descending: true }, page: 3, pageSize: 10 });
+  const db = new Database(join(dir, 'switchyard.db'), { readonly: true });
+  try {
+    const want = db
+      .query<{ unique_id: string }, []>("SELECT unique_id FROM spans WHERE org_id = 'org_loop' ORDER BY latency DESC, id DESC LIMIT 10 OFFSET 20")
+      .all()
+      .map((r) => r.unique_id);
+    expect(page.spans.map((x) => x.unique_id)).toEqual(want);
+  } finally {
+    db.close();
+  }
+  expect(page).toMatchObject({ countExact: false, hasMore: true, count: 10_001 });
 }, 120_000);

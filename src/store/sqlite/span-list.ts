@@ -11,7 +11,7 @@
  */
 import type { Database } from 'bun:sqlite';
 import type { TypedCondition } from '../../query/filters.ts';
-import type { SpanPage, SpanQuery } from '../types.ts';
+import type { SpanPage, SpanQuery, StoredSpan } from '../types.ts';
 import { IdentifierSearch } from './identifier-search.ts';
 import { metadataIndexName } from './metadata-indexes.ts';
 import { queryPlan } from './query-plan.ts';
@@ -49,6 +49,19 @@ function sqlCompare(a: SqlValue, b: SqlValue): number {
   return a < b ? -1 : 1;
 }
 
+/**
+ * A page past the cap from `found`, the page's rows (or ids) and, if one more
+ * follows, that one. The count is a lower bound: the rows up to this page's
+ * end (+1 if more follow); a page beyond the last match only proves more
+ * than COUNT_CAP.
+ */
+function lowerBoundPage<T>(offset: number, pageSize: number, found: T[], spans: (page: T[]) => StoredSpan[]): SpanPage {
+  const hasMore = found.length > pageSize;
+  const page = found.slice(0, pageSize);
+  const seen = page.length > 0 ? offset + page.length + (hasMore ? 1 : 0) : 0;
+  return { count: Math.max(COUNT_CAP + 1, seen), countExact: false, hasMore, spans: spans(page) };
+}
+
 export class SqliteSpanLists {
   private readonly identifiers: IdentifierSearch;
 
@@ -62,24 +75,27 @@ export class SqliteSpanLists {
   list(q: SpanQuery): SpanPage {
     const w = this.where(q);
     const offset = (q.page - 1) * q.pageSize;
-    const walked = this.walks(w) ? this.walk(q, w, COUNT_CAP + 1) : null;
-    if (walked && walked.length <= COUNT_CAP) return this.pageOf(q, walked, offset);
+    const walks = this.walks(w);
+    if (walks) {
+      const walked = this.walk(q, w, COUNT_CAP + 1);
+      if (walked.length <= COUNT_CAP) return this.exactPage(q, walked, offset);
+      // Many matches, sorted on a field no index orders: the window is read whole in any case.
+      if (q.sort.field !== 'id' && !this.sortIndex(q)) {
+        const ids = this.top(q, w, offset + q.pageSize + 1).slice(offset).map((m) => m.id);
+        return lowerBoundPage(offset, q.pageSize, ids, (page) => this.byId(page));
+      }
+    }
     // Counting stops after COUNT_CAP matches: an exact count of a wide window with
     // a filter no index covers reads every row of the window (7 days: 250+ ms).
-    const counted = walked?.length ?? this.count(w, COUNT_CAP + 1);
-    const countExact = counted <= COUNT_CAP;
-    // A page past the last match needs no second pass over the window.
-    if (countExact && offset >= counted) return { count: counted, countExact, hasMore: false, spans: [] };
-    const rows = this.client
-      .query<RawSpanRow, SqlValue[]>(this.plan(q, w, countExact))
-      .all(...w.params, q.pageSize + 1, offset);
-    const hasMore = rows.length > q.pageSize;
-    if (hasMore) rows.pop();
-    // Past the cap, a lower bound: the rows up to this page's end (+1 if more follow); a page
-    // beyond the last match only proves more than COUNT_CAP.
-    const seen = rows.length > 0 ? offset + rows.length + (hasMore ? 1 : 0) : 0;
-    const count = countExact ? counted : Math.max(COUNT_CAP + 1, seen);
-    return { count, countExact, hasMore, spans: rows.map(rawRowToSpan) };
+    const counted = walks ? COUNT_CAP + 1 : this.count(w, COUNT_CAP + 1);
+    if (counted <= COUNT_CAP) {
+      // A page past the last match needs no second pass over the window.
+      if (offset >= counted) return { count: counted, countExact: true, hasMore: false, spans: [] };
+      const rows = this.pageRows(q, w, true, offset);
+      const hasMore = rows.length > q.pageSize;
+      return { count: counted, countExact: true, hasMore, spans: rows.slice(0, q.pageSize).map(rawRowToSpan) };
+    }
+    return lowerBoundPage(offset, q.pageSize, this.pageRows(q, w, false, offset), (page) => page.map(rawRowToSpan));
   }
 
   /** EXPLAIN QUERY PLAN of the count (or of one slice of the walk) and the page query of `list`, for scripts/bench-spans.ts. */
@@ -143,9 +159,11 @@ export class SqliteSpanLists {
     return this.client.query<{ n: number }, SqlValue[]>(this.countSql(w)).get(...w.params, limit)?.n ?? 0;
   }
 
-  private sliceSql(q: SpanQuery, w: Where): string {
+  /** One slice's matches (id and sort key), in sort order if `sorted`, up to a bound. */
+  private sliceSql(q: SpanQuery, w: Where, sorted = false): string {
     const key = COLUMNS[q.sort.field] ?? q.sort.field;
-    return `SELECT id, ${key} AS k FROM spans WHERE ${SLICE_WHERE} AND ${w.filter.sql} LIMIT ?`;
+    const dir = q.sort.descending ? 'DESC' : 'ASC';
+    return `SELECT id, ${key} AS k FROM spans WHERE ${SLICE_WHERE} AND ${w.filter.sql} ${sorted ? `ORDER BY k ${dir}, id ${dir} ` : ''}LIMIT ?`;
   }
 
   /** Up to `limit` matches of the window, slice by slice. */
@@ -159,18 +177,46 @@ export class SqliteSpanLists {
     return matches;
   }
 
-  /** The page of every match (an exact count): sorted as SQL would, then its rows read by id. */
-  private pageOf(q: SpanQuery, matches: Match[], offset: number): SpanPage {
+  /** The order of SQL's `ORDER BY <sort key> <dir>, id <dir>` over walked matches. */
+  private static order(q: SpanQuery): (a: Match, b: Match) => number {
     const dir = q.sort.descending ? -1 : 1;
-    matches.sort((a, b) => dir * (sqlCompare(a.k, b.k) || a.id - b.id));
-    const ids = matches.slice(offset, offset + q.pageSize).map((m) => m.id);
-    const base = { count: matches.length, countExact: true, hasMore: offset + ids.length < matches.length };
-    if (ids.length === 0) return { ...base, spans: [] };
+    return (a, b) => dir * (sqlCompare(a.k, b.k) || a.id - b.id);
+  }
+
+  /** The page of every match (an exact count): sorted as SQL would, then its rows read by id. */
+  private exactPage(q: SpanQuery, matches: Match[], offset: number): SpanPage {
+    const ids = matches.sort(SqliteSpanLists.order(q)).slice(offset, offset + q.pageSize).map((m) => m.id);
+    return { count: matches.length, countExact: true, hasMore: offset + ids.length < matches.length, spans: this.byId(ids) };
+  }
+
+  /** The first `need` matches in sort order, slice by slice: each slice's own first `need`, merged. */
+  private top(q: SpanQuery, w: Where, need: number): Match[] {
+    const slice = this.client.query<Match, SqlValue[]>(this.sliceSql(q, w, true));
+    const order = SqliteSpanLists.order(q);
+    let best: Match[] = [];
+    for (const x of spanSlices(this.client, q.scope, q.from, q.to)) {
+      best = best.concat(slice.all(...sliceParams(q.scope.orgId, x), ...w.filter.params, need)).sort(order).slice(0, need);
+    }
+    return best;
+  }
+
+  /** Spans by row id, in the order of `ids`. */
+  private byId(ids: number[]): StoredSpan[] {
+    if (ids.length === 0) return [];
     const rows = this.client
       .query<RawSpanRow, number[]>(`SELECT * FROM spans WHERE id IN (${ids.map(() => '?').join(', ')})`)
       .all(...ids);
     const byId = new Map(rows.map((r) => [r.id, r]));
-    return { ...base, spans: ids.flatMap((id) => byId.get(id) ?? []).map(rawRowToSpan) };
+    return ids.flatMap((id) => byId.get(id) ?? []).map(rawRowToSpan);
+  }
+
+  /** Up to a page and one more row of the page query (see `plan`). */
+  private pageRows(q: SpanQuery, w: Where, fewMatches: boolean, offset: number): RawSpanRow[] {
+    return this.client.query<RawSpanRow, SqlValue[]>(this.plan(q, w, fewMatches)).all(...w.params, q.pageSize + 1, offset);
+  }
+
+  private sortIndex(q: SpanQuery): string | undefined {
+    return q.scope.environments.length === 1 ? SORT_INDEXES[q.sort.field] : undefined;
   }
 
   /**
@@ -184,7 +230,7 @@ export class SqliteSpanLists {
   private plan(q: SpanQuery, where: Where, fewMatches: boolean): string {
     const w = where.sql;
     const order = compileSort(COLUMNS, q.sort, 'id');
-    const sortIndex = q.scope.environments.length === 1 ? SORT_INDEXES[q.sort.field] : undefined;
+    const sortIndex = this.sortIndex(q);
     if (!fewMatches && q.sort.field === 'id') return `SELECT * FROM spans NOT INDEXED WHERE ${w} ORDER BY ${order} LIMIT ? OFFSET ?`;
     if (!fewMatches && sortIndex) {
       return `SELECT * FROM spans INDEXED BY ${sortIndex} WHERE ${w} ORDER BY ${order} LIMIT ? OFFSET ?`;
