@@ -77,7 +77,7 @@ async function main(): Promise<void> {
       models: [{ model_name: 'bench-primary', provider_id: 'upstream', input_cost: 1, output_cost: 2 }],
     }),
   );
-  const { loadConfig } = (await import(join(root, 'src/config.ts'))) as typeof import('../src/config.ts');
+  const { loadConfig } = (await import(join(root, 'src/config-load.ts'))) as typeof import('../src/config-load.ts');
   const { createLogger } = (await import(join(root, 'src/lib/log.ts'))) as typeof import('../src/lib/log.ts');
   const { openBackend } = (await import(join(root, 'src/store/open.ts'))) as typeof import('../src/store/open.ts');
   const { buildAppDeps } = (await import(join(root, 'src/wiring.ts'))) as typeof import('../src/wiring.ts');

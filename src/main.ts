@@ -4,7 +4,7 @@ import { checkServeArgs, UsageError } from './cli/args.ts';
 import { healthcheck } from './cli/healthcheck.ts';
 import { HELP } from './cli/help.ts';
 import { keysCommand } from './cli/keys.ts';
-import { ConfigError, loadConfig } from './config.ts';
+import { ConfigError, loadConfig } from './config-load.ts';
 import { GatewayError } from './errors.ts';
 import { currentRequest } from './http/request-context.ts';
 import { createLogger } from './lib/log.ts';

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, test } from 'bun:test';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, ENV_KEYS, loadConfig } from '../src/config.ts';
+import { ConfigError, ENV_KEYS, loadConfig } from '../src/config-load.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'switchyard-config-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

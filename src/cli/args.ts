@@ -1,5 +1,5 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
-import { CONFIG_FLAGS } from '../config.ts';
+import { CONFIG_FLAGS } from '../config-load.ts';
 
 export class UsageError extends Error {}
 

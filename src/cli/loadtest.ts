@@ -5,7 +5,7 @@
  * first adds. The generator itself lives in src/loadtest/.
  */
 import { readFileSync } from 'node:fs';
-import { loadConfig } from '../config.ts';
+import { loadConfig } from '../config-load.ts';
 import { applyOverrides, buildBody } from '../loadtest/body.ts';
 import { runLoad } from '../loadtest/engine.ts';
 import { compareReports, formatProgress, formatReport, type LoadTestReport, type RunReport, summarize } from '../loadtest/report.ts';

@@ -46,7 +46,7 @@ export class ApiBasePolicy {
     config: Pick<Config, 'security' | 'providers'>,
     private readonly resolve: ResolveHost = resolveWithDns,
   ) {
-    // Entries were checked when the config was loaded (config.ts).
+    // Entries were checked when the config was loaded (config-load.ts).
     this.global = parseAllowlist(config.security.allowed_api_bases);
     for (const [id, p] of Object.entries(config.providers)) {
       if (p.allowed_api_bases?.length) this.byProvider.set(id, parseAllowlist(p.allowed_api_bases));

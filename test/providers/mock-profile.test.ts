@@ -3,7 +3,7 @@ import { afterAll, describe, expect, test } from 'bun:test';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadConfig } from '../../src/config.ts';
+import { ConfigError, loadConfig } from '../../src/config-load.ts';
 import { UpstreamError } from '../../src/errors.ts';
 import { seededRandom } from '../../src/lib/random.ts';
 import { createMockAdapter, type MockOptions } from '../../src/providers/mock/adapter.ts';
