@@ -6,7 +6,8 @@
 import type { Config } from './config.ts';
 import type { Logger } from './lib/log.ts';
 import { hashKey, type KeyService } from './modules/keys/service.ts';
-import type { Organization, Store } from './store/types.ts';
+import type { Organization } from './store/key-types.ts';
+import type { Store } from './store/types.ts';
 
 export const DEFAULT_ORG = 'default';
 

@@ -3,7 +3,8 @@
  * HTTP layer (which authenticates) and the services (which act for it), so
  * neither depends on the other for it.
  */
-import type { Environment, KeyRole } from './store/types.ts';
+import type { KeyRole } from './store/key-types.ts';
+import type { Environment } from './store/types.ts';
 
 export interface Principal {
   orgId: string;

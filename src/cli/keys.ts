@@ -4,8 +4,9 @@ import type { Config } from '../config.ts';
 import { parseEnvironment } from '../http/scope.ts';
 import { createLogger } from '../lib/log.ts';
 import { KeyService } from '../modules/keys/service.ts';
+import { KEY_ROLES, type KeyRole } from '../store/key-types.ts';
 import { openBackend } from '../store/open.ts';
-import { KEY_ROLES, type KeyRole, type Store } from '../store/types.ts';
+import type { Store } from '../store/types.ts';
 import { numberFlag, parseCommandArgs, UsageError } from './args.ts';
 
 const OPTIONS = {

@@ -9,7 +9,7 @@
 import { Elysia } from 'elysia';
 import { requireRole } from '../modules/keys/policy.ts';
 import type { Authenticator } from '../principal.ts';
-import type { KeyRole } from '../store/types.ts';
+import type { KeyRole } from '../store/key-types.ts';
 import { noteCaller } from './request-context.ts';
 
 /**

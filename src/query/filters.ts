@@ -7,7 +7,31 @@
  */
 import { ValidationError } from '../errors.ts';
 import { MAX_FIELD_NAME, MAX_FILTER_TEXT, MAX_FILTER_VALUES, MAX_FILTERS } from '../lib/input-caps.ts';
-import type { FilterCondition, FilterOperator, FilterValue, SortSpec } from '../store/types.ts';
+
+/** Filter operators of the reference's list endpoints; `""` is equality. */
+export const FILTER_OPERATORS = [
+  '', 'iexact', 'lt', 'lte', 'gt', 'gte', 'contains', 'icontains', 'startswith', 'endswith', 'in', 'not', 'isnull',
+] as const;
+export type FilterOperator = (typeof FILTER_OPERATORS)[number];
+
+export type FilterValue = string | number | boolean | null;
+
+/**
+ * One condition of a filter as it comes off the wire: `field` is a field name
+ * or `metadata__KEY`. `typeFilters` below checks and types it before any
+ * store sees it. Several values mean "any of them", except for `not` (none
+ * of them).
+ */
+export interface FilterCondition {
+  field: string;
+  operator: FilterOperator;
+  values: FilterValue[];
+}
+
+export interface SortSpec {
+  field: string;
+  descending: boolean;
+}
 
 export type FieldKind = 'text' | 'number' | 'bool' | 'time';
 

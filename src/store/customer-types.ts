@@ -5,8 +5,9 @@
  * the span writer maintains in the transaction that stores the spans.
  */
 import type { Range } from '../lib/periods.ts';
+import type { FilterOperator } from '../query/filters.ts';
 import type { BudgetDuration } from '../schemas/customer.ts';
-import type { Environment, FilterOperator, Scope } from './types.ts';
+import type { Environment, Scope } from './types.ts';
 
 /** Attributes set from customer_params or PATCH. Absent: unchanged; null: removed. */
 export interface CustomerAttributes {

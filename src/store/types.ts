@@ -1,53 +1,19 @@
 /**
- * The storage interface of the project. Routes, services and routing depend on
- * this file only; `store/sqlite` is one implementation and a PostgreSQL one
- * comes later, so every method is async even where SQLite is not.
+ * The storage interface: the `Store` every backend implements, the scope every
+ * record is read and written in, and the span store. Each other part sits
+ * beside it in its own file (key-, model-, customer-, prompt-,
+ * analytics-types.ts; shared state in state-types.ts). Every method is async,
+ * even where SQLite answers at once, so backends are interchangeable.
  */
 import type { AnalyticsStore } from './analytics-types.ts';
-import type { TypedCondition } from '../query/filters.ts';
+import type { SortSpec, TypedCondition } from '../query/filters.ts';
 import type { CustomerStore } from './customer-types.ts';
+import type { KeyStore, OrgStore } from './key-types.ts';
+import type { ModelStore } from './model-types.ts';
 import type { PromptStore } from './prompt-types.ts';
 import type { CommittedUsage } from './state-types.ts';
 
 export type Environment = 'prod' | 'test';
-
-/** What a key may do, least to most (README "Key roles"). */
-export const KEY_ROLES = ['read_only', 'member', 'admin'] as const;
-export type KeyRole = (typeof KEY_ROLES)[number];
-
-export interface Organization {
-  id: string;
-  name: string;
-  created_at: number;
-}
-
-export interface ApiKeyRecord {
-  id: string;
-  org_id: string;
-  /** The public 8-character part of the key, unique. */
-  prefix: string;
-  /** Hex SHA-256 of the whole key. */
-  hash: string;
-  name: string;
-  environment: Environment;
-  role: KeyRole;
-  created_at: number;
-  expires_at: number | null;
-  revoked_at: number | null;
-  /** -1 means unlimited. */
-  max_usage: number;
-  usage_count: number;
-  /** Requests per minute; null means unlimited. */
-  rate_limit: number | null;
-  /** USD; null means unlimited. */
-  spending_limit: number | null;
-  spent: number;
-  last_used_at: number | null;
-}
-
-export type ApiKeyPatch = Partial<
-  Pick<ApiKeyRecord, 'name' | 'role' | 'expires_at' | 'max_usage' | 'rate_limit' | 'spending_limit' | 'revoked_at'>
->;
 
 /** Which environments a read covers: the key's own by default. */
 export type EnvScope = Environment[];
@@ -139,57 +105,10 @@ export interface StoredSpan extends SpanRecord {
   id: number;
 }
 
-export interface OrgStore {
-  /**
-   * The organization of that name, created when absent, in one atomic step
-   * (gateways starting together on one database agree on it). `firstStart`:
-   * no organization existed before this call, so exactly one caller sees it.
-   */
-  ensure(name: string): Promise<{ org: Organization; firstStart: boolean }>;
-  getByName(name: string): Promise<Organization | null>;
-  get(id: string): Promise<Organization | null>;
-}
-
-export interface KeyStore {
-  insert(key: ApiKeyRecord): Promise<void>;
-  findByPrefix(prefix: string): Promise<ApiKeyRecord | null>;
-  list(orgId: string): Promise<ApiKeyRecord[]>;
-  get(orgId: string, id: string): Promise<ApiKeyRecord | null>;
-  update(orgId: string, id: string, patch: ApiKeyPatch): Promise<ApiKeyRecord | null>;
-  delete(orgId: string, id: string): Promise<boolean>;
-  /** Counts one use; returns the new usage count. */
-  recordUse(id: string, at: number): Promise<number>;
-}
-
 /** Log types that are calls to a model; traces count them as `llm_call_count`. */
 export const LLM_LOG_TYPES = [
   'text', 'chat', 'completion', 'response', 'embedding', 'transcription', 'speech', 'generation',
 ] as const;
-
-/** Filter operators of the reference's list endpoints; `""` is equality. */
-export const FILTER_OPERATORS = [
-  '', 'iexact', 'lt', 'lte', 'gt', 'gte', 'contains', 'icontains', 'startswith', 'endswith', 'in', 'not', 'isnull',
-] as const;
-export type FilterOperator = (typeof FILTER_OPERATORS)[number];
-
-export type FilterValue = string | number | boolean | null;
-
-/**
- * One condition of a filter as it comes off the wire: `field` is a field name
- * or `metadata__KEY`. src/query/filters.ts checks and types it before any
- * store sees it. Several values mean "any of them", except for `not` (none
- * of them).
- */
-export interface FilterCondition {
-  field: string;
-  operator: FilterOperator;
-  values: FilterValue[];
-}
-
-export interface SortSpec {
-  field: string;
-  descending: boolean;
-}
 
 export interface SpanQuery {
   scope: Scope;
@@ -331,32 +250,6 @@ export interface SpanStore {
    * everything else; returns how many were emptied.
    */
   purgeBodies(before: number, limit: number): Promise<number>;
-}
-
-/** A custom model of one organization (`/api/models/`); prices USD per 1M tokens, null = built-in. */
-export interface CustomModelRecord {
-  org_id: string;
-  model_name: string;
-  base_model_name: string | null;
-  provider_id: string;
-  input_cost: number | null;
-  output_cost: number | null;
-  cache_hit_input_cost: number | null;
-  cache_creation_input_cost: number | null;
-  max_context_window: number | null;
-  created_at: number;
-  updated_at: number;
-}
-
-export type CustomModelPatch = Partial<Omit<CustomModelRecord, 'org_id' | 'model_name' | 'created_at'>>;
-
-export interface ModelStore {
-  list(orgId: string): Promise<CustomModelRecord[]>;
-  get(orgId: string, name: string): Promise<CustomModelRecord | null>;
-  /** False when the organization already has a model of that name. */
-  insert(rec: CustomModelRecord): Promise<boolean>;
-  update(orgId: string, name: string, patch: CustomModelPatch): Promise<CustomModelRecord | null>;
-  delete(orgId: string, name: string): Promise<boolean>;
 }
 
 export interface Store {

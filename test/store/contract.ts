@@ -7,8 +7,9 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { SPAN_CATALOG, TRACE_CATALOG } from '../../src/query/catalogs.ts';
-import { typeFilters } from '../../src/query/filters.ts';
-import type { ApiKeyRecord, FilterCondition, FilterOperator, SpanRecord, Store } from '../../src/store/types.ts';
+import { type FilterCondition, type FilterOperator, typeFilters } from '../../src/query/filters.ts';
+import type { ApiKeyRecord } from '../../src/store/key-types.ts';
+import type { SpanRecord, Store } from '../../src/store/types.ts';
 import { span } from '../helpers/spans.ts';
 
 export interface StoreHarness {

@@ -14,7 +14,8 @@ import {
   type AnalyticsStore,
   type BreakdownOrder,
 } from '../../store/analytics-types.ts';
-import type { KeyStore, Scope } from '../../store/types.ts';
+import type { KeyStore } from '../../store/key-types.ts';
+import type { Scope } from '../../store/types.ts';
 
 const DAY_MS = 86_400_000;
 /** The default bucket is the smallest that gives at most this many points. */

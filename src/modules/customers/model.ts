@@ -4,11 +4,10 @@
  */
 import { t } from 'elysia';
 import { type FieldErrors, ValidationError } from '../../errors.ts';
-import { checkFilterCaps } from '../../query/filters.ts';
+import { checkFilterCaps, type FilterOperator } from '../../query/filters.ts';
 import { isValidOffset, type SummaryType } from '../../lib/periods.ts';
 import { customerFields } from '../../schemas/customer.ts';
 import type { CustomerFilter, CustomerFilterField, CustomerSortField } from '../../store/customer-types.ts';
-import type { FilterOperator } from '../../store/types.ts';
 
 export const CustomerPatchBody = t.Object(customerFields, { additionalProperties: false });
 

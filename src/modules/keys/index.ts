@@ -1,7 +1,7 @@
 /** `/temporary-keys/`: API keys managed over HTTP, scoped to the caller's organization. */
 import { Elysia } from 'elysia';
 import { requireAuth } from '../../http/auth.ts';
-import type { ApiKeyPatch, ApiKeyRecord } from '../../store/types.ts';
+import type { ApiKeyPatch, ApiKeyRecord } from '../../store/key-types.ts';
 import { KeyCreateBody, KeyCreated, KeyList, KeyPatchBody, KeyView } from './model.ts';
 import type { KeyService } from './service.ts';
 

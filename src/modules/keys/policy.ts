@@ -8,7 +8,7 @@
  * own limits would still multiply them.
  */
 import { ForbiddenError } from '../../errors.ts';
-import type { ApiKeyPatch, ApiKeyRecord, KeyRole } from '../../store/types.ts';
+import type { ApiKeyPatch, ApiKeyRecord, KeyRole } from '../../store/key-types.ts';
 
 const RANK: Readonly<Record<KeyRole, number>> = { read_only: 0, member: 1, admin: 2 };
 

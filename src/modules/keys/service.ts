@@ -28,7 +28,8 @@ import {
 import { newId, randomToken } from '../../lib/ids.ts';
 import type { InvalidationFeed, RateLimiter } from '../../store/state-types.ts';
 import type { Authenticator, Principal } from '../../principal.ts';
-import type { ApiKeyPatch, ApiKeyRecord, Environment, KeyRole, Store } from '../../store/types.ts';
+import type { ApiKeyPatch, ApiKeyRecord, KeyRole } from '../../store/key-types.ts';
+import type { Environment, Store } from '../../store/types.ts';
 import { checkKeyAccess, checkKeyPatch, type KeyLimits, requireRole, requireWithinOwnLimits } from './policy.ts';
 
 const KEY_FORMAT = /^([A-Za-z0-9]{8})\.([A-Za-z0-9]{32})$/;

@@ -10,7 +10,7 @@ import {
   type FilterOperator,
   type FilterValue,
   type SortSpec,
-} from '../../store/types.ts';
+} from '../../query/filters.ts';
 import { isObj, parseIsoTime, typeName } from './fields.ts';
 
 export const MAX_PAGE_SIZE = 1000;

@@ -7,7 +7,7 @@
 import { Elysia } from 'elysia';
 import { MANAGEMENT_ACCESS, requireAuth } from '../../http/auth.ts';
 import type { ModelRegistry } from '../../pricing/registry.ts';
-import type { CustomModelPatch, CustomModelRecord } from '../../store/types.ts';
+import type { CustomModelPatch, CustomModelRecord } from '../../store/model-types.ts';
 import type { Authenticator } from '../../principal.ts';
 import { ModelCreateBody, ModelPatchBody, ModelView } from './model.ts';
 import type { ModelsService } from './service.ts';

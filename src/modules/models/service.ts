@@ -8,7 +8,7 @@ import { BadRequestError, NotFoundError } from '../../errors.ts';
 import type { CustomModel } from '../../pricing/model.ts';
 import type { ModelOverlay, ModelRegistry } from '../../pricing/registry.ts';
 import type { InvalidationFeed } from '../../store/state-types.ts';
-import type { CustomModelPatch, CustomModelRecord, ModelStore } from '../../store/types.ts';
+import type { CustomModelPatch, CustomModelRecord, ModelStore } from '../../store/model-types.ts';
 
 function toCustom(r: CustomModelRecord): CustomModel {
   return {

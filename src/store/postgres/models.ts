@@ -1,6 +1,6 @@
 /** Custom models in PostgreSQL, always scoped by organization. */
 import { and, asc, eq } from 'drizzle-orm';
-import type { CustomModelPatch, CustomModelRecord, ModelStore } from '../types.ts';
+import type { CustomModelPatch, CustomModelRecord, ModelStore } from '../model-types.ts';
 import type { PgDb } from './db.ts';
 import { customModels } from './schema.ts';
 

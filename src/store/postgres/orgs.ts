@@ -1,6 +1,6 @@
 import { count, eq, sql } from 'drizzle-orm';
 import { newId } from '../../lib/ids.ts';
-import type { Organization, OrgStore } from '../types.ts';
+import type { Organization, OrgStore } from '../key-types.ts';
 import type { PgDb } from './db.ts';
 import { organizations } from './schema.ts';
 

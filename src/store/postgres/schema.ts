@@ -4,7 +4,7 @@
  * else; test/store/postgres.test.ts checks that the two agree.
  */
 import { bigint, bigserial, doublePrecision, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
-import { KEY_ROLES } from '../types.ts';
+import { KEY_ROLES } from '../key-types.ts';
 
 const ms = (name: string) => bigint(name, { mode: 'number' });
 

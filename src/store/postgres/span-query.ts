@@ -10,8 +10,8 @@
  * comparisons on metadata compare numbers with numbers and strings with
  * strings; NULLs sort first ascending and last descending.
  */
-import type { TypedCondition, TypedValue } from '../../query/filters.ts';
-import type { Scope, SortSpec } from '../types.ts';
+import type { SortSpec, TypedCondition, TypedValue } from '../../query/filters.ts';
+import type { Scope } from '../types.ts';
 import type { Params } from './connection.ts';
 import { keyLiteral } from './metadata-indexes.ts';
 

@@ -1,5 +1,5 @@
 import { and, eq, sql } from 'drizzle-orm';
-import type { ApiKeyPatch, ApiKeyRecord, KeyStore } from '../types.ts';
+import type { ApiKeyPatch, ApiKeyRecord, KeyStore } from '../key-types.ts';
 import type { SqliteDb } from './local.ts';
 import { apiKeys } from './schema.ts';
 

@@ -1,6 +1,6 @@
 /** Custom models in SQLite, always scoped by organization. */
 import { and, asc, eq } from 'drizzle-orm';
-import type { CustomModelPatch, CustomModelRecord, ModelStore } from '../types.ts';
+import type { CustomModelPatch, CustomModelRecord, ModelStore } from '../model-types.ts';
 import type { SqliteDb } from './local.ts';
 import { customModels } from './schema-models.ts';
 

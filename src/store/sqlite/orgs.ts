@@ -1,6 +1,6 @@
 import { count, eq } from 'drizzle-orm';
 import { newId } from '../../lib/ids.ts';
-import type { Organization, OrgStore } from '../types.ts';
+import type { Organization, OrgStore } from '../key-types.ts';
 import type { SqliteDb } from './local.ts';
 import { organizations } from './schema.ts';
 

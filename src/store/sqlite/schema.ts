@@ -4,7 +4,7 @@
  */
 import { sql } from 'drizzle-orm';
 import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
-import { KEY_ROLES } from '../types.ts';
+import { KEY_ROLES } from '../key-types.ts';
 
 export const organizations = sqliteTable('organizations', {
   id: text('id').primaryKey(),

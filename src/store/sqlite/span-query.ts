@@ -3,8 +3,8 @@
  * SQLite WHERE fragments with bound parameters. Field names reach SQL only
  * through a column map, so a name can never be an injection.
  */
-import type { TypedCondition, TypedValue } from '../../query/filters.ts';
-import type { Scope, SortSpec } from '../types.ts';
+import type { SortSpec, TypedCondition, TypedValue } from '../../query/filters.ts';
+import type { Scope } from '../types.ts';
 import { metadataExpression } from './metadata-indexes.ts';
 import type { SqlValue } from './span-rows.ts';
 
