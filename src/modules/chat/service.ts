@@ -72,6 +72,8 @@ export const CACHE_HEADER = 'x-switchyard-cache';
 
 export class ChatService {
   readonly engine: RoutingEngine;
+  /** Cache writes still in flight, by key. */
+  private readonly cacheWrites = new Map<string, Promise<void>>();
 
   constructor(readonly deps: ChatDeps) {
     this.engine = new RoutingEngine({
@@ -220,6 +222,8 @@ export class ChatService {
   /** A cache backend that cannot answer is a miss, never a failed call. */
   async cached(key: string): Promise<CacheEntry | undefined> {
     try {
+      // This process's own answer may still be on its way to a remote cache (Redis): read it back, not a miss.
+      await this.cacheWrites.get(key);
       return await this.deps.cache.get(key);
     } catch (err) {
       this.deps.log.warn('response cache read failed; treated as a miss', { error: String(err) });
@@ -229,9 +233,15 @@ export class ChatService {
 
   /** Stores an answer in the cache without holding up the response. */
   remember(key: string, entry: CacheEntry, ttlMs: number): void {
-    this.deps.cache.set(key, entry, ttlMs).catch((err: unknown) => {
-      this.deps.log.warn('response cache write failed', { error: String(err) });
-    });
+    const write: Promise<void> = this.deps.cache
+      .set(key, entry, ttlMs)
+      .catch((err: unknown) => {
+        this.deps.log.warn('response cache write failed', { error: String(err) });
+      })
+      .finally(() => {
+        if (this.cacheWrites.get(key) === write) this.cacheWrites.delete(key);
+      });
+    this.cacheWrites.set(key, write);
   }
 
   offer(span: SpanRecord): void {

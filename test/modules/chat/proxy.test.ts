@@ -3,6 +3,8 @@ import { afterEach, describe, expect, test } from 'bun:test';
 import { BudgetExceededError } from '../../../src/errors.ts';
 import type { CustomerGate } from '../../../src/modules/customers/gate.ts';
 import { computeCost } from '../../../src/pricing/cost.ts';
+import type { CacheEntry } from '../../../src/routing/cache.ts';
+import type { ResponseCache } from '../../../src/store/state-types.ts';
 import { MOCK_PRICES } from '../../../src/pricing/registry.ts';
 import { startMockUpstream } from '../../../src/providers/mock/server.ts';
 import { type Json, json, makeTestApp, testConfig } from '../../helpers/app.ts';
@@ -71,6 +73,22 @@ describe('cache', () => {
     expect((await post(body('b', false))).headers.get('x-switchyard-cache')).toBe('HIT');
     const spans = await g.t.spans(5);
     expect(spans.filter((s) => s.cached).map((s) => s.customer_identifier)).toEqual(['a', 'b']);
+  });
+
+  test("a call right after a miss reads the gateway's own answer, even while a remote cache is still storing it", async () => {
+    const entries = new Map<string, CacheEntry>();
+    const slowRemote: ResponseCache = {
+      get: async (key) => entries.get(key),
+      set: async (key, entry) => {
+        await Bun.sleep(50);
+        entries.set(key, entry);
+      },
+    };
+    g = await gateway({}, { cache: slowRemote });
+    const body = { model: 'mock/echo', messages: hello, cache_enabled: true };
+    expect((await post(body)).headers.get('x-switchyard-cache')).toBe('MISS');
+    expect((await post(body)).headers.get('x-switchyard-cache')).toBe('HIT');
+    expect(g.fakes.mock.calls).toHaveLength(1);
   });
 
   test('organizations never share entries', async () => {
