@@ -42,9 +42,8 @@ export function buildAppDeps(config: Config, backend: Backend, { log, now, versi
       if (err) log.error('the database cannot take writes; ingest answers 503 and proxy spans wait in memory', { error: err.message, max_queue: config.writer.max_queue });
       else log.info('the database takes writes again; queued spans are being written');
     },
-    onCommitted: (usage) => {
-      state.ledger.committed(usage).catch((err: unknown) => log.warn('budget holds not dropped; they expire by themselves', { error: String(err) }));
-    },
+    onCommitted: (usage) =>
+      state.ledger.committed(usage).catch((err: unknown) => log.warn('budget holds not dropped; they expire by themselves', { error: String(err) })),
     ...(recorder ? { onBatch: (_n: number, ms: number) => recorder.observeBatch(ms / 1000) } : {}),
   });
   const gate = new BudgetGate(store, state.rateLimiter, state.ledger, log);

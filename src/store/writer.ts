@@ -41,8 +41,12 @@ export interface SpanWriterOptions {
   flushIntervalMs?: number;
   /** Told about spans that could not be stored (they are dropped, never retried forever). */
   onError: (err: unknown, span: SpanRecord) => void;
-  /** Told, after each commit, what customer spend it added (the reservation ledger follows it). */
-  onCommitted?: (usage: CommittedUsage[]) => void;
+  /**
+   * Told, after each commit, what customer spend it added (the reservation
+   * ledger drops the calls' holds). A `write` resolves once the returned
+   * promise has: until then its spend would count twice, held and committed.
+   */
+  onCommitted?: (usage: CommittedUsage[]) => Promise<void> | void;
   /** Told when the database stops (an error) and starts again (null) taking writes. */
   onStorage?: (err: StorageUnavailableError | null) => void;
   /** First pause before writing again after the database refused a batch; doubles up to 30 s. */
@@ -230,16 +234,21 @@ export class SpanWriter {
       const usage = await this.store.insertBatch(batch.map((p) => p.span));
       this.opts.onBatch?.(batch.length, performance.now() - t0);
       if (this.outage) this.recovered();
-      if (usage.length > 0) this.opts.onCommitted?.(usage);
+      const holdsDropped = usage.length > 0 ? this.opts.onCommitted?.(usage) : undefined;
       this.counters.batches++;
       this.counters.written += batch.length;
-      for (const p of batch) {
-        const w = p.waiter;
-        if (w && --w.remaining === 0 && !w.settled) {
-          w.settled = true;
-          w.resolve();
+      const settle = () => {
+        for (const p of batch) {
+          const w = p.waiter;
+          if (w && --w.remaining === 0 && !w.settled) {
+            w.settled = true;
+            w.resolve();
+          }
         }
-      }
+      };
+      // The loop goes on to the next batch meanwhile.
+      if (holdsDropped) void holdsDropped.then(settle, settle);
+      else settle();
     } catch (err) {
       if (err instanceof StorageUnavailableError) return this.refusedByStorage(batch, err);
       if (batch.length === 1) {

@@ -24,7 +24,7 @@ const modes = [
   { name: 'file, write thread', open: () => openSqliteStore({ path: join(dir, 'spans.db') }) },
 ];
 
-function writer(maxQueue = 1000, batchSize = 100, onCommitted?: (u: CommittedUsage[]) => void) {
+function writer(maxQueue = 1000, batchSize = 100, onCommitted?: (u: CommittedUsage[]) => Promise<void> | void) {
   return new SpanWriter(store.spans, { maxQueue, batchSize, onError: (_e, s) => failures.push(s.unique_id), onCommitted });
 }
 
@@ -127,11 +127,23 @@ describe.each(modes)('span writer ($name)', ({ open }) => {
   test('usage of committed spans reaches onCommitted, after the commit', async () => {
     const seen: CommittedUsage[] = [];
     const s = span({ customer_identifier: 'cust-1', cost: 0.5, extra: { limit_info: { reservation_id: 'r1' } } });
-    await writer(1000, 100, (u) => seen.push(...u)).write([s, span()]);
+    await writer(1000, 100, (u) => {
+      seen.push(...u);
+    }).write([s, span()]);
     expect(seen).toEqual([
       { subject: { orgId: 'org_test', environment: 'prod', identifier: 'cust-1' }, timestamp: s.timestamp, billed: 0.5, reservationId: 'r1' },
     ]);
     expect((await store.customers.get('org_test', 'prod', 'cust-1'))?.customer_identifier).toBe('cust-1');
+  });
+
+  test("a write resolves once the ledger has dropped its calls' holds, so their spend never counts twice", async () => {
+    let dropped = false;
+    const slowLedger = async () => {
+      await Bun.sleep(30);
+      dropped = true;
+    };
+    await writer(1000, 100, slowLedger).write([span({ customer_identifier: 'held', cost: 0.5, extra: { limit_info: { reservation_id: 'r2' } } })]);
+    expect(dropped).toBe(true);
   });
 
   test('the cost of a span is added to its key spend in the same transaction', async () => {
