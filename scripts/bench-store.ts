@@ -168,6 +168,8 @@ function queries(now: number): [string, string, string, unknown?][] {
     ['list 7 d, customer icontains, -timestamp', 'POST', `/api/request-logs/list/?${w(7 * day)}&sort_by=-timestamp`, { filters: { customer_identifier: { operator: 'icontains', value: ['ust-12'] } } }],
     ['list 24 h, metadata__tier = gold, -timestamp', 'GET', `/api/request-logs/list/?${w(day)}&sort_by=-timestamp&metadata__tier=gold`],
     ['summary 30 d, no filter', 'POST', `/api/request-logs/summary/?${w(30 * day)}`, {}],
+    // Ending an hour ago, mid-bucket: the part of the 15-minute bucket it covers is read from spans.
+    ['summary 30 d ending 1 h ago, no filter', 'POST', `/api/request-logs/summary/?start_time=${iso(now - 30 * day)}&end_time=${iso(now - 3_600_000 - 7 * 60_000)}`, {}],
     ['summary 7 d, model + customer', 'POST', `/api/request-logs/summary/?${w(7 * day)}`, { filters: filters2 }],
     ['summary 24 h, metadata__tier = gold (rolled-up key)', 'POST', `/api/request-logs/summary/?${w(day)}&metadata__tier=gold`, {}],
     ['summary 24 h, metadata__region = eu (span scan)', 'POST', `/api/request-logs/summary/?${w(day)}&metadata__region=eu`, {}],
