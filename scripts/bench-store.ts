@@ -160,6 +160,8 @@ const iso = (ms: number) => new Date(ms).toISOString();
 function queries(now: number): [string, string, string, unknown?][] {
   const day = 86_400_000;
   const w = (d: number) => `start_time=${iso(now - d)}&end_time=${iso(now)}`;
+  const quarter = 15 * 60_000;
+  const midBucket = Math.floor((now - 3_600_000) / quarter) * quarter + quarter / 2;
   const filters2 = { model: { operator: '', value: ['gpt-4o'] }, customer_identifier: { operator: '', value: ['cust-7'] } };
   return [
     ['list 1 h, no filter, -id', 'GET', `/api/request-logs/list/?${w(3_600_000)}`],
@@ -168,8 +170,8 @@ function queries(now: number): [string, string, string, unknown?][] {
     ['list 7 d, customer icontains, -timestamp', 'POST', `/api/request-logs/list/?${w(7 * day)}&sort_by=-timestamp`, { filters: { customer_identifier: { operator: 'icontains', value: ['ust-12'] } } }],
     ['list 24 h, metadata__tier = gold, -timestamp', 'GET', `/api/request-logs/list/?${w(day)}&sort_by=-timestamp&metadata__tier=gold`],
     ['summary 30 d, no filter', 'POST', `/api/request-logs/summary/?${w(30 * day)}`, {}],
-    // Ending an hour ago, mid-bucket: the part of the 15-minute bucket it covers is read from spans.
-    ['summary 30 d ending 1 h ago, no filter', 'POST', `/api/request-logs/summary/?start_time=${iso(now - 30 * day)}&end_time=${iso(now - 3_600_000 - 7 * 60_000)}`, {}],
+    // Ending an hour ago, halfway into a 15-minute bucket: that half is read from spans.
+    ['summary 30 d ending mid-bucket 1 h ago, no filter', 'POST', `/api/request-logs/summary/?start_time=${iso(now - 30 * day)}&end_time=${iso(midBucket)}`, {}],
     ['summary 7 d, model + customer', 'POST', `/api/request-logs/summary/?${w(7 * day)}`, { filters: filters2 }],
     ['summary 24 h, metadata__tier = gold (rolled-up key)', 'POST', `/api/request-logs/summary/?${w(day)}&metadata__tier=gold`, {}],
     ['summary 24 h, metadata__region = eu (span scan)', 'POST', `/api/request-logs/summary/?${w(day)}&metadata__region=eu`, {}],
