@@ -1,6 +1,6 @@
 /**
  * Executes a plan: each model in order, each with its retries, each try
- * under the per-attempt timeout, all under the caller's signal (client
+ * under the per-attempt timeout, all under the call's scope (client
  * disconnect and the whole-request timeout). Records every try. What a "call"
  * is stays generic, so chat, streaming (up to the first chunk) and
  * embeddings share this loop.
@@ -15,6 +15,7 @@ import {
 } from '../errors.ts';
 import type { UpstreamLimits } from '../providers/shared/body.ts';
 import type { CallContext, ProviderAdapter } from '../providers/types.ts';
+import type { CallScope } from './call-scope.ts';
 import type { PlannedAttempt } from './plan.ts';
 import { type RetryPolicy, type Sleep, withRetries } from './retry.ts';
 
@@ -43,8 +44,8 @@ export interface EngineDeps {
 export interface EngineRun {
   plan: readonly PlannedAttempt[];
   retry: RetryPolicy;
-  /** Aborted by client disconnect or the whole-request timeout; its reason is what the run rejects with. */
-  signal: AbortSignal;
+  /** Client disconnect and the whole-request timeout (its signal's reason is what the run rejects with), and each try's timeout. */
+  scope: CallScope;
 }
 
 /** One try: gets the adapter and a context whose signal covers this try. */
@@ -54,8 +55,6 @@ export interface EngineResult<T> {
   value: T;
   /** The attempt that answered. */
   attempt: PlannedAttempt;
-  /** The signal the answering try ran under (a stream keeps reading with it). */
-  signal: AbortSignal;
   attempts: AttemptRecord[];
   /** One line per model that failed before the answer. */
   warnings: string[];
@@ -88,6 +87,7 @@ export class RoutingEngine {
 
   async run<T>(run: EngineRun, call: AttemptCall<T>): Promise<EngineResult<T>> {
     const { deps } = this;
+    const { scope } = run;
     const attempts: AttemptRecord[] = [];
     const warnings: string[] = [];
     const failed: FailedAttempt[] = [];
@@ -121,29 +121,19 @@ export class RoutingEngine {
           );
         }
         let tryIndex = 0;
-        const { value, signal } = await withRetries(
+        const value = await withRetries(
           async () => {
             const retryNo = tryIndex++;
-            // The try's own signal: aborted by its timeout, or by the run's signal through a
-            // listener (cheaper per request than AbortSignal.any). A successful try stays
-            // linked, since a stream keeps reading under this signal after the try returns.
-            const timer = new AbortController();
-            const signal = timer.signal;
-            const follow = () => timer.abort(run.signal.reason);
-            if (run.signal.aborted) follow();
-            else run.signal.addEventListener('abort', follow, { once: true });
-            const handle = setTimeout(
-              () =>
-                timer.abort(
-                  new UpstreamError({
-                    provider: planned.provider,
-                    model: planned.model,
-                    status: 504,
-                    type: 'timeout_error',
-                    message: `${planned.provider} did not answer within ${deps.attemptTimeoutMs} ms`,
-                  }),
-                ),
+            const signal = scope.beginTry(
               deps.attemptTimeoutMs,
+              () =>
+                new UpstreamError({
+                  provider: planned.provider,
+                  model: planned.model,
+                  status: 504,
+                  type: 'timeout_error',
+                  message: `${planned.provider} did not answer within ${deps.attemptTimeoutMs} ms`,
+                }),
             );
             const t0 = deps.clock();
             try {
@@ -160,31 +150,31 @@ export class RoutingEngine {
               const ms = deps.clock() - t0;
               upstreamMs += ms;
               attempts.push({ model: planned.model, provider: planned.provider, status: 200, duration_ms: ms, retry: retryNo });
-              return { value, signal };
+              return value;
             } catch (err) {
               const ms = deps.clock() - t0;
               upstreamMs += ms;
-              run.signal.removeEventListener('abort', follow);
-              // An attempt timeout aborts with an UpstreamError as the reason; adapters rethrow the reason.
-              const e = timer.signal.aborted && !run.signal.aborted ? timer.signal.reason : err;
+              // A try's timeout aborted the signal it ran under, which the scope has since replaced
+              // (the call goes on); adapters rethrow the abort's reason.
+              const e = signal.aborted && !scope.signal.aborted ? signal.reason : err;
               attempts.push({
                 model: planned.model,
                 provider: planned.provider,
-                status: run.signal.aborted ? 499 : toGateway(e).status,
+                status: scope.signal.aborted ? 499 : toGateway(e).status,
                 duration_ms: ms,
                 retry: retryNo,
                 error: e instanceof Error ? e.message : String(e),
               });
               throw e;
             } finally {
-              clearTimeout(handle);
+              scope.endTry();
             }
           },
-          { policy: run.retry, hasFallbacks, signal: run.signal, sleep },
+          { policy: run.retry, hasFallbacks, scope, sleep },
         );
-        return { value, attempt: planned, signal, attempts, warnings, upstreamMs, retryWaitMs };
+        return { value, attempt: planned, attempts, warnings, upstreamMs, retryWaitMs };
       } catch (err) {
-        if (run.signal.aborted) fail(toGateway(run.signal.reason));
+        if (scope.signal.aborted) fail(toGateway(scope.signal.reason));
         error = toGateway(err);
         if (planned.error || error instanceof ProviderUnavailableError) {
           attempts.push({

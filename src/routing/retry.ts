@@ -1,5 +1,5 @@
 /**
- * Retries of one model with p-retry. Only retryable failures are retried
+ * Retries of one model. Only retryable failures are retried
  * (connection, timeout, 408, 429, 5xx: `GatewayError.retryable`); the wait is
  * `retry_after` seconds, or the upstream's Retry-After when that is longer
  * (capped). An upstream 429 is not retried when fallbacks remain: another
@@ -7,9 +7,9 @@
  * everything without another try.
  */
 import { abortableSleep } from '../lib/sleep.ts';
-import pRetry, { AbortError } from 'p-retry';
 import { GatewayError, UpstreamError } from '../errors.ts';
 import type { RetryParams } from '../schemas/gateway.ts';
+import type { CallScope } from './call-scope.ts';
 
 export interface RetryPolicy {
   enabled: boolean;
@@ -39,11 +39,9 @@ export interface RetryOptions {
   policy: RetryPolicy;
   /** More models follow this one. */
   hasFallbacks: boolean;
-  /** Aborted when the client leaves or the whole request times out. */
-  signal: AbortSignal;
+  /** Its signal is aborted when the client leaves or the whole request times out. */
+  scope: CallScope;
   sleep: Sleep;
-  /** Told about every failed try (for the span's attempt list). */
-  onFailure?: (err: unknown, attemptNumber: number) => void;
 }
 
 /** How long to wait before retrying `err`, or null when it must not be retried. */
@@ -57,38 +55,25 @@ export function retryDelay(err: unknown, policy: RetryPolicy, hasFallbacks: bool
   return policy.delayMs;
 }
 
-/** Runs `fn`, retrying per the policy. Rejects with the last error (never a p-retry wrapper). */
-export async function withRetries<T>(fn: (attemptNumber: number) => Promise<T>, opts: RetryOptions): Promise<T> {
-  const { policy, signal } = opts;
-  const retries = policy.enabled ? policy.retries : 0;
-  return pRetry(
-    async (n) => {
-      try {
-        return await fn(n);
-      } catch (err) {
-        // Aborts are final: p-retry's AbortError stops it and rethrows the cause.
-        if (signal.aborted) throw new AbortError(asError(err));
-        throw asError(err);
-      }
-    },
-    {
-      retries,
-      signal,
-      // The wait is ours (shouldRetry), so p-retry's own backoff is zero.
-      minTimeout: 0,
-      factor: 1,
-      onFailedAttempt: ({ error, attemptNumber }) => opts.onFailure?.(error, attemptNumber),
-      shouldRetry: async ({ error }) => {
-        const delay = retryDelay(error, policy, opts.hasFallbacks);
-        if (delay === null) return false;
-        if (delay > 0) await opts.sleep(delay, signal);
-        return true;
-      },
-    },
-  );
-}
-
-/** p-retry only handles Error instances; anything else is wrapped, keeping the value as cause. */
-function asError(err: unknown): Error {
-  return err instanceof Error ? err : new Error(String(err), { cause: err });
+/**
+ * Runs `fn`, retrying per the policy; rejects with the last error. The scope's signal is read at each
+ * step, not once: a try's timeout puts a fresh one in place. An abort stops it before a try, after a
+ * try (even one that answered) and during the wait.
+ */
+export async function withRetries<T>(fn: () => Promise<T>, opts: RetryOptions): Promise<T> {
+  const { policy, scope } = opts;
+  const tries = 1 + (policy.enabled ? policy.retries : 0);
+  for (let n = 1; ; n++) {
+    scope.signal.throwIfAborted();
+    try {
+      const value = await fn();
+      scope.signal.throwIfAborted();
+      return value;
+    } catch (err) {
+      if (n >= tries || scope.signal.aborted) throw err;
+      const delay = retryDelay(err, policy, opts.hasFallbacks);
+      if (delay === null) throw err;
+      if (delay > 0) await opts.sleep(delay, scope.signal);
+    }
+  }
 }

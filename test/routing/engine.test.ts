@@ -2,6 +2,7 @@ import { describe, expect, test } from 'bun:test';
 import { DEFAULT_LIMITS } from '../../src/providers/shared/body.ts';
 import { AllModelsFailedError, ClientClosedError, GatewayTimeoutError, UpstreamError } from '../../src/errors.ts';
 import { ModelRegistry } from '../../src/pricing/registry.ts';
+import { CallScope } from '../../src/routing/call-scope.ts';
 import { EngineFailure, RoutingEngine } from '../../src/routing/engine.ts';
 import { type RoutingParams, planAttempts } from '../../src/routing/plan.ts';
 import { DEFAULT_RETRY, type RetryPolicy, type Sleep, retryDelay, retryPolicy } from '../../src/routing/retry.ts';
@@ -28,8 +29,8 @@ function setup(opts: { attemptTimeoutMs?: number; seed?: number } = {}) {
   const random = seededRandom(opts.seed ?? 1);
   const plan = (p: RoutingParams) =>
     planAttempts(p, { registry, providers: {}, groups: {}, random, keyless: (id) => id === 'mock' });
-  const run = (p: RoutingParams, retry: RetryPolicy = DEFAULT_RETRY, signal = new AbortController().signal) =>
-    engine.run({ plan: plan(p), retry, signal }, (adapter, ctx) => adapter.complete(req, ctx));
+  const run = (p: RoutingParams, retry: RetryPolicy = DEFAULT_RETRY, scope = new CallScope(60_000, () => new GatewayTimeoutError(60_000))) =>
+    engine.run({ plan: plan(p), retry, scope }, (adapter, ctx) => adapter.complete(req, ctx));
   return { mock, sleeps, run };
 }
 
@@ -180,9 +181,9 @@ describe('timeouts and aborts', () => {
   test('an aborted run stops at once with the abort reason, no fallback', async () => {
     const { mock, run } = setup();
     mock.script('a', { hang: true });
-    const ac = new AbortController();
-    const p = run({ model: 'mock/a', fallback_models: ['mock/b'] }, DEFAULT_RETRY, ac.signal);
-    setTimeout(() => ac.abort(new ClientClosedError()), 10);
+    const scope = new CallScope(60_000, () => new GatewayTimeoutError(60_000));
+    const p = run({ model: 'mock/a', fallback_models: ['mock/b'] }, DEFAULT_RETRY, scope);
+    setTimeout(() => scope.abort(new ClientClosedError()), 10);
     const f = await failure(p);
     expect(f.error).toBeInstanceOf(ClientClosedError);
     expect(mock.calls.map((c) => c.model)).toEqual(['a']);
@@ -192,7 +193,33 @@ describe('timeouts and aborts', () => {
   test('whole-request timeout reason passes through', async () => {
     const { mock, run } = setup();
     mock.script('a', { hang: true });
-    const f = await failure(run({ model: 'mock/a' }, DEFAULT_RETRY, AbortSignal.abort(new GatewayTimeoutError(5))));
+    const f = await failure(run({ model: 'mock/a' }, DEFAULT_RETRY, new CallScope(5, () => new GatewayTimeoutError(5))));
     expect(f.error).toBeInstanceOf(GatewayTimeoutError);
+  });
+
+  // One timer serves both deadlines (src/routing/call-scope.ts): each must still fire, in its order.
+  test('tries that time out are retried until the whole-request timeout ends the call', async () => {
+    const { mock, run } = setup({ attemptTimeoutMs: 30 });
+    mock.script('a', ...Array.from({ length: 10 }, () => ({ hang: true as const })));
+    const retry = { ...DEFAULT_RETRY, retries: 9 };
+    const f = await failure(run({ model: 'mock/a' }, retry, new CallScope(80, () => new GatewayTimeoutError(80), 30)));
+    expect(f.error).toBeInstanceOf(GatewayTimeoutError);
+    // Tries timed out (504) at 30 and 60 ms (fewer on a stalled machine); the last was cut by the request's deadline at 80.
+    const statuses = f.attempts.map((a) => a.status);
+    expect(statuses.at(-1)).toBe(499);
+    expect(statuses.slice(0, -1)).toEqual(statuses.slice(0, -1).map(() => 504));
+    expect(statuses.length).toBeGreaterThanOrEqual(2);
+  });
+
+  test('the client leaving after a try timed out still aborts the next try', async () => {
+    const { mock, run } = setup({ attemptTimeoutMs: 20 });
+    mock.script('a', { hang: true }, { hang: true });
+    const scope = new CallScope(60_000, () => new GatewayTimeoutError(60_000), 20);
+    const p = run({ model: 'mock/a' }, DEFAULT_RETRY, scope);
+    setTimeout(() => scope.abort(new ClientClosedError()), 35);
+    const f = await failure(p);
+    expect(f.error).toBeInstanceOf(ClientClosedError);
+    expect(f.attempts.map((a) => a.status)).toEqual([504, 499]);
+    scope.close();
   });
 });

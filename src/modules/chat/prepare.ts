@@ -2,12 +2,13 @@
  * Everything a proxy call needs before the first upstream byte: gateway
  * parameters split from the body, the prompt template resolved, the plan,
  * the cache key, the customer, and one abort signal for client disconnect
- * and the whole-request timeout.
+ * and the timeouts (src/routing/call-scope.ts).
  */
 import { ClientClosedError, GatewayTimeoutError, StreamTimeoutError, ValidationError } from '../../errors.ts';
 import type { ModelOverlay } from '../../pricing/registry.ts';
 import { type ApiBasePolicy, requestApiBases, weightedApiBases } from '../../routing/api-base-policy.ts';
 import { cacheKey } from '../../routing/cache.ts';
+import { CallScope } from '../../routing/call-scope.ts';
 import { type PlanContext, type PlannedAttempt, planAttempts } from '../../routing/plan.ts';
 import { type RetryPolicy, retryPolicy } from '../../routing/retry.ts';
 import type { Credentials, GatewayParams, WeightedModel } from '../../schemas/gateway.ts';
@@ -26,6 +27,8 @@ export interface PrepareDeps {
   clock: () => number;
   now: () => number;
   timeoutMs: number;
+  /** One try's limit: the scope's timer is first set for it (src/routing/call-scope.ts). */
+  attemptTimeoutMs: number;
   defaultCacheTtlS: number;
 }
 
@@ -51,7 +54,10 @@ export interface Prepared {
   cacheKey: string | null;
   cacheTtlMs: number;
   prompt: (ResolvedPrompt & { prompt_name?: string }) | null;
-  signal: AbortSignal;
+  /** The call's timeouts and abort, for the routing engine. */
+  scope: CallScope;
+  /** Aborted when the client leaves or the request times out (`scope.signal`). */
+  readonly signal: AbortSignal;
   /** Aborts the upstream call (client gone). */
   abort: (reason: Error) => void;
   /** Clears the timer and the client listener; call once the call is over. */
@@ -145,18 +151,12 @@ export async function prepare(
       })
     : null;
 
-  const controller = new AbortController();
-  // The error is built only when the timer fires: an Error captures a stack, which every request paid for.
-  const timer = setTimeout(
-    () =>
-      controller.abort(
-        stream
-          ? new StreamTimeoutError(`The stream ran past the limit of ${deps.timeoutMs} ms`)
-          : new GatewayTimeoutError(deps.timeoutMs),
-      ),
+  const scope = new CallScope(
     deps.timeoutMs,
+    () => (stream ? new StreamTimeoutError(`The stream ran past the limit of ${deps.timeoutMs} ms`) : new GatewayTimeoutError(deps.timeoutMs)),
+    deps.attemptTimeoutMs,
   );
-  const onClientAbort = () => controller.abort(new ClientClosedError());
+  const onClientAbort = () => scope.abort(new ClientClosedError());
   input.clientSignal?.addEventListener('abort', onClientAbort, { once: true });
   return {
     principal: input.principal,
@@ -175,10 +175,13 @@ export async function prepare(
     cacheKey: key,
     cacheTtlMs: (params.cache_ttl ?? deps.defaultCacheTtlS) * 1000,
     prompt,
-    signal: controller.signal,
-    abort: (reason) => controller.abort(reason),
+    scope,
+    get signal() {
+      return scope.signal;
+    },
+    abort: (reason) => scope.abort(reason),
     done: () => {
-      clearTimeout(timer);
+      scope.close();
       input.clientSignal?.removeEventListener('abort', onClientAbort);
     },
   };

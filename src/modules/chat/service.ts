@@ -99,6 +99,7 @@ export class ChatService {
         clock: d.clock,
         now: d.now,
         timeoutMs: d.config.routing.timeout_ms,
+        attemptTimeoutMs: d.config.routing.attempt_timeout_ms,
         defaultCacheTtlS: d.config.cache.default_ttl_s,
         planContext: (overlay) => ({
           registry: d.models,
@@ -302,7 +303,7 @@ export class ChatService {
       const admission = c.customerId ? await this.admit(c) : null;
       let r: EngineResult<WireAnswer>;
       try {
-        r = await this.engine.run({ plan: c.plan, retry: c.retry, signal: c.signal }, (adapter, ctx) =>
+        r = await this.engine.run({ plan: c.plan, retry: c.retry, scope: c.scope }, (adapter, ctx) =>
           api.complete(adapter, c.upstream, this.contextFor(c, ctx)),
         );
       } catch (err) {
@@ -374,7 +375,7 @@ export class ChatService {
       const admission = await this.admit(c);
       let r: EngineResult<EmbeddingResponse>;
       try {
-        r = await this.engine.run({ plan: c.plan, retry: c.retry, signal: c.signal }, (adapter, ctx, attempt) => {
+        r = await this.engine.run({ plan: c.plan, retry: c.retry, scope: c.scope }, (adapter, ctx, attempt) => {
           if (!adapter.embed) {
             throw new ProviderUnavailableError(`Provider '${attempt.provider}' does not support embeddings`);
           }

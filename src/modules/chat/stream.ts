@@ -145,7 +145,7 @@ export async function streamCall(svc: ChatService, input: ProxyInput, api: Proxy
     }
     const admission = await svc.admit(c);
     const opening = svc.engine
-      .run({ plan: c.plan, retry: c.retry, signal: c.signal }, async (adapter, ctx, attempt) => {
+      .run({ plan: c.plan, retry: c.retry, scope: c.scope }, async (adapter, ctx, attempt) => {
         const iterator = api.stream(adapter, c.upstream, svc.contextFor(c, ctx))[Symbol.asyncIterator]();
         const first = await iterator.next();
         // An empty stream is a failed attempt (retried, then the fallbacks), never an empty 200.
