@@ -4,8 +4,9 @@
  * where spans are handed to the writer); HTTP figures from the wrapper around
  * the app's fetch; the rest is read when scraped (service.ts).
  *
- * The hot path looks up one bundle of series per call (one map lookup) and
- * updates plain numbers. Organizations and keys are stored by id and shown by
+ * The hot path looks up one bundle of series per call (nested maps over the
+ * label values it already holds, so no key is built per call) and updates
+ * plain numbers. Organizations and keys are stored by id and shown by
  * name and prefix at scrape time.
  */
 import { type CounterChild, type HistogramChild, Registry, type Histogram, type Scalar } from '../../lib/prometheus.ts';
@@ -27,7 +28,6 @@ export const LAG_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 
 export const LABEL_LIMITS = { model: 1000, provider: 100, customer: 10_000 };
 /** A longer value is no real name (the fuzzer sent megabyte model names): it is recorded as "other". */
 export const MAX_LABEL_CHARS = 200;
-const SEP = '\u0001';
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 
 export interface GatewayMetricsOptions {
@@ -69,12 +69,26 @@ interface HttpSeries {
   duration: HistogramChild;
 }
 
+/** organization -> key -> model -> provider -> customer -> status. */
+type CallTree = Map<string, Map<string, Map<string, Map<string, Map<string, Map<number, CallSeries>>>>>>;
+
+/** The map under `k`, made at first use. */
+function branch<K, K2, V>(m: Map<K, Map<K2, V>>, k: K): Map<K2, V> {
+  let v = m.get(k);
+  if (v === undefined) {
+    v = new Map<K2, V>();
+    m.set(k, v);
+  }
+  return v;
+}
+
 export class GatewayMetrics {
   readonly registry = new Registry();
   private readonly r = this.registry;
   private readonly customerLabel: boolean;
-  private readonly calls = new Map<string, CallSeries>();
-  private readonly http = new Map<string, HttpSeries>();
+  private readonly calls: CallTree = new Map();
+  /** method -> route -> status. */
+  private readonly http = new Map<string, Map<string, Map<number, HttpSeries>>>();
   private readonly models = new BoundedLabel(LABEL_LIMITS.model);
   private readonly providers = new BoundedLabel(LABEL_LIMITS.provider);
   private readonly customers = new BoundedLabel(LABEL_LIMITS.customer);
@@ -149,12 +163,12 @@ export class GatewayMetrics {
 
   observeHttp(method: string, route: string, status: number, seconds: number): void {
     const m = METHODS.has(method) ? method : 'other';
-    const key = `${m} ${route} ${status}`;
-    let s = this.http.get(key);
+    const byStatus = branch(branch(this.http, m), route);
+    let s = byStatus.get(status);
     if (!s) {
       const outcome = status >= 500 ? 'server_error' : status >= 400 ? 'client_error' : 'success';
       s = { requests: this.httpRequests.child(m, route, String(status), outcome), duration: this.httpDuration.child(m, route) };
-      this.http.set(key, s);
+      byStatus.set(status, s);
     }
     s.requests.value++;
     s.duration.observe(seconds);
@@ -228,8 +242,12 @@ export class GatewayMetrics {
     // Keyed by the bounded values: keyed by what requests sent, the cache grew with every new model name.
     const model = this.models.value(rawModel);
     const provider = this.providers.value(rawProvider);
-    const id = `${org}${SEP}${key}${SEP}${model}${SEP}${provider}${SEP}${customer}${SEP}${status}`;
-    const found = this.calls.get(id);
+    const byKey = branch(this.calls, org);
+    const byModel = branch(byKey, key);
+    const byProvider = branch(byModel, model);
+    const byCustomer = branch(byProvider, provider);
+    const byStatus = branch(byCustomer, customer);
+    const found = byStatus.get(status);
     if (found) return found;
     const who = this.who(org, key, model, provider, customer);
     const s: CallSeries = {
@@ -244,7 +262,7 @@ export class GatewayMetrics {
       overhead: this.proxyOverhead.child(org, model, provider),
     };
     // Raw names beyond the label limits share the "other" series; their own keys stay out of the map.
-    if (model === rawModel && provider === rawProvider) this.calls.set(id, s);
+    if (model === rawModel && provider === rawProvider) byStatus.set(status, s);
     return s;
   }
 }
