@@ -1,5 +1,5 @@
 /**
- * Retries of one model. Only retryable failures are retried
+ * Retries of one model with p-retry. Only retryable failures are retried
  * (connection, timeout, 408, 429, 5xx: `GatewayError.retryable`); the wait is
  * `retry_after` seconds, or the upstream's Retry-After when that is longer
  * (capped). An upstream 429 is not retried when fallbacks remain: another
@@ -7,6 +7,7 @@
  * everything without another try.
  */
 import { abortableSleep } from '../lib/sleep.ts';
+import pRetry, { AbortError } from 'p-retry';
 import { GatewayError, UpstreamError } from '../errors.ts';
 import type { RetryParams } from '../schemas/gateway.ts';
 import type { CallScope } from './call-scope.ts';
@@ -56,24 +57,41 @@ export function retryDelay(err: unknown, policy: RetryPolicy, hasFallbacks: bool
 }
 
 /**
- * Runs `fn`, retrying per the policy; rejects with the last error. The scope's signal is read at each
- * step, not once: a try's timeout puts a fresh one in place. An abort stops it before a try, after a
- * try (even one that answered) and during the wait.
+ * Runs `fn`, retrying per the policy; rejects with the last error (never a p-retry wrapper). The
+ * scope's signal is read at each step, not handed to p-retry once: a try's timeout puts a fresh one in
+ * place. An abort stops it before a try, after a try (even one that answered) and during the wait.
  */
 export async function withRetries<T>(fn: () => Promise<T>, opts: RetryOptions): Promise<T> {
   const { policy, scope } = opts;
-  const tries = 1 + (policy.enabled ? policy.retries : 0);
-  for (let n = 1; ; n++) {
-    scope.signal.throwIfAborted();
-    try {
-      const value = await fn();
-      scope.signal.throwIfAborted();
-      return value;
-    } catch (err) {
-      if (n >= tries || scope.signal.aborted) throw err;
-      const delay = retryDelay(err, policy, opts.hasFallbacks);
-      if (delay === null) throw err;
-      if (delay > 0) await opts.sleep(delay, scope.signal);
-    }
-  }
+  return pRetry(
+    async () => {
+      try {
+        scope.signal.throwIfAborted();
+        const value = await fn();
+        scope.signal.throwIfAborted();
+        return value;
+      } catch (err) {
+        // Aborts are final: p-retry's AbortError stops it and rethrows the cause.
+        if (scope.signal.aborted) throw new AbortError(asError(err));
+        throw asError(err);
+      }
+    },
+    {
+      retries: policy.enabled ? policy.retries : 0,
+      // The wait is ours (shouldRetry), so p-retry's own backoff is zero.
+      minTimeout: 0,
+      factor: 1,
+      shouldRetry: async ({ error }) => {
+        const delay = retryDelay(error, policy, opts.hasFallbacks);
+        if (delay === null) return false;
+        if (delay > 0) await opts.sleep(delay, scope.signal);
+        return true;
+      },
+    },
+  );
+}
+
+/** p-retry only handles Error instances; anything else is wrapped, keeping the value as cause. */
+function asError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err), { cause: err });
 }
