@@ -62,7 +62,8 @@ if (mode === 'drop') {
   // A gateway started on the store makes its configured metadata indexes again by itself.
   for (const r of rows.filter((x) => !present.has(x.name))) {
     const t = performance.now();
-    await db.run(r.sql);
+    // pg_indexes writes a partitioned table's index as `ON ONLY`, which would build it for no partition.
+    await db.run(r.sql.replace(' ON ONLY ', ' ON '));
     console.log(`${r.name}: ${((performance.now() - t) / 1000).toFixed(1)} s`);
   }
 } else {
