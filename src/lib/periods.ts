@@ -13,7 +13,9 @@
  */
 import type { BudgetDuration } from '../schemas/customer.ts';
 
-export const BUCKET_MS = 15 * 60_000;
+export const MINUTE_MS = 60_000;
+export const BUCKET_MS = 15 * MINUTE_MS;
+export const MINUTES_PER_BUCKET = BUCKET_MS / MINUTE_MS;
 export const DAY_MS = 86_400_000;
 export const BUCKETS_PER_DAY = DAY_MS / BUCKET_MS;
 
@@ -29,6 +31,11 @@ export interface Range {
 /** The bucket (index since the epoch) that holds an instant. */
 export function bucketOf(ms: number): number {
   return Math.floor(ms / BUCKET_MS);
+}
+
+/** The minute (index since the epoch) that holds an instant. */
+export function minuteOf(ms: number): number {
+  return Math.floor(ms / MINUTE_MS);
 }
 
 /** Offset hours -> milliseconds; it must be a whole number of 15-minute steps. */

@@ -24,6 +24,7 @@ export const RECORD_TABLES = [
   'customer_days',
   'org_usage',
   'rollup_buckets',
+  'rollup_minutes',
   'rollup_metadata_buckets',
   'trace_rollups',
   'thread_rollups',

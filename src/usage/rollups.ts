@@ -5,7 +5,9 @@
  * atomic increments in the span transaction.
  *
  * - per 15-minute bucket x model x provider x API key (time series, totals,
- *   breakdowns by model, provider or key);
+ *   breakdowns by model, provider or key), and the same per minute, so that
+ *   a summary whose window ends inside a bucket reads under a minute of spans
+ *   at each edge rather than up to a bucket's;
  *   (Per customer, the 15-minute customer usage of accounting.ts serves.)
  * - per 15-minute bucket x metadata key x value, for the keys the operator
  *   names in `rollups.metadata_keys` (breakdown by a metadata key);
@@ -13,9 +15,11 @@
  *
  * Usage rollups describe traffic as it happened: deleting a log or purging old
  * spans (retention) does not change them, as it does not change customers'
- * usage. Trace and thread rollups describe what is stored and follow deletes.
+ * usage. The per-minute rows only stand in for the spans at a window's edges,
+ * so retention purges them with the spans (which keeps their number bounded).
+ * Trace and thread rollups describe what is stored and follow deletes.
  */
-import { bucketOf } from '../lib/periods.ts';
+import { bucketOf, minuteOf } from '../lib/periods.ts';
 import { LLM_LOG_TYPES, type Environment, type SpanRecord } from '../store/types.ts';
 
 /** Upper bounds (seconds) of the latency histogram's bins; the last bin is open. */
@@ -115,6 +119,9 @@ export interface BucketKey {
   apiKeyId: string;
 }
 
+/** A per-minute row's key: a bucket's dimensions, at the minute (index since the epoch). */
+export type MinuteKey = Omit<BucketKey, 'bucket'> & { minute: number };
+
 export interface MetadataKey {
   orgId: string;
   environment: Environment;
@@ -160,6 +167,7 @@ export interface ThreadDelta {
 
 export interface RollupPlan {
   buckets: { key: BucketKey; m: Measures }[];
+  minutes: { key: MinuteKey; m: Measures }[];
   metadata: { key: MetadataKey; m: Measures }[];
   traces: TraceDelta[];
   threads: ThreadDelta[];
@@ -188,6 +196,7 @@ function into<K>(map: Map<string, { key: K; m: Measures }>, id: string, key: K, 
 
 export function planRollups(batch: readonly SpanRecord[], metadataKeys: readonly string[] = []): RollupPlan {
   const buckets = new Map<string, { key: BucketKey; m: Measures }>();
+  const minutes = new Map<string, { key: MinuteKey; m: Measures }>();
   const metadata = new Map<string, { key: MetadataKey; m: Measures }>();
   const traces = new Map<string, TraceDelta>();
   const threads = new Map<string, ThreadDelta>();
@@ -199,6 +208,8 @@ export function planRollups(batch: readonly SpanRecord[], metadataKeys: readonly
     const base = `${s.org_id}\u0000${s.environment}`;
     const dims = `${model}\u0000${provider}\u0000${apiKeyId}`;
     into(buckets, `${base}\u0000${bucket}\u0000${dims}`, { orgId: s.org_id, environment: s.environment, bucket, model, provider, apiKeyId }, s);
+    const minute = minuteOf(s.timestamp);
+    into(minutes, `${base}\u0000${minute}\u0000${dims}`, { orgId: s.org_id, environment: s.environment, minute, model, provider, apiKeyId }, s);
     for (const k of metadataKeys) {
       const value = s.metadata ? metadataValue(s.metadata[k]) : null;
       if (value === null) continue;
@@ -253,6 +264,7 @@ export function planRollups(batch: readonly SpanRecord[], metadataKeys: readonly
   }
   return {
     buckets: [...buckets.values()],
+    minutes: [...minutes.values()],
     metadata: [...metadata.values()],
     traces: [...traces.values()],
     threads: [...threads.values()],

@@ -351,6 +351,62 @@ export function storeContract(h: StoreHarness): void {
       });
     });
 
+    describe('summaries at minute and bucket edges', () => {
+      const org = 'org_edges';
+      const scope = { orgId: org, environments: ['prod' as const] };
+      const MIN = 60_000;
+      const BUCKET = 15 * MIN;
+      // T0 is on a bucket boundary. Spans exactly on bucket and minute boundaries, a millisecond
+      // either side of them, and inside minutes, over three buckets.
+      const offsets = [
+        -BUCKET - 1, -BUCKET, -BUCKET + 1, -7 * MIN - 30_000, -7 * MIN, -7 * MIN + 1, -MIN - 1, -1, 0, 1, 29_999, MIN, MIN + 1,
+        2 * MIN + 40_000, 14 * MIN + 59_999, BUCKET, BUCKET + 1, BUCKET + 3 * MIN, BUCKET + 3 * MIN + 500, 2 * BUCKET - 1, 2 * BUCKET,
+        2 * BUCKET + 2 * MIN + 1, 2 * BUCKET + 2 * MIN + 59_999,
+      ];
+      const models = ['gpt-4o', 'gpt-4o-mini', null];
+      const rows = offsets.map((o, i) =>
+        span({
+          org_id: org, timestamp: T0 + o, start_time: T0 + o - 100, model: models[i % 3] ?? null, cost: (i + 1) / 1000,
+          prompt_tokens: i, total_request_tokens: 2 * i, latency: i % 4 === 0 ? null : i / 7, status: i % 5 === 0 ? 'error' : 'success',
+        }),
+      );
+      beforeAll(async () => {
+        await store.spans.insertBatch(rows.slice(0, 10));
+        await store.spans.insertBatch(rows.slice(10));
+      });
+
+      test('summaries whose windows cut buckets and minutes at both edges equal sums over the spans', async () => {
+        const windows = [
+          // Partial minutes and partial buckets at both edges, several whole buckets between.
+          { from: T0 - BUCKET - 1, to: T0 + 2 * BUCKET + 2 * MIN + 1 },
+          { from: T0 - 7 * MIN - 29_999, to: T0 + BUCKET + 3 * MIN + 499 },
+          // Edges exactly on minute boundaries, and a millisecond off them.
+          { from: T0 - 7 * MIN, to: T0 + BUCKET + 3 * MIN - 1 },
+          { from: T0 - 7 * MIN + 1, to: T0 + BUCKET + 3 * MIN },
+          // Shorter than a bucket: whole minutes and partial ones; across a bucket boundary; within a minute.
+          { from: T0 + 1, to: T0 + 14 * MIN + 59_998 },
+          { from: T0 - MIN - 1, to: T0 + MIN },
+          { from: T0 + MIN, to: T0 + MIN + 1 },
+          { from: T0 - 2 * BUCKET, to: T0 + 3 * BUCKET },
+        ];
+        for (const filters of [[], [{ field: 'model', operator: 'in', values: ['gpt-4o', 'gpt-4o-mini'] }]] as FilterCondition[][]) {
+          for (const w of windows) {
+            const s = await store.spans.summary({ scope, ...w, filters: typeFilters(SPAN_CATALOG, filters) });
+            const m = rows.filter((r) => r.timestamp >= w.from && r.timestamp <= w.to && filters.every((c) => matches(r, c)));
+            const label = `${w.from - T0}..${w.to - T0} ${filters.length}`;
+            expect([label, s.number_of_requests]).toEqual([label, m.length]);
+            expect(s.total_cost).toBeCloseTo(m.reduce((a, r) => a + r.cost, 0), 9);
+            expect(s.total_prompt_tokens).toBe(m.reduce((a, r) => a + r.prompt_tokens, 0));
+            expect(s.total_tokens).toBe(m.reduce((a, r) => a + r.total_request_tokens, 0));
+            expect(s.error_count).toBe(m.filter((r) => r.status === 'error').length);
+            const lat = m.filter((r) => r.latency !== null);
+            if (lat.length === 0) expect(s.avg_latency).toBeNull();
+            else expect(s.avg_latency ?? 0).toBeCloseTo(lat.reduce((a, r) => a + (r.latency ?? 0), 0) / lat.length, 9);
+          }
+        }
+      });
+    });
+
     describe('traces and threads', () => {
       const org = 'org_traces';
       const scope = { orgId: org, environments: ['prod' as const] };
@@ -466,6 +522,9 @@ export function storeContract(h: StoreHarness): void {
           scope: { orgId: org, environments: ['prod'] }, from: 0, to: upTo, filters: [], sort: { field: 'start_time', descending: true }, page: 1, pageSize: 50,
         });
         expect(traces.count).toBe(4);
+        // The per-minute rollup stands in for spans at a window's edges: it goes with them.
+        const edge = await store.spans.summary({ scope: { orgId: org, environments: ['prod'] }, from: base - 1000, to: base + 61_000, filters: [] });
+        expect(edge.number_of_requests).toBe(0);
       });
     });
 

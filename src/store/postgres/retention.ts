@@ -6,6 +6,7 @@
  * from a watermark per scope upwards, so no span is read twice.
  */
 import type { SQL } from 'bun';
+import { minuteOf } from '../../lib/periods.ts';
 import { num, transaction } from './connection.ts';
 import type { Partitions } from './partitions.ts';
 
@@ -30,7 +31,8 @@ export class PgRetention {
   async purge(before: number, limit: number): Promise<number> {
     const dropped = await this.partitions.dropBefore(before);
     if (dropped.partitions > 0) {
-      // A trace or thread whose latest span is older has no span left.
+      // A trace or thread whose latest span is older has no span left; a minute row stands in for spans.
+      await this.sql.unsafe('DELETE FROM rollup_minutes WHERE minute < $1', [minuteOf(before)]);
       await this.sql.unsafe('DELETE FROM trace_rollups WHERE end_time < $1', [before]);
       await this.sql.unsafe('DELETE FROM thread_rollups WHERE end_time < $1', [before]);
     }
@@ -44,6 +46,7 @@ export class PgRetention {
              ORDER BY "timestamp" LIMIT $4::int8)`,
           [s.org_id, s.environment, before, left],
         );
+        await tx.unsafe('DELETE FROM rollup_minutes WHERE org_id = $1 AND environment = $2 AND minute < $3', [s.org_id, s.environment, minuteOf(before)]);
         await tx.unsafe('DELETE FROM trace_rollups WHERE org_id = $1 AND environment = $2 AND end_time < $3', [s.org_id, s.environment, before]);
         await tx.unsafe('DELETE FROM thread_rollups WHERE org_id = $1 AND environment = $2 AND end_time < $3', [s.org_id, s.environment, before]);
         return gone.count;

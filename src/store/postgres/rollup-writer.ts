@@ -33,6 +33,13 @@ const BUCKETS = {
   set: adds(MEASURES),
 };
 
+const MINUTES = {
+  table: 'rollup_minutes',
+  columns: { org_id: 'text', environment: 'text', minute: 'bigint', model: 'text', provider_id: 'text', api_key_id: 'text', ...MEASURE_COLUMNS },
+  key: ['org_id', 'environment', 'minute', 'model', 'provider_id', 'api_key_id'],
+  set: adds(MEASURES),
+};
+
 const METADATA = {
   table: 'rollup_metadata_buckets',
   columns: { org_id: 'text', environment: 'text', meta_key: 'text', bucket: 'bigint', meta_value: 'text', ...MEASURE_COLUMNS },
@@ -85,6 +92,17 @@ export async function applyRollups(tx: SQL, plan: RollupPlan): Promise<void> {
         ...measureFields(m),
       })),
       (r) => k(r.org_id, r.environment, r.bucket, r.model, r.provider_id, r.api_key_id),
+    ),
+  );
+  await upsertRows(
+    tx,
+    MINUTES,
+    byKey(
+      plan.minutes.map(({ key: b, m }) => ({
+        org_id: b.orgId, environment: b.environment, minute: b.minute, model: b.model, provider_id: b.provider, api_key_id: b.apiKeyId,
+        ...measureFields(m),
+      })),
+      (r) => k(r.org_id, r.environment, r.minute, r.model, r.provider_id, r.api_key_id),
     ),
   );
   await upsertRows(

@@ -1,7 +1,9 @@
 /**
  * Span summaries over a window in PostgreSQL: whole 15-minute buckets from a
- * rollup, the edges from spans (src/store/summary-plan.ts says which).
- * rollup_buckets rows hold '' for none, read back as NULL; filters that name
+ * rollup, the edges from spans (src/store/summary-plan.ts says which); with
+ * no filter or filters on model, provider or key, the whole minutes of the
+ * edges from the per-minute rollup. rollup_buckets and rollup_minutes rows
+ * hold '' for none, read back as NULL; filters that name
  * customers read the customers' own usage buckets.
  */
 import type { SQL } from 'bun';
@@ -12,9 +14,12 @@ import {
   EMPTY_SUMS,
   metadataRollupValues,
   splitWindow,
+  splitWindowByMinute,
   type SummarySource,
   summaryOf,
   summarySource,
+  type SummarySums,
+  type UnitRange,
 } from '../summary-plan.ts';
 import type { Scope, SpanSummary } from '../types.ts';
 import { Params } from './connection.ts';
@@ -34,14 +39,14 @@ const ROLLUP_SUMS = `coalesce(sum(requests), 0) AS n, coalesce(sum(cost), 0) AS 
 
 const DIMENSIONS: ColumnMap = Object.fromEntries(BUCKET_DIMENSIONS.map((d) => [d, `nullif(${d}, '')`]));
 
+/** Rollups other than the per-bucket one, which summary() reads with its per-minute twin. */
+type OtherSource = Exclude<SummarySource, 'buckets'>;
+
 /** FROM and WHERE of the rollup rows of buckets first..last that the filters select. */
 const ROLLUPS: Record<
-  SummarySource,
+  OtherSource,
   (ps: Params, scope: Scope, first: number, last: number, filters: readonly TypedCondition[], metadataKeys: readonly string[]) => string
 > = {
-  buckets: (ps, scope, first, last, filters) =>
-    `rollup_buckets WHERE ${scopeWhere(scope, ps)} AND bucket >= ${ps.num(first)} AND bucket <= ${ps.num(last)}
-       AND ${compileFilters(DIMENSIONS, filters, ps)}`,
   customers: (ps, scope, first, last, filters) =>
     `customer_usage WHERE customer_id IN (SELECT id FROM customers WHERE ${scopeWhere(scope, ps)} AND ${compileFilters({}, filters, ps)})
        AND bucket >= ${ps.num(first)} AND bucket <= ${ps.num(last)}`,
@@ -62,6 +67,7 @@ export class PgSummaries {
 
   async summary(scope: Scope, from: number, to: number, filters: readonly TypedCondition[]): Promise<SpanSummary> {
     const source = summarySource(filters, this.metadataKeys);
+    if (source === 'buckets') return summaryOf(await this.byMinute(scope, from, to, filters));
     const parts = source ? splitWindow(from, to) : null;
     if (!source || !parts) return summaryOf(addSums(EMPTY_SUMS, await this.fromSpans(scope, from, to, filters)));
     const ps = new Params();
@@ -72,6 +78,29 @@ export class PgSummaries {
     let sums = addSums(EMPTY_SUMS, row);
     for (const e of parts.edges) sums = addSums(sums, await this.fromSpans(scope, e.from, e.to, filters));
     return summaryOf(sums);
+  }
+
+  /**
+   * Whole buckets and the whole minutes around them in one statement (one
+   * round trip), then spans for the partial minutes (splitWindowByMinute).
+   */
+  private async byMinute(scope: Scope, from: number, to: number, filters: readonly TypedCondition[]): Promise<SummarySums> {
+    const parts = splitWindowByMinute(from, to);
+    const ranges: [string, string, UnitRange][] = parts.minutes.map((m) => ['rollup_minutes', 'minute', m]);
+    if (parts.buckets) ranges.push(['rollup_buckets', 'bucket', parts.buckets]);
+    let sums = EMPTY_SUMS;
+    if (ranges.length > 0) {
+      const ps = new Params();
+      const selects = ranges.map(
+        ([table, unit, r]) =>
+          `SELECT ${ROLLUP_SUMS} FROM ${table} WHERE ${scopeWhere(scope, ps)} AND ${unit} >= ${ps.num(r.first)} AND ${unit} <= ${ps.num(r.last)}
+             AND ${compileFilters(DIMENSIONS, filters, ps)}`,
+      );
+      const rows = await this.sql.unsafe<Record<string, unknown>[]>(selects.join(' UNION ALL '), ps.values);
+      for (const row of rows) sums = addSums(sums, row);
+    }
+    for (const e of parts.edges) sums = addSums(sums, await this.fromSpans(scope, e.from, e.to, filters));
+    return sums;
   }
 
   private async fromSpans(scope: Scope, from: number, to: number, filters: readonly TypedCondition[]): Promise<Record<string, unknown> | undefined> {

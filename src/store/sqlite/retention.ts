@@ -11,6 +11,7 @@
  * upwards, so no span is read twice.
  */
 import type { Database } from 'bun:sqlite';
+import { minuteOf } from '../../lib/periods.ts';
 
 /** Extra fields that hold a call's content, emptied with input and output. */
 const BODY_FIELDS = ['$.full_request', '$.prompt_messages', '$.completion_message', '$.tools', '$.tool_choice'];
@@ -39,7 +40,8 @@ export class SqliteRetention {
                  WHERE org_id = ? AND environment = ? AND timestamp < ? ORDER BY timestamp LIMIT ?)`,
             )
             .run(s.org_id, s.environment, before, left).changes;
-          // A trace or thread whose latest span is older has no span left.
+          // A trace or thread whose latest span is older has no span left; a minute row stands in for spans.
+          this.client.query('DELETE FROM rollup_minutes WHERE org_id = ? AND environment = ? AND minute < ?').run(s.org_id, s.environment, minuteOf(before));
           this.client.query('DELETE FROM trace_rollups WHERE org_id = ? AND environment = ? AND end_time < ?').run(s.org_id, s.environment, before);
           this.client.query('DELETE FROM thread_rollups WHERE org_id = ? AND environment = ? AND end_time < ?').run(s.org_id, s.environment, before);
           return n;

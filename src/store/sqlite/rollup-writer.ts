@@ -39,12 +39,14 @@ const maxText = (c: string) => `CASE WHEN ${c} IS NULL THEN excluded.${c} WHEN e
 
 export class RollupWriter {
   private readonly buckets: Statement;
+  private readonly minutes: Statement;
   private readonly metadata: Statement;
   private readonly traces: Statement;
   private readonly threads: Statement;
 
   constructor(private readonly client: Database) {
     this.buckets = upsertMeasures(client, 'rollup_buckets', ['org_id', 'environment', 'bucket', 'model', 'provider_id', 'api_key_id']);
+    this.minutes = upsertMeasures(client, 'rollup_minutes', ['org_id', 'environment', 'minute', 'model', 'provider_id', 'api_key_id']);
     this.metadata = upsertMeasures(client, 'rollup_metadata_buckets', ['org_id', 'environment', 'meta_key', 'bucket', 'meta_value']);
     this.traces = client.prepare(
       `INSERT INTO trace_rollups (org_id, environment, trace_unique_id, span_count, llm_call_count, error_count,
@@ -115,6 +117,9 @@ export class RollupWriter {
   apply(plan: RollupPlan): void {
     for (const { key: k, m } of plan.buckets) {
       this.buckets.run(k.orgId, k.environment, k.bucket, k.model, k.provider, k.apiKeyId, ...measureParams(m));
+    }
+    for (const { key: k, m } of plan.minutes) {
+      this.minutes.run(k.orgId, k.environment, k.minute, k.model, k.provider, k.apiKeyId, ...measureParams(m));
     }
     for (const { key: k, m } of plan.metadata) {
       this.metadata.run(k.orgId, k.environment, k.key, k.bucket, k.value, ...measureParams(m));

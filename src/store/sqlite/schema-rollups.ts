@@ -46,6 +46,24 @@ export const rollupBuckets = sqliteTable(
   (t) => [primaryKey({ columns: [t.org_id, t.environment, t.bucket, t.model, t.provider_id, t.api_key_id] })],
 );
 
+/**
+ * Per minute, model, provider and API key: what a summary reads for the whole
+ * minutes of the partial buckets at its window's edges.
+ */
+export const rollupMinutes = sqliteTable(
+  'rollup_minutes',
+  {
+    org_id: text('org_id').notNull(),
+    environment: text('environment').notNull(),
+    minute: integer('minute').notNull(),
+    model: text('model').notNull(),
+    provider_id: text('provider_id').notNull(),
+    api_key_id: text('api_key_id').notNull(),
+    ...measures(),
+  },
+  (t) => [primaryKey({ columns: [t.org_id, t.environment, t.minute, t.model, t.provider_id, t.api_key_id] })],
+);
+
 /** Per 15-minute bucket and value of each metadata key named in `rollups.metadata_keys`. */
 export const rollupMetadataBuckets = sqliteTable(
   'rollup_metadata_buckets',

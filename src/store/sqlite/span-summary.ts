@@ -1,7 +1,9 @@
 /**
  * Span summaries over a window in SQLite: whole 15-minute buckets from a
- * rollup, the edges from spans (src/store/summary-plan.ts says which).
- * rollup_buckets rows hold '' for none, read back as NULL; filters that name
+ * rollup, the edges from spans (src/store/summary-plan.ts says which); with
+ * no filter or filters on model, provider or key, the whole minutes of the
+ * edges from the per-minute rollup. rollup_buckets and rollup_minutes rows
+ * hold '' for none, read back as NULL; filters that name
  * customers read the customers' own usage buckets; an equality on a rolled-up
  * metadata key reads that key's buckets.
  */
@@ -13,10 +15,12 @@ import {
   EMPTY_SUMS,
   metadataRollupValues,
   splitWindow,
+  splitWindowByMinute,
   type SummarySource,
   summaryOf,
   summarySource,
   type SummarySums,
+  type UnitRange,
 } from '../summary-plan.ts';
 import type { Scope, SpanSummary } from '../types.ts';
 import { type ColumnMap, type Compiled, compileFilters, type MetadataSource, scopeWhere } from './span-query.ts';
@@ -35,19 +39,14 @@ const ROLLUP_SUMS = `total(requests) AS n, total(cost) AS cost, total(total_toke
 
 const DIMENSIONS: ColumnMap = Object.fromEntries(BUCKET_DIMENSIONS.map((d) => [d, `nullif(${d}, '')`]));
 
+/** Rollups other than the per-bucket one, which summary() reads with its per-minute twin. */
+type OtherSource = Exclude<SummarySource, 'buckets'>;
+
 /** FROM and WHERE of the rollup rows of buckets first..last that the filters select. */
 const ROLLUPS: Record<
-  SummarySource,
+  OtherSource,
   (scope: Scope, first: number, last: number, filters: readonly TypedCondition[], metadataKeys: readonly string[]) => Compiled
 > = {
-  buckets(scope, first, last, filters) {
-    const s = scopeWhere(scope);
-    const f = compileFilters(DIMENSIONS, filters);
-    return {
-      sql: `rollup_buckets WHERE ${s.sql} AND bucket >= ? AND bucket <= ? AND ${f.sql}`,
-      params: [...s.params, first, last, ...f.params],
-    };
-  },
   customers(scope, first, last, filters) {
     const s = scopeWhere(scope);
     const f = compileFilters({}, filters);
@@ -81,12 +80,31 @@ export class SqliteSummaries {
 
   summary(scope: Scope, from: number, to: number, filters: readonly TypedCondition[]): SpanSummary {
     const source = summarySource(filters, this.metadataKeys);
+    if (source === 'buckets') return summaryOf(this.byMinute(scope, from, to, filters));
     const parts = source ? splitWindow(from, to) : null;
     if (!source || !parts) return summaryOf(this.fromSpans(scope, from, to, filters));
     const q = ROLLUPS[source](scope, parts.first, parts.last, filters, this.metadataKeys);
     let sums = addSums(EMPTY_SUMS, this.client.query<SummarySums, SqlValue[]>(`SELECT ${ROLLUP_SUMS} FROM ${q.sql}`).get(...q.params));
     for (const e of parts.edges) sums = addSums(sums, this.fromSpans(scope, e.from, e.to, filters));
     return summaryOf(sums);
+  }
+
+  /** Whole buckets, then whole minutes around them, then spans for the partial minutes (splitWindowByMinute). */
+  private byMinute(scope: Scope, from: number, to: number, filters: readonly TypedCondition[]): SummarySums {
+    const parts = splitWindowByMinute(from, to);
+    const ranges: [string, string, UnitRange][] = parts.minutes.map((m) => ['rollup_minutes', 'minute', m]);
+    if (parts.buckets) ranges.push(['rollup_buckets', 'bucket', parts.buckets]);
+    const s = scopeWhere(scope);
+    const f = compileFilters(DIMENSIONS, filters);
+    let sums = EMPTY_SUMS;
+    for (const [table, unit, r] of ranges) {
+      const row = this.client
+        .query<SummarySums, SqlValue[]>(`SELECT ${ROLLUP_SUMS} FROM ${table} WHERE ${s.sql} AND ${unit} >= ? AND ${unit} <= ? AND ${f.sql}`)
+        .get(...s.params, r.first, r.last, ...f.params);
+      sums = addSums(sums, row);
+    }
+    for (const e of parts.edges) sums = addSums(sums, this.fromSpans(scope, e.from, e.to, filters));
+    return sums;
   }
 
   /**

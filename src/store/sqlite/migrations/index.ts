@@ -13,6 +13,7 @@ import customerDays from './0007_customer_days.sql' with { type: 'text' };
 import keyRoles from './0008_key_roles.sql' with { type: 'text' };
 import rollupWindowIndexes from './0009_rollup_window_indexes.sql' with { type: 'text' };
 import queryIndexes from './0010_query_indexes.sql' with { type: 'text' };
+import rollupMinutes from './0011_rollup_minutes.sql' with { type: 'text' };
 
 export interface Migration {
   name: string;
@@ -31,4 +32,5 @@ export const migrations: Migration[] = [
   { name: '0008_key_roles', sql: keyRoles },
   { name: '0009_rollup_window_indexes', sql: rollupWindowIndexes },
   { name: '0010_query_indexes', sql: queryIndexes },
+  { name: '0011_rollup_minutes', sql: rollupMinutes },
 ];
