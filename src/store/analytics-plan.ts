@@ -5,7 +5,9 @@
  * most two partial units at its edges. Whole units are summed from the
  * rollup, only the edges are read from spans, so the cost does not grow with
  * the window:
- * - totals, time series and groups by model, provider or key: rollup_buckets;
+ * - totals, time series and groups by model, provider or key: rollup_buckets,
+ *   and the whole minutes of the partial buckets from rollup_minutes, so only
+ *   the partial minutes at the edges are read from spans;
  * - groups by a metadata key named in `rollups.metadata_keys`:
  *   rollup_metadata_days, the calls without a value being the rest of
  *   rollup_buckets' total;
@@ -22,7 +24,7 @@
  *
  * A backend supplies the rows (AnalyticsSource); RollupAnalytics does the rest.
  */
-import { BUCKET_MS, BUCKETS_PER_DAY } from '../lib/periods.ts';
+import { BUCKET_MS, BUCKETS_PER_DAY, MINUTE_MS } from '../lib/periods.ts';
 import { emptyMeasures, LATENCY_BINS, LATENCY_BOUNDS, type Measures, quantile } from '../usage/rollups.ts';
 import {
   ANALYTICS_BUCKETS,
@@ -35,10 +37,13 @@ import {
   type AnalyticsStore,
   type BreakdownOrder,
 } from './analytics-types.ts';
+import { splitWindowByMinute } from './summary-plan.ts';
 import type { Scope } from './types.ts';
 
 export type Sums = Omit<Measures, 'hist'>;
 export const SUM_KEYS = Object.keys(emptyMeasures()).filter((k) => k !== 'hist') as (keyof Sums)[];
+const UNIT_MS = { bucket: BUCKET_MS, minute: MINUTE_MS } as const;
+
 /** The histogram columns of the rollup tables. */
 export const HIST_COLUMNS = Array.from({ length: LATENCY_BINS }, (_, i) => `h${i}`);
 
@@ -46,14 +51,14 @@ export const HIST_COLUMNS = Array.from({ length: LATENCY_BINS }, (_, i) => `h${i
 export const LATENCY_BIN_SQL = `CASE WHEN latency IS NULL THEN NULL ${LATENCY_BOUNDS.map((b, i) => `WHEN latency <= ${b} THEN ${i}`).join(' ')}
   ELSE ${LATENCY_BOUNDS.length} END`;
 
-/** The grouping of rollup_buckets rows as SQL over its columns (the same in every backend's dialect). */
-export function bucketGroupSql(g: Grouping): string {
+/** The grouping of rollup_buckets (unit 'bucket') or rollup_minutes ('minute') rows as SQL over their columns (the same in every backend's dialect). */
+export function rollupGroupSql(g: Grouping, unit: 'bucket' | 'minute'): string {
   switch (g.kind) {
     case 'column':
       // Rollup rows hold '' for none.
       return `nullif(${g.column}, '')`;
     case 'time':
-      return `bucket * ${BUCKET_MS} - (bucket * ${BUCKET_MS}) % ${g.width}`;
+      return `${unit} * ${UNIT_MS[unit]} - (${unit} * ${UNIT_MS[unit]}) % ${g.width}`;
     default:
       return '0';
   }
@@ -138,6 +143,8 @@ export type SpanRow = { g: GroupKey; bin: number | string | null } & Record<stri
 export interface AnalyticsSource {
   /** rollup_buckets, grouped ('all', a column, or time). */
   buckets(g: Grouping, scope: Scope, first: number, last: number): Promise<RollupRow[]>;
+  /** rollup_minutes (minutes first..last), grouped as buckets() groups. */
+  minutes(g: Grouping, scope: Scope, first: number, last: number): Promise<RollupRow[]>;
   /** rollup_metadata_buckets of one key, grouped by value. */
   metadataBuckets(key: string, scope: Scope, first: number, last: number): Promise<RollupRow[]>;
   /** Per customer identifier, the sums of its UTC days (customer_days) or 15-minute buckets (customer_usage). */
@@ -194,6 +201,8 @@ function addRollupRow(m: Measures, row: Record<string, unknown>, sign = 1): void
 interface Rollup {
   unit: number;
   read(out: Groups, scope: Scope, first: number, last: number): Promise<void>;
+  /** Whole minutes first..last, when the rollup has a per-minute twin. */
+  readMinutes?(out: Groups, scope: Scope, first: number, last: number): Promise<void>;
 }
 
 export class RollupAnalytics implements AnalyticsStore {
@@ -207,6 +216,9 @@ export class RollupAnalytics implements AnalyticsStore {
       unit: BUCKET_MS,
       read: async (out, scope, first, last) => {
         for (const r of await this.source.buckets(g, scope, first, last)) addRollupRow(out.at(r.g), r);
+      },
+      readMinutes: async (out, scope, first, last) => {
+        for (const r of await this.source.minutes(g, scope, first, last)) addRollupRow(out.at(r.g), r);
       },
     };
   }
@@ -293,6 +305,14 @@ export class RollupAnalytics implements AnalyticsStore {
 
   private async groups(q: AnalyticsQuery, spans: Grouping, rollup: Rollup | null): Promise<Groups> {
     const out = new Groups();
+    if (rollup?.readMinutes && q.customer === null) {
+      // The window is [from, to); the split takes an inclusive end.
+      const parts = splitWindowByMinute(q.from, q.to - 1);
+      if (parts.buckets) await rollup.read(out, q.scope, parts.buckets.first, parts.buckets.last);
+      for (const m of parts.minutes) await rollup.readMinutes(out, q.scope, m.first, m.last);
+      for (const e of parts.edges) await this.fromSpans(out, q, e.from, e.to + 1, spans);
+      return out;
+    }
     const unit = rollup?.unit ?? BUCKET_MS;
     // Whole units: u*unit >= from and (u+1)*unit <= to.
     const first = Math.ceil(q.from / unit);

@@ -370,25 +370,25 @@ export function storeContract(h: StoreHarness): void {
           prompt_tokens: i, total_request_tokens: 2 * i, latency: i % 4 === 0 ? null : i / 7, status: i % 5 === 0 ? 'error' : 'success',
         }),
       );
+      const windows = [
+        // Partial minutes and partial buckets at both edges, several whole buckets between.
+        { from: T0 - BUCKET - 1, to: T0 + 2 * BUCKET + 2 * MIN + 1 },
+        { from: T0 - 7 * MIN - 29_999, to: T0 + BUCKET + 3 * MIN + 499 },
+        // Edges exactly on minute boundaries, and a millisecond off them.
+        { from: T0 - 7 * MIN, to: T0 + BUCKET + 3 * MIN - 1 },
+        { from: T0 - 7 * MIN + 1, to: T0 + BUCKET + 3 * MIN },
+        // Shorter than a bucket: whole minutes and partial ones; across a bucket boundary; within a minute.
+        { from: T0 + 1, to: T0 + 14 * MIN + 59_998 },
+        { from: T0 - MIN - 1, to: T0 + MIN },
+        { from: T0 + MIN, to: T0 + MIN + 1 },
+        { from: T0 - 2 * BUCKET, to: T0 + 3 * BUCKET },
+      ];
       beforeAll(async () => {
         await store.spans.insertBatch(rows.slice(0, 10));
         await store.spans.insertBatch(rows.slice(10));
       });
 
       test('summaries whose windows cut buckets and minutes at both edges equal sums over the spans', async () => {
-        const windows = [
-          // Partial minutes and partial buckets at both edges, several whole buckets between.
-          { from: T0 - BUCKET - 1, to: T0 + 2 * BUCKET + 2 * MIN + 1 },
-          { from: T0 - 7 * MIN - 29_999, to: T0 + BUCKET + 3 * MIN + 499 },
-          // Edges exactly on minute boundaries, and a millisecond off them.
-          { from: T0 - 7 * MIN, to: T0 + BUCKET + 3 * MIN - 1 },
-          { from: T0 - 7 * MIN + 1, to: T0 + BUCKET + 3 * MIN },
-          // Shorter than a bucket: whole minutes and partial ones; across a bucket boundary; within a minute.
-          { from: T0 + 1, to: T0 + 14 * MIN + 59_998 },
-          { from: T0 - MIN - 1, to: T0 + MIN },
-          { from: T0 + MIN, to: T0 + MIN + 1 },
-          { from: T0 - 2 * BUCKET, to: T0 + 3 * BUCKET },
-        ];
         for (const filters of [[], [{ field: 'model', operator: 'in', values: ['gpt-4o', 'gpt-4o-mini'] }]] as FilterCondition[][]) {
           for (const w of windows) {
             const s = await store.spans.summary({ scope, ...w, filters: typeFilters(SPAN_CATALOG, filters) });
@@ -403,6 +403,25 @@ export function storeContract(h: StoreHarness): void {
             if (lat.length === 0) expect(s.avg_latency).toBeNull();
             else expect(s.avg_latency ?? 0).toBeCloseTo(lat.reduce((a, r) => a + (r.latency ?? 0), 0) / lat.length, 9);
           }
+        }
+      });
+
+      test('the overview over the same windows ([from, to)) equals sums over the spans: totals, 15-minute series, by model', async () => {
+        for (const w of windows) {
+          const m = rows.filter((r) => r.timestamp >= w.from && r.timestamp <= w.to);
+          const q = { scope, from: w.from, to: w.to + 1, customer: null };
+          const s = await store.analytics.summary(q);
+          expect([w.from - T0, s.requests]).toEqual([w.from - T0, m.length]);
+          expect(s.cost).toBeCloseTo(m.reduce((a, r) => a + r.cost, 0), 9);
+          const count = (of: Row[], key: (r: Row) => string | null) => {
+            const out = new Map<string | null, number>();
+            for (const r of of) out.set(key(r), (out.get(key(r)) ?? 0) + 1);
+            return out;
+          };
+          const ts = await store.analytics.timeseries(q, '15m');
+          expect(new Map<string | null, number>(ts.map((p) => [String(p.start), p.requests]))).toEqual(count(m, (r) => String(r.timestamp - (r.timestamp % BUCKET))));
+          const groups = await store.analytics.breakdown(q, { kind: 'model' }, 'requests', 100);
+          expect(new Map(groups.map((g) => [g.key, g.requests]))).toEqual(count(m, (r) => r.model));
         }
       });
     });

@@ -3,7 +3,7 @@
  * add up is src/store/analytics-plan.ts.
  */
 import type { SQL } from 'bun';
-import { type AnalyticsSource, bucketEnds, bucketGroupSql, type Grouping, HIST_COLUMNS, LATENCY_BIN_SQL, type RollupRow, type SpanRow, SUM_KEYS } from '../analytics-plan.ts';
+import { type AnalyticsSource, bucketEnds, type Grouping, HIST_COLUMNS, LATENCY_BIN_SQL, rollupGroupSql, type RollupRow, type SpanRow, SUM_KEYS } from '../analytics-plan.ts';
 import type { AnalyticsQuery } from '../analytics-types.ts';
 import type { Scope } from '../types.ts';
 import { Params } from './connection.ts';
@@ -41,10 +41,18 @@ export class PgAnalyticsSource implements AnalyticsSource {
   constructor(private readonly sql: SQL) {}
 
   async buckets(g: Grouping, scope: Scope, first: number, last: number): Promise<RollupRow[]> {
+    return this.usage('rollup_buckets', 'bucket', g, scope, first, last);
+  }
+
+  async minutes(g: Grouping, scope: Scope, first: number, last: number): Promise<RollupRow[]> {
+    return this.usage('rollup_minutes', 'minute', g, scope, first, last);
+  }
+
+  private usage(table: string, unit: 'bucket' | 'minute', g: Grouping, scope: Scope, first: number, last: number): Promise<RollupRow[]> {
     const ps = new Params();
     return this.sql.unsafe<RollupRow[]>(
-      `SELECT ${bucketGroupSql(g)} AS g, ${ROLLUP_SUMS} FROM rollup_buckets
-       WHERE ${scopeWhere(scope, ps)} AND bucket >= ${ps.num(first)} AND bucket <= ${ps.num(last)} GROUP BY 1`,
+      `SELECT ${rollupGroupSql(g, unit)} AS g, ${ROLLUP_SUMS} FROM ${table}
+       WHERE ${scopeWhere(scope, ps)} AND ${unit} >= ${ps.num(first)} AND ${unit} <= ${ps.num(last)} GROUP BY 1`,
       ps.values,
     );
   }

@@ -3,7 +3,7 @@
  * is src/store/analytics-plan.ts. Every SQL of the analytics store is here.
  */
 import type { Database } from 'bun:sqlite';
-import { type AnalyticsSource, bucketEnds, bucketGroupSql, type Grouping, HIST_COLUMNS, LATENCY_BIN_SQL, type RollupRow, type SpanRow, SUM_KEYS } from '../analytics-plan.ts';
+import { type AnalyticsSource, bucketEnds, type Grouping, HIST_COLUMNS, LATENCY_BIN_SQL, rollupGroupSql, type RollupRow, type SpanRow, SUM_KEYS } from '../analytics-plan.ts';
 import type { AnalyticsQuery } from '../analytics-types.ts';
 import type { Scope } from '../types.ts';
 import { type Compiled, scopeWhere } from './span-query.ts';
@@ -48,10 +48,18 @@ export class SqliteAnalyticsSource implements AnalyticsSource {
   constructor(private readonly client: Database) {}
 
   async buckets(g: Grouping, scope: Scope, first: number, last: number): Promise<RollupRow[]> {
+    return this.usage('rollup_buckets', 'bucket', g, scope, first, last);
+  }
+
+  async minutes(g: Grouping, scope: Scope, first: number, last: number): Promise<RollupRow[]> {
+    return this.usage('rollup_minutes', 'minute', g, scope, first, last);
+  }
+
+  private usage(table: string, unit: 'bucket' | 'minute', g: Grouping, scope: Scope, first: number, last: number): RollupRow[] {
     const s = scopeWhere(scope);
     return this.client
       .query<RollupRow, SqlValue[]>(
-        `SELECT ${bucketGroupSql(g)} AS g, ${ROLLUP_SUMS} FROM rollup_buckets WHERE ${s.sql} AND bucket >= ? AND bucket <= ? GROUP BY 1`,
+        `SELECT ${rollupGroupSql(g, unit)} AS g, ${ROLLUP_SUMS} FROM ${table} WHERE ${s.sql} AND ${unit} >= ? AND ${unit} <= ? GROUP BY 1`,
       )
       .all(...s.params, first, last);
   }
