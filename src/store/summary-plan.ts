@@ -84,9 +84,9 @@ export function splitWindow(from: number, to: number): WindowParts | null {
 
 /**
  * A window cut for the per-bucket rollup and its per-minute twin: whole
- * buckets, the whole minutes on either side of them (or of the whole window
- * when it covers no whole bucket), and spans for what is left at the edges,
- * under a minute each. A window of 10M spans a day then reads at most two
+ * buckets, the whole minutes before and after them (all the window's whole
+ * minutes when it covers no whole bucket), and spans for what is left at
+ * each edge, under a minute. A window of 10M spans a day then reads at most two
  * minutes' worth of spans (~14,000) instead of two buckets' (~200,000).
  */
 export interface MinuteWindowParts {
