@@ -1,5 +1,6 @@
 -- Per-minute twin of rollup_buckets: a summary reads the whole minutes of the partial buckets at its
 -- window's edges from here, and only the partial minutes from spans (PostgreSQL twin: 0003_rollup_minutes).
+-- Hand edit: WITHOUT ROWID as rollup_buckets (one b-tree instead of a table plus its key index).
 CREATE TABLE `rollup_minutes` (
 	`org_id` text NOT NULL,
 	`environment` text NOT NULL,
@@ -43,4 +44,4 @@ CREATE TABLE `rollup_minutes` (
 	`h18` integer DEFAULT 0 NOT NULL,
 	`h19` integer DEFAULT 0 NOT NULL,
 	PRIMARY KEY(`org_id`, `environment`, `minute`, `model`, `provider_id`, `api_key_id`)
-);
+) WITHOUT ROWID;
