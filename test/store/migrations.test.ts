@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { openSqliteStore } from '../../src/store/sqlite/index.ts';
 import { applyMigrations } from '../../src/store/sqlite/migrate.ts';
 import { migrations } from '../../src/store/sqlite/migrations/index.ts';
+import { backfillOf, expectSameSums, rollupSpans } from '../helpers/rollup-spans.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'switchyard-mig-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -53,6 +54,22 @@ describe('migrations', () => {
     );
     expect(applyMigrations(db, migrations)).toContain('0008_key_roles');
     expect(db.query<{ role: string }, []>("SELECT role FROM api_keys WHERE id = 'key_1'").get()?.role).toBe('admin');
+    db.close();
+  });
+
+  test('0011: the spans already stored are rolled up per minute exactly as the writer rolls up new ones', async () => {
+    const path = join(dir, 'minutes.db');
+    const store = openSqliteStore({ path });
+    await store.spans.insertBatch(rollupSpans('org_min', Date.parse('2026-06-15T12:00:00Z')));
+    await store.close();
+    const db = new Database(path);
+    const rows = () => db.query<Record<string, unknown>, []>('SELECT * FROM rollup_minutes ORDER BY minute, model, api_key_id').all();
+    const written = rows();
+    expect(written.length).toBeGreaterThan(4);
+    db.run('DELETE FROM rollup_minutes');
+    const migration = migrations.find((m) => m.name.startsWith('0011'));
+    db.run(backfillOf(migration?.sql ?? ''));
+    expectSameSums(rows(), written);
     db.close();
   });
 

@@ -18,6 +18,7 @@ import { partitionName, WEEK_MS, weekStart } from '../../src/store/postgres/part
 import { migrations } from '../../src/store/postgres/migrations/index.ts';
 import * as schema from '../../src/store/postgres/schema.ts';
 import { freshDatabase, needPostgres, type TestDatabase } from '../helpers/postgres.ts';
+import { backfillOf, expectSameSums, rollupSpans } from '../helpers/rollup-spans.ts';
 import { span } from '../helpers/spans.ts';
 
 const NOW = Date.parse('2026-06-17T12:00:00Z');
@@ -101,6 +102,21 @@ if (await needPostgres('postgres store')) {
         const cols = await store.sql.unsafe<{ c: string }[]>('SELECT column_name AS c FROM information_schema.columns WHERE table_name = $1', [cfg.name]);
         expect(cols.map((r) => r.c).sort()).toEqual(cfg.columns.map((c) => c.name).sort());
       }
+    });
+  });
+
+  describe('0003: per-minute rollups of the spans stored before it', () => {
+    test('the backfill rolls spans up exactly as the writer does', async () => {
+      await store.spans.insertBatch(rollupSpans('org_min', NOW - DAY));
+      const rows = () =>
+        store.sql.unsafe<Record<string, unknown>[]>("SELECT * FROM rollup_minutes WHERE org_id = 'org_min' ORDER BY minute, model, api_key_id");
+      const written = await rows();
+      expect(written.length).toBeGreaterThan(4);
+      await store.sql.unsafe("DELETE FROM rollup_minutes WHERE org_id = 'org_min'");
+      const migration = migrations.find((m) => m.name.startsWith('0003'));
+      // Only this test's organization: the other tests' spans keep their own rows.
+      await store.sql.unsafe(backfillOf(migration?.sql ?? '').replace('FROM spans GROUP BY', "FROM spans WHERE org_id = 'org_min' GROUP BY"));
+      expectSameSums(await rows(), written);
     });
   });
 

@@ -44,3 +44,15 @@ CREATE TABLE rollup_minutes (
   h19 bigint NOT NULL DEFAULT 0,
   PRIMARY KEY (org_id, environment, minute, model, provider_id, api_key_id)
 );
+--> statement-breakpoint
+-- The spans stored before this migration, rolled up as the writer does (src/usage/rollups.ts).
+INSERT INTO rollup_minutes (org_id, environment, minute, model, provider_id, api_key_id, requests, errors, cache_hits,
+  prompt_tokens, completion_tokens, total_tokens, cached_tokens, reasoning_tokens, cost, latency_sum, latency_count,
+  ttft_sum, ttft_count, tps_sum, tps_count, h0, h1, h2, h3, h4, h5, h6, h7, h8, h9, h10, h11, h12, h13, h14, h15, h16, h17, h18, h19)
+SELECT org_id, environment, "timestamp" / 60000, coalesce(model, ''), coalesce(provider_id, ''), coalesce(api_key_id, ''),
+  count(*), count(*) FILTER (WHERE status = 'error'), count(*) FILTER (WHERE cached), coalesce(sum(prompt_tokens), 0),
+  coalesce(sum(completion_tokens), 0), coalesce(sum(total_request_tokens), 0), coalesce(sum(cached_tokens), 0),
+  coalesce(sum(reasoning_tokens), 0), coalesce(sum(cost), 0), coalesce(sum(latency), 0), count(latency),
+  coalesce(sum(time_to_first_token), 0), count(time_to_first_token), coalesce(sum(tokens_per_second), 0), count(tokens_per_second),
+  count(*) FILTER (WHERE latency <= 0.05), count(*) FILTER (WHERE latency > 0.05 AND latency <= 0.1), count(*) FILTER (WHERE latency > 0.1 AND latency <= 0.2), count(*) FILTER (WHERE latency > 0.2 AND latency <= 0.3), count(*) FILTER (WHERE latency > 0.3 AND latency <= 0.5), count(*) FILTER (WHERE latency > 0.5 AND latency <= 0.75), count(*) FILTER (WHERE latency > 0.75 AND latency <= 1), count(*) FILTER (WHERE latency > 1 AND latency <= 1.5), count(*) FILTER (WHERE latency > 1.5 AND latency <= 2), count(*) FILTER (WHERE latency > 2 AND latency <= 3), count(*) FILTER (WHERE latency > 3 AND latency <= 5), count(*) FILTER (WHERE latency > 5 AND latency <= 7.5), count(*) FILTER (WHERE latency > 7.5 AND latency <= 10), count(*) FILTER (WHERE latency > 10 AND latency <= 15), count(*) FILTER (WHERE latency > 15 AND latency <= 20), count(*) FILTER (WHERE latency > 20 AND latency <= 30), count(*) FILTER (WHERE latency > 30 AND latency <= 45), count(*) FILTER (WHERE latency > 45 AND latency <= 60), count(*) FILTER (WHERE latency > 60 AND latency <= 120), count(*) FILTER (WHERE latency > 120)
+FROM spans GROUP BY 1, 2, 3, 4, 5, 6;
