@@ -156,9 +156,9 @@ test.skipIf(process.platform !== 'linux')('reader threads run at a lower CPU pri
     }
     return out;
   };
-  // The store's reader threads have answered reads by now (the tests above).
+  // A reader thread starts with its first read.
   await store.spans.get('org_loop', 'no-such-span');
   const values = await nices();
-  expect(values.filter((n) => n === READER_NICE).length).toBeGreaterThanOrEqual(2);
+  expect(values.filter((n) => n === READER_NICE).length).toBeGreaterThanOrEqual(1);
   expect(values).toContain(0);
 });
