@@ -23,6 +23,7 @@ import type { WireAnswer } from '../../providers/translate/wire.ts';
 import { forget } from '../../providers/shared/verbatim.ts';
 import type { CallContext } from '../../providers/types.ts';
 import type { ChatResponse, EmbeddingRequest, EmbeddingResponse } from '../../schemas/openai.ts';
+import { AnswerCache } from './answer-cache.ts';
 import type { ProxyApi } from './api.ts';
 import type { SpanRecord } from '../../store/types.ts';
 import { estimateCost } from '../customers/estimate.ts';
@@ -72,10 +73,10 @@ export const CACHE_HEADER = 'x-switchyard-cache';
 
 export class ChatService {
   readonly engine: RoutingEngine;
-  /** Cache writes still in flight, by key. */
-  private readonly cacheWrites = new Map<string, Promise<void>>();
+  readonly answers: AnswerCache;
 
   constructor(readonly deps: ChatDeps) {
+    this.answers = new AnswerCache(deps.cache, deps.log);
     this.engine = new RoutingEngine({
       adapter: (id) => deps.providers.get(id),
       fetch: deps.fetch,
@@ -220,31 +221,6 @@ export class ChatService {
     };
   }
 
-  /** A cache backend that cannot answer is a miss, never a failed call. */
-  async cached(key: string): Promise<CacheEntry | undefined> {
-    try {
-      // This process's own answer may still be on its way to a remote cache (Redis): read it back, not a miss.
-      await this.cacheWrites.get(key);
-      return await this.deps.cache.get(key);
-    } catch (err) {
-      this.deps.log.warn('response cache read failed; treated as a miss', { error: String(err) });
-      return undefined;
-    }
-  }
-
-  /** Stores an answer in the cache without holding up the response. */
-  remember(key: string, entry: CacheEntry, ttlMs: number): void {
-    const write: Promise<void> = this.deps.cache
-      .set(key, entry, ttlMs)
-      .catch((err: unknown) => {
-        this.deps.log.warn('response cache write failed', { error: String(err) });
-      })
-      .finally(() => {
-        if (this.cacheWrites.get(key) === write) this.cacheWrites.delete(key);
-      });
-    this.cacheWrites.set(key, write);
-  }
-
   offer(span: SpanRecord): void {
     if (!this.deps.writer.offer(span)) this.deps.log.warn('span writer queue full; span dropped', { unique_id: span.unique_id });
   }
@@ -291,7 +267,7 @@ export class ChatService {
     const c = await this.prepare(input, api);
     try {
       if (c.cacheKey) {
-        const hit = await this.cached(c.cacheKey);
+        const hit = await this.answers.get(c.cacheKey);
         if (hit?.body.kind === api.name) {
           const { chat, body } = hit.body;
           const f = this.hitFacts(c, hit, countsFromUsage(chat.usage) ?? NO_TOKENS, chat.choices[0]?.message ?? null);
@@ -346,7 +322,7 @@ export class ChatService {
     this.offer(buildSpan(f));
     if (c.cacheKey) {
       const entry = { body: cached, model: r.attempt.model, provider: r.attempt.provider, storedAt: this.deps.now() };
-      this.remember(c.cacheKey, entry, c.cacheTtlMs);
+      this.answers.set(c.cacheKey, entry, c.cacheTtlMs);
     }
     return { body: this.decorate(c, body, f), headers: this.headers(overhead, c.cacheKey ? 'MISS' : null) };
   }
@@ -364,7 +340,7 @@ export class ChatService {
     const c = await this.prepare(input, null);
     try {
       if (c.cacheKey) {
-        const hit = await this.cached(c.cacheKey);
+        const hit = await this.answers.get(c.cacheKey);
         if (hit?.body.kind === 'embedding') {
           const u = hit.body.response.usage;
           const f = this.hitFacts(c, hit, { ...NO_TOKENS, prompt_tokens: u.prompt_tokens }, null);

@@ -140,7 +140,7 @@ export async function streamCall(svc: ChatService, input: ProxyInput, api: Proxy
   const keepaliveMs = svc.deps.config.routing.keepalive_ms;
   try {
     if (c.cacheKey) {
-      const hit = await svc.cached(c.cacheKey);
+      const hit = await svc.answers.get(c.cacheKey);
       if (hit?.body.kind === api.name) return replay(svc, c, api, hit);
     }
     const admission = await svc.admit(c);
@@ -318,7 +318,7 @@ async function finish(
     admission?.settle(f.cost);
     svc.offer(buildSpan(f));
     if (failure === null && c.cacheKey) {
-      svc.remember(
+      svc.answers.set(
         c.cacheKey,
         { body: cachedAnswer(api, asm.answer()), model: r.attempt.model, provider: r.attempt.provider, storedAt: svc.deps.now() },
         c.cacheTtlMs,
