@@ -156,9 +156,9 @@ test.skipIf(process.platform !== 'linux')('reader threads run at a lower CPU pri
     }
     return out;
   };
-  // A reader thread starts with its first read.
+  // The store's reader threads have answered reads by now (the tests above).
   await store.spans.get('org_loop', 'no-such-span');
   const values = await nices();
-  expect(values.filter((n) => n === READER_NICE).length).toBeGreaterThanOrEqual(1);
+  expect(values.filter((n) => n === READER_NICE).length).toBeGreaterThanOrEqual(2);
   expect(values).toContain(0);
 });
