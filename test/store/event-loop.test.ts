@@ -6,14 +6,13 @@
  */
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import { Database } from 'bun:sqlite';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SPAN_CATALOG } from '../../src/query/catalogs.ts';
 import { typeFilters } from '../../src/query/filters.ts';
 import { openSqliteStore, STORE_THREADS, type StoreThreads } from '../../src/store/sqlite/index.ts';
 import type { ReaderPool } from '../../src/store/sqlite/readers.ts';
-import { READER_NICE } from '../../src/store/sqlite/thread-priority.ts';
 import type { Store } from '../../src/store/types.ts';
 import { span } from '../helpers/spans.ts';
 
@@ -144,21 +143,3 @@ test('a list of many matches sorted on a field no index orders is read slice by 
   }
   expect(page).toMatchObject({ countExact: false, hasMore: true, count: 10_001 });
 }, 120_000);
-
-test.skipIf(process.platform !== 'linux')('reader threads run at a lower CPU priority than the rest of the process (they yield the cores to the proxy)', async () => {
-  // The threads of this process and their nice values (/proc/self/task/TID/stat, field 19).
-  const nices = async () => {
-    const out: number[] = [];
-    for (const tid of readdirSync('/proc/self/task')) {
-      const stat = await Bun.file(`/proc/self/task/${tid}/stat`).text().catch(() => '');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (fields.length > 17) out.push(Number(fields[16]));
-    }
-    return out;
-  };
-  // The store's reader threads have answered reads by now (the tests above).
-  await store.spans.get('org_loop', 'no-such-span');
-  const values = await nices();
-  expect(values.filter((n) => n === READER_NICE).length).toBeGreaterThanOrEqual(2);
-  expect(values).toContain(0);
-});

@@ -8,7 +8,6 @@ import { openConnection } from './connection.ts';
 import { localStore, type StoreParts } from './local.ts';
 import { decodeBatch } from './span-handoff.ts';
 import type { ThreadReply, ThreadRequest } from './thread-client.ts';
-import { lowerThreadPriority, READER_NICE } from './thread-priority.ts';
 import { WalCheckpoints } from './wal-checkpoints.ts';
 
 declare const self: Worker;
@@ -56,8 +55,6 @@ self.onmessage = async (e: MessageEvent<ThreadRequest>) => {
   if (msg.type === 'open') {
     try {
       path = msg.path;
-      // Read-only connections are the reader threads': they yield the cores to the proxy.
-      if (msg.connection.readonly) lowerThreadPriority(READER_NICE);
       client = openConnection(msg.path, msg.connection);
       parts = localStore(client, msg.settings);
     } catch (err) {
