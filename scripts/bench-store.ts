@@ -19,6 +19,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SQL } from 'bun';
+import { BUCKET_MS } from '../src/lib/periods.ts';
 import { startGateway } from './bench/gateway.ts';
 
 const { values: v } = parseArgs({
@@ -160,8 +161,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
 function queries(now: number): [string, string, string, unknown?][] {
   const day = 86_400_000;
   const w = (d: number) => `start_time=${iso(now - d)}&end_time=${iso(now)}`;
-  const quarter = 15 * 60_000;
-  const midBucket = Math.floor((now - 3_600_000) / quarter) * quarter + quarter / 2;
+  const midBucket = Math.floor((now - 3_600_000) / BUCKET_MS) * BUCKET_MS + BUCKET_MS / 2;
   const filters2 = { model: { operator: '', value: ['gpt-4o'] }, customer_identifier: { operator: '', value: ['cust-7'] } };
   return [
     ['list 1 h, no filter, -id', 'GET', `/api/request-logs/list/?${w(3_600_000)}`],

@@ -5,7 +5,7 @@
  * rows from any number of batches and gateways add up.
  */
 import type { SQL } from 'bun';
-import { LATENCY_BINS, type Measures, type RollupPlan } from '../../usage/rollups.ts';
+import { type BucketKey, LATENCY_BINS, type Measures, type RollupPlan } from '../../usage/rollups.ts';
 import { LLM_LOG_TYPES } from '../types.ts';
 import { adds, byKey, type Columns, upsertRows } from './upsert.ts';
 
@@ -26,19 +26,20 @@ function measureFields(m: Measures): Record<string, number> {
   return out;
 }
 
-const BUCKETS = {
-  table: 'rollup_buckets',
-  columns: { org_id: 'text', environment: 'text', bucket: 'bigint', model: 'text', provider_id: 'text', api_key_id: 'text', ...MEASURE_COLUMNS },
-  key: ['org_id', 'environment', 'bucket', 'model', 'provider_id', 'api_key_id'],
-  set: adds(MEASURES),
-};
+/** The per-bucket rollup and its per-minute twin: the same dimensions and measures, at their own time unit. */
+type UsageUnit = 'bucket' | 'minute';
 
-const MINUTES = {
-  table: 'rollup_minutes',
-  columns: { org_id: 'text', environment: 'text', minute: 'bigint', model: 'text', provider_id: 'text', api_key_id: 'text', ...MEASURE_COLUMNS },
-  key: ['org_id', 'environment', 'minute', 'model', 'provider_id', 'api_key_id'],
-  set: adds(MEASURES),
-};
+function usageTable(table: string, unit: UsageUnit) {
+  return {
+    table,
+    columns: { org_id: 'text', environment: 'text', [unit]: 'bigint', model: 'text', provider_id: 'text', api_key_id: 'text', ...MEASURE_COLUMNS },
+    key: ['org_id', 'environment', unit, 'model', 'provider_id', 'api_key_id'],
+    set: adds(MEASURES),
+  };
+}
+
+const BUCKETS = usageTable('rollup_buckets', 'bucket');
+const MINUTES = usageTable('rollup_minutes', 'minute');
 
 const METADATA = {
   table: 'rollup_metadata_buckets',
@@ -81,30 +82,18 @@ const THREADS = {
 
 const k = (...parts: (string | number)[]) => parts.join('\u0000');
 
+/** A usage rollup's rows in key order; `at` is each entry's bucket or minute. */
+function usageRows(unit: UsageUnit, entries: { key: Omit<BucketKey, 'bucket'>; at: number; m: Measures }[]): object[] {
+  return byKey(entries, (e) => k(e.key.orgId, e.key.environment, e.at, e.key.model, e.key.provider, e.key.apiKeyId)).map(({ key: d, at, m }) => ({
+    org_id: d.orgId, environment: d.environment, [unit]: at, model: d.model, provider_id: d.provider, api_key_id: d.apiKeyId,
+    ...measureFields(m),
+  }));
+}
+
 /** Adds a plan's figures. Must run inside the transaction that stored its spans. */
 export async function applyRollups(tx: SQL, plan: RollupPlan): Promise<void> {
-  await upsertRows(
-    tx,
-    BUCKETS,
-    byKey(
-      plan.buckets.map(({ key: b, m }) => ({
-        org_id: b.orgId, environment: b.environment, bucket: b.bucket, model: b.model, provider_id: b.provider, api_key_id: b.apiKeyId,
-        ...measureFields(m),
-      })),
-      (r) => k(r.org_id, r.environment, r.bucket, r.model, r.provider_id, r.api_key_id),
-    ),
-  );
-  await upsertRows(
-    tx,
-    MINUTES,
-    byKey(
-      plan.minutes.map(({ key: b, m }) => ({
-        org_id: b.orgId, environment: b.environment, minute: b.minute, model: b.model, provider_id: b.provider, api_key_id: b.apiKeyId,
-        ...measureFields(m),
-      })),
-      (r) => k(r.org_id, r.environment, r.minute, r.model, r.provider_id, r.api_key_id),
-    ),
-  );
+  await upsertRows(tx, BUCKETS, usageRows('bucket', plan.buckets.map(({ key, m }) => ({ key, at: key.bucket, m }))));
+  await upsertRows(tx, MINUTES, usageRows('minute', plan.minutes.map(({ key, m }) => ({ key, at: key.minute, m }))));
   await upsertRows(
     tx,
     METADATA,
