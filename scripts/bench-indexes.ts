@@ -7,6 +7,7 @@
  *
  *   bun scripts/bench-indexes.ts [--spans 300000] [--batch 2000]
  *     every index, then one index dropped at a time, one run each
+ *     [--recent]: each span a moment old when its batch is built, instead of random within one day
  *
  *   bun scripts/bench-indexes.ts --grow --spans 2000000 --step 250000 [--batch 2000]
  *       --variant NAME:page=4096,cache=16 --variant NAME:page=1024,cache=64,ckpt=10000,drop=INDEX+INDEX ...
@@ -39,6 +40,7 @@ const { values: v } = parseArgs({
     variant: { type: 'string', multiple: true, default: [] },
     dir: { type: 'string' },
     pages: { type: 'boolean', default: false },
+    recent: { type: 'boolean', default: false },
   },
 });
 const TOTAL = Number(v.spans);
@@ -61,7 +63,8 @@ class Spans {
 
   private span(now: number): SpanRecord {
     const i = this.i++;
-    const ts = now - Math.floor(this.rnd() * 86_400_000);
+    // --recent: a moment old, as a gateway's own spans or an SDK's exports arrive; else anywhere in the day.
+    const ts = v.recent ? Date.now() - Math.floor(this.rnd() * 2_000) : now - Math.floor(this.rnd() * 86_400_000);
     const trace = Math.floor(i / 10);
     return {
       unique_id: `log_${now.toString(36)}_${i.toString(36).padStart(8, '0')}`, org_id: 'org_bench', environment: 'prod',

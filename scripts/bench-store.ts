@@ -9,6 +9,8 @@
  *   bun scripts/bench-store.ts [--spans 10000000] [--step 1000000] [--queries-at 1000000,10000000]
  *     [--clients 4] [--batch 1000] [--runs 20] [--rate 500] [--data-dir DIR] [--binary dist/switchyard]
  *     [--database-url postgres://...] [--redis-url redis://...]   (PostgreSQL, + Redis, instead of SQLite)
+ *     [--timestamps random|recent]   (random: within the day before each step starts, the issue's worst case;
+ *                    recent: each span a moment old when its batch is sent, as a gateway's own or an SDK's spans arrive)
  *     [--start N]   (the kept --data-dir or database already holds N spans of an earlier run: go on from there;
  *                    --start N --spans N --queries-at N only measures the queries)
  *
@@ -36,9 +38,12 @@ const { values: v } = parseArgs({
     'database-url': { type: 'string' },
     'redis-url': { type: 'string' },
     start: { type: 'string', default: '0' },
+    timestamps: { type: 'string', default: 'random' },
   },
 });
 const DATABASE_URL = v['database-url'];
+if (v.timestamps !== 'random' && v.timestamps !== 'recent') throw new Error('--timestamps is random or recent');
+const RECENT = v.timestamps === 'recent';
 const TOTAL = Number(v.spans);
 const STEP = Number(v.step);
 const QUERIES_AT = new Set(String(v['queries-at']).split(',').map(Number));
@@ -87,7 +92,7 @@ function log(now: number) {
     cost: 0.0001 * (1 + (i % 17)),
     latency: 0.2 + random() * 3,
     customer_identifier: customer,
-    timestamp: new Date(now - Math.floor(random() * 86_400_000)).toISOString(),
+    timestamp: new Date(RECENT ? Date.now() - Math.floor(random() * 2_000) : now - Math.floor(random() * 86_400_000)).toISOString(),
     trace_unique_id: `trace-${trace}`,
     span_unique_id: `span-${i}`,
     span_name: i % 10 === 0 ? 'workflow' : 'llm.call',
@@ -297,7 +302,7 @@ async function checkpoint(size: number): Promise<void> {
 
 const backend = DATABASE_URL ? `PostgreSQL${v['redis-url'] ? ' + Redis' : ''}` : 'SQLite';
 console.log(
-  `# span store at scale (${backend}): ${TOTAL.toLocaleString()} spans, ${CLIENTS} clients x ${BATCH} per batch, rollups.metadata_keys [tier], ${new Date().toISOString()}\n`,
+  `# span store at scale (${backend}): ${TOTAL.toLocaleString()} spans, ${CLIENTS} clients x ${BATCH} per batch, ${RECENT ? 'timestamps a moment old' : 'random timestamps within the day'}, rollups.metadata_keys [tier], ${new Date().toISOString()}\n`,
 );
 console.log('| spans | ingest (spans/s) in this step | KB written / span | KB read (rchar) / span | database MB | RSS MB | load average (1 min) | gateway CPU ms / 1k spans |');
 console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
