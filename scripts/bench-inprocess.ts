@@ -6,7 +6,7 @@
  * generator beside it). Less noisy than wrk on a shared machine; an A/B runs
  * it from two source trees in turn (`--root` a `git worktree` of the base).
  *
- * Usage: bun scripts/bench-inprocess.ts [--root DIR] [--requests 20000] [--concurrency 32] [--stream]
+ * Usage: bun scripts/bench-inprocess.ts [--root DIR] [--requests 20000] [--warmup 3000] [--concurrency 32] [--stream]
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,6 +19,8 @@ const { values: flags } = parseArgs({
     root: { type: 'string', default: resolve(import.meta.dir, '..') },
     requests: { type: 'string', default: '20000' },
     concurrency: { type: 'string', default: '32' },
+    /** Requests before the measured ones (the JIT settles; on a loaded machine 20k+ steadies the figures). */
+    warmup: { type: 'string', default: '3000' },
     stream: { type: 'boolean', default: false },
   },
 });
@@ -44,13 +46,15 @@ const streamText = [
   chunk({}, null, { prompt_tokens: 12, completion_tokens: TOKENS, total_tokens: 12 + TOKENS }),
   'data: [DONE]\n\n',
 ];
+const completionHeaders = { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(completion)) };
 const encoder = new TextEncoder();
 const streamBytes = streamText.map((s) => encoder.encode(s));
 
 /** The upstream: answers at once, a chunk per read for streams (as a socket would bring them). */
 const upstreamFetch = (async (_url: string | URL | Request, init?: RequestInit) => {
   const wantsStream = typeof init?.body === 'string' && init.body.includes('"stream":true');
-  if (!wantsStream) return new Response(completion, { headers: { 'content-type': 'application/json' } });
+  // Its length declared, as an HTTP upstream's answer comes (the gateway then reads it natively).
+  if (!wantsStream) return new Response(completion, { headers: completionHeaders });
   let i = 0;
   const body = new ReadableStream<Uint8Array>({
     pull(c) {
@@ -96,7 +100,8 @@ async function main(): Promise<void> {
     max_tokens: 32,
     ...(flags.stream ? { stream: true, stream_options: { include_usage: true } } : {}),
   });
-  const headers = { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' };
+  // A declared length, as HTTP clients send it (a body without one takes the chunked reader loop).
+  const headers = { authorization: `Bearer ${KEY}`, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) };
   const one = async () => {
     const res = await fetch(new Request('http://127.0.0.1/api/chat/completions', { method: 'POST', headers, body }));
     if (res.status !== 200) throw new Error(`status ${res.status}: ${await res.text()}`);
@@ -110,7 +115,7 @@ async function main(): Promise<void> {
     await Promise.all(Array.from({ length: Number(flags.concurrency) }, worker));
     await deps.writer.flush();
   };
-  await run(3000);
+  await run(Number(flags.warmup));
   const n = Number(flags.requests);
   const before = threadCpuMs(process.pid);
   const t0 = performance.now();

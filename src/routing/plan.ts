@@ -133,22 +133,21 @@ function primaryCandidates(p: RoutingParams, ctx: PlanContext): Candidate[] {
   throw ValidationError.field('model', 'model is required (or models, load_balance_group or loadbalance_models)');
 }
 
-interface Taken {
-  key: boolean;
-  base: boolean;
-}
+/** What `fill` took: bit flags (no object per source on every call). */
+const TOOK_KEY = 1;
+const TOOK_BASE = 2;
 
-/** Copies the defined fields of `src` that `out` does not have yet; tells whether api_key and api_base were taken. */
-function fill(out: ProviderCredentials, src: Credentials | ProviderCredentials | undefined): Taken {
-  const taken = { key: false, base: false };
+/** Copies the defined fields of `src` that `out` does not have yet; tells (TOOK_KEY, TOOK_BASE) whether api_key and api_base were taken. */
+function fill(out: ProviderCredentials, src: Credentials | ProviderCredentials | undefined, skipKey = false): number {
+  let taken = 0;
   if (!src) return taken;
-  if (out.api_key === undefined && src.api_key) {
+  if (!skipKey && out.api_key === undefined && src.api_key) {
     out.api_key = src.api_key;
-    taken.key = true;
+    taken |= TOOK_KEY;
   }
   if (out.api_base === undefined && src.api_base) {
     out.api_base = src.api_base;
-    taken.base = true;
+    taken |= TOOK_BASE;
   }
   if (out.api_version === undefined && src.api_version) out.api_version = src.api_version;
   if (out.deployment === undefined && src.deployment) out.deployment = src.deployment;
@@ -169,21 +168,23 @@ function credentialsFor(p: RoutingParams, c: Candidate, info: ModelInfo, ctx: Pl
   const creds: ProviderCredentials = {};
   const provider = info.provider_id;
   const legacyKey = p.customer_api_keys?.[c.model];
-  const fromCaller: Taken[] = [
-    fill(creds, p.credential_override?.[c.model] ?? p.credential_override?.[info.model_name]),
-    fill(creds, p.customer_credentials?.[provider]),
-    fill(creds, legacyKey ? { api_key: legacyKey } : undefined),
-  ];
+  let fromCaller =
+    fill(creds, p.credential_override?.[c.model] ?? p.credential_override?.[info.model_name]) |
+    fill(creds, p.customer_credentials?.[provider]);
+  if (legacyKey && creds.api_key === undefined) {
+    creds.api_key = legacyKey;
+    fromCaller |= TOOK_KEY;
+  }
   const entry = fill(creds, c.entryCredentials);
-  if (c.entryFromCaller === true) fromCaller.push(entry);
-  const callerCredentials = fromCaller.some((t) => t.key);
-  const callerBase = fromCaller.some((t) => t.base);
+  if (c.entryFromCaller === true) fromCaller |= entry;
+  const callerCredentials = (fromCaller & TOOK_KEY) !== 0;
+  const callerBase = (fromCaller & TOOK_BASE) !== 0;
   const deployment = mappedDeployment(p, c, info);
   if (creds.deployment === undefined && deployment) creds.deployment = deployment;
   const configured: ProviderConfig | undefined = ctx.providers[provider];
   if (configured) {
-    const { api_key: _configKey, ...keyless } = configured;
-    fill(creds, callerBase ? keyless : configured);
+    // The configured key never goes to a base the caller chose.
+    fill(creds, configured, callerBase);
     const configDeployment = configured.deployments?.[info.upstream_model];
     if (creds.deployment === undefined && configDeployment) creds.deployment = configDeployment;
   }

@@ -23,7 +23,9 @@ export const DEFAULT_RETRY: Readonly<RetryPolicy> = Object.freeze({ enabled: tru
 /** An upstream Retry-After longer than this is not waited for: we give up on the model instead. */
 export const MAX_RETRY_AFTER_MS = 30_000;
 
-export function retryPolicy(p: RetryParams | undefined): RetryPolicy {
+export function retryPolicy(p: RetryParams | undefined): Readonly<RetryPolicy> {
+  // Most calls name no retry parameters: they share the frozen default.
+  if (p === undefined) return DEFAULT_RETRY;
   return {
     enabled: p?.retry_enabled ?? DEFAULT_RETRY.enabled,
     retries: p?.num_retries ?? DEFAULT_RETRY.retries,
@@ -61,7 +63,7 @@ export function retryDelay(err: unknown, policy: RetryPolicy, hasFallbacks: bool
  * scope's signal is read at each step, not handed to p-retry once: a try's timeout puts a fresh one in
  * place. An abort stops it before a try, after a try (even one that answered) and during the wait.
  */
-export async function withRetries<T>(fn: () => Promise<T>, opts: RetryOptions): Promise<T> {
+export function withRetries<T>(fn: () => Promise<T>, opts: RetryOptions): Promise<T> {
   const { policy, scope } = opts;
   return pRetry(
     async () => {

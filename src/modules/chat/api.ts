@@ -47,6 +47,7 @@ const includeUsage = (upstream: Record<string, unknown>) =>
   (upstream.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true;
 
 const chunkEvent = (data: ChatChunk): WireEvent => ({ type: 'chunk', data });
+const chatAnswer = (r: ChatResponse): WireAnswer => ({ body: r, chat: r });
 const streamedEvent = (s: StreamedChunk): WireEvent => (s.raw === undefined ? chunkEvent(s.chunk) : { type: 'chunk', data: s.chunk, raw: s.raw });
 
 class ChatAssembler implements WireAssembler {
@@ -71,10 +72,8 @@ export const CHAT_API: ProxyApi = {
     const messages = upstream.messages as ChatMessage[] | undefined;
     if (!messages || messages.length === 0) throw ValidationError.field('messages', 'messages is required (or a prompt)');
   },
-  async complete(adapter, upstream, ctx) {
-    const r: ChatResponse = await adapter.complete({ ...upstream, model: ctx.model } as ChatRequest, ctx);
-    return { body: r, chat: r };
-  },
+  // Not an async function: one async step less per plain call.
+  complete: (adapter, upstream, ctx) => adapter.complete({ ...upstream, model: ctx.model } as ChatRequest, ctx).then(chatAnswer),
   async *stream(adapter, upstream, ctx) {
     for await (const chunks of chatBatches(adapter, { ...upstream, model: ctx.model } as ChatRequest, ctx)) yield chunks.map(streamedEvent);
   },

@@ -64,6 +64,8 @@ export interface Prepared {
   done: () => void;
 }
 
+const ONCE = { once: true } as const;
+
 const CREDENTIAL_FIELDS = ['api_key', 'api_base', 'api_version', 'deployment'] as const;
 
 /**
@@ -153,36 +155,74 @@ export async function prepare(
 
   const scope = new CallScope(
     deps.timeoutMs,
-    () => (stream ? new StreamTimeoutError(`The stream ran past the limit of ${deps.timeoutMs} ms`) : new GatewayTimeoutError(deps.timeoutMs)),
+    stream ? () => new StreamTimeoutError(`The stream ran past the limit of ${deps.timeoutMs} ms`) : () => new GatewayTimeoutError(deps.timeoutMs),
     deps.attemptTimeoutMs,
   );
-  const onClientAbort = () => scope.abort(new ClientClosedError());
-  input.clientSignal?.addEventListener('abort', onClientAbort, { once: true });
-  return {
-    principal: input.principal,
-    kind: input.kind,
-    api,
-    chat: api ? api.chatView(split.upstream) : null,
-    forward: input.forward,
-    stream,
-    t0,
-    startedAt,
-    params,
-    upstream: split.upstream,
-    plan,
-    retry: retryPolicy(params.retry_params),
-    customerId,
-    cacheKey: key,
-    cacheTtlMs: (params.cache_ttl ?? deps.defaultCacheTtlS) * 1000,
-    prompt,
-    scope,
-    get signal() {
-      return scope.signal;
-    },
-    abort: (reason) => scope.abort(reason),
-    done: () => {
-      scope.close();
-      input.clientSignal?.removeEventListener('abort', onClientAbort);
-    },
-  };
+  const c = new PreparedCall(scope, input.clientSignal);
+  c.principal = input.principal;
+  c.kind = input.kind;
+  c.api = api;
+  c.chat = api ? api.chatView(split.upstream) : null;
+  c.forward = input.forward;
+  c.stream = stream;
+  c.t0 = t0;
+  c.startedAt = startedAt;
+  c.params = params;
+  c.upstream = split.upstream;
+  c.plan = plan;
+  c.retry = retryPolicy(params.retry_params);
+  c.customerId = customerId;
+  c.cacheKey = key;
+  c.cacheTtlMs = (params.cache_ttl ?? deps.defaultCacheTtlS) * 1000;
+  c.prompt = prompt;
+  return c;
+}
+
+/**
+ * A prepared call as one object: its signal, abort and end are methods, and it listens for the
+ * client leaving itself (`handleEvent`), so a call makes no closures, getter or listener function
+ * of its own (objects the collector would take after every request).
+ */
+class PreparedCall implements Prepared {
+  principal!: Principal;
+  kind!: 'chat' | 'embedding';
+  api!: ProxyApi | null;
+  chat!: ChatRequest | null;
+  forward!: Record<string, string> | undefined;
+  stream!: boolean;
+  t0!: number;
+  startedAt!: number;
+  params!: GatewayParams & { model?: string };
+  upstream!: Record<string, unknown>;
+  plan!: PlannedAttempt[];
+  retry!: RetryPolicy;
+  customerId!: string | null;
+  cacheKey!: string | null;
+  cacheTtlMs!: number;
+  prompt!: (ResolvedPrompt & { prompt_name?: string }) | null;
+
+  constructor(
+    readonly scope: CallScope,
+    private readonly clientSignal: AbortSignal | undefined,
+  ) {
+    clientSignal?.addEventListener('abort', this, ONCE);
+  }
+
+  get signal(): AbortSignal {
+    return this.scope.signal;
+  }
+
+  abort(reason: Error): void {
+    this.scope.abort(reason);
+  }
+
+  done(): void {
+    this.scope.close();
+    this.clientSignal?.removeEventListener('abort', this);
+  }
+
+  /** The client left (its request's signal aborted). */
+  handleEvent(): void {
+    this.scope.abort(new ClientClosedError());
+  }
 }

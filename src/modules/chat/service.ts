@@ -16,6 +16,7 @@ import type { ApiBasePolicy } from '../../routing/api-base-policy.ts';
 import type { CacheEntry, CachedBody } from '../../routing/cache.ts';
 import type { ResponseCache } from '../../store/state-types.ts';
 import { EngineFailure, type EngineResult, RoutingEngine } from '../../routing/engine.ts';
+import type { PlanContext } from '../../routing/plan.ts';
 import type { Sleep } from '../../routing/retry.ts';
 import type { Random } from '../../lib/random.ts';
 import type { GatewayParams } from '../../schemas/gateway.ts';
@@ -29,7 +30,7 @@ import type { SpanRecord } from '../../store/types.ts';
 import { estimateCost } from '../customers/estimate.ts';
 import type { Admission, CustomerGate } from '../customers/gate.ts';
 import type { Principal } from '../../principal.ts';
-import { type Prepared, prepare } from './prepare.ts';
+import { type PrepareDeps, type Prepared, prepare } from './prepare.ts';
 import type { PromptResolver } from './prompt.ts';
 import { type CallFacts, buildSpan, requestBreakdown } from './span.ts';
 import { NO_TOKENS, type TokenCounts, completionText, countsFromUsage } from './usage.ts';
@@ -75,7 +76,29 @@ export class ChatService {
   readonly engine: RoutingEngine;
   readonly answers: AnswerCache;
 
+  /** Built once: a call without a custom-model overlay plans with the same context every time. */
+  private readonly prepareDeps: PrepareDeps;
+
   constructor(readonly deps: ChatDeps) {
+    const d = deps;
+    const base: PlanContext = {
+      registry: d.models,
+      providers: d.config.providers,
+      groups: d.config.load_balance_groups,
+      random: d.random,
+      keyless: keylessProvider,
+    };
+    this.prepareDeps = {
+      prompts: d.prompts,
+      apiBases: d.apiBases,
+      overlay: d.overlay,
+      clock: d.clock,
+      now: d.now,
+      timeoutMs: d.config.routing.timeout_ms,
+      attemptTimeoutMs: d.config.routing.attempt_timeout_ms,
+      defaultCacheTtlS: d.config.cache.default_ttl_s,
+      planContext: (overlay) => (overlay ? { ...base, overlay } : base),
+    };
     this.answers = new AnswerCache(deps.cache, deps.log);
     this.engine = new RoutingEngine({
       adapter: (id) => deps.providers.get(id),
@@ -91,26 +114,8 @@ export class ChatService {
   }
 
   prepare(input: ProxyInput, api: ProxyApi | null): Promise<Prepared> {
-    const d = this.deps;
     return prepare(
-      {
-        prompts: d.prompts,
-        apiBases: d.apiBases,
-        overlay: d.overlay,
-        clock: d.clock,
-        now: d.now,
-        timeoutMs: d.config.routing.timeout_ms,
-        attemptTimeoutMs: d.config.routing.attempt_timeout_ms,
-        defaultCacheTtlS: d.config.cache.default_ttl_s,
-        planContext: (overlay) => ({
-          registry: d.models,
-          ...(overlay ? { overlay } : {}),
-          providers: d.config.providers,
-          groups: d.config.load_balance_groups,
-          random: d.random,
-          keyless: keylessProvider,
-        }),
-      },
+      this.prepareDeps,
       {
         principal: input.principal,
         body: input.body,

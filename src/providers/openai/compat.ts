@@ -7,6 +7,7 @@
 import type { ChatChunk, ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse } from '../../schemas/openai.ts';
 import {
   eventJson,
+  postForJson,
   postJson,
   readJson,
   STREAM_ERROR,
@@ -110,10 +111,8 @@ export function createOpenAICompatibleAdapter(spec: OpenAICompatSpec): ProviderA
     ...(spec.responses ? { native: { responses } } : {}),
 
     async complete(req: ChatRequest, ctx: CallContext): Promise<ChatResponse> {
-      // Spread keeps provider extras (reasoning_effort, ...) untouched.
-      const { stream: _s, stream_options: _o, ...rest } = req;
-      const c = call('chat/completions', ctx, { ...rest, model: ctx.model });
-      const json = await readJson(c, await postJson(c), true);
+      const c = call('chat/completions', ctx, plainBody(req, ctx.model));
+      const json = await postForJson(c, true);
       if (!isChatResponse(json)) throw upstreamError(c, 502, 'upstream sent an unexpected chat completion shape');
       return json;
     },
@@ -141,6 +140,17 @@ function chunkOf(c: UpstreamCall, ev: SseEvent): ChatChunk {
   }
   if (!isChatChunk(json)) throw upstreamError(c, 502, 'upstream sent an unexpected chunk shape');
   return json;
+}
+
+/**
+ * The request as sent without streaming: provider extras (reasoning_effort, ...) kept, `stream` and
+ * `stream_options` dropped, the model the upstream's. The request itself when it already is that
+ * (the chat API hands over its own copy with the model set): no second copy per call.
+ */
+function plainBody(req: ChatRequest, model: string): ChatRequest {
+  if (req.stream === undefined && req.stream_options === undefined && req.model === model) return req;
+  const { stream: _s, stream_options: _o, ...rest } = req;
+  return { ...rest, model };
 }
 
 /** Joins a base URL and a path without doubling or dropping the slash. */

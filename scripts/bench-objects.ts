@@ -1,0 +1,95 @@
+/**
+ * What one plain chat completion leaves on the main thread's JavaScript heap:
+ * the app as bench-inprocess assembles it (SQLite file, write thread, observer,
+ * a stub upstream that answers at once) serves N requests one at a time, with
+ * the collector held off (run it with BUN_JSC_forceRAMSize large, e.g.
+ * 64 GB, so that no collection runs in between); the difference in
+ * `bun:jsc` objectTypeCounts before and after, per request, is what the
+ * request path allocates. Prints the types, most first.
+ *
+ * Usage: BUN_JSC_forceRAMSize=68719476736 bun scripts/bench-objects.ts [--root DIR] [--requests 2000] [--top 40]
+ */
+import { heapStats } from 'bun:jsc';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+
+const { values: flags } = parseArgs({
+  options: {
+    root: { type: 'string', default: resolve(import.meta.dir, '..') },
+    requests: { type: 'string', default: '2000' },
+    top: { type: 'string', default: '40' },
+  },
+});
+const root = resolve(flags.root as string);
+const KEY = 'benchkey.abcdefghijklmnopqrstuvwxyz012345';
+
+const completion = JSON.stringify({
+  id: 'chatcmpl-bench',
+  object: 'chat.completion',
+  created: 1_700_000_000,
+  model: 'bench-upstream',
+  choices: [{ index: 0, message: { role: 'assistant', content: 'Hello, benchmark! '.repeat(4) }, finish_reason: 'stop' }],
+  usage: { prompt_tokens: 12, completion_tokens: 20, total_tokens: 32 },
+});
+// With its length declared, as an HTTP upstream's answer comes (the gateway reads it natively then).
+const upstreamHeaders = { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(completion)) };
+const upstreamFetch = (async () => new Response(completion, { headers: upstreamHeaders })) as unknown as typeof fetch;
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'switchyard-objects-'));
+  const configPath = join(dir, 'switchyard.json');
+  writeFileSync(
+    configPath,
+    JSON.stringify({
+      host: '127.0.0.1',
+      port: 0,
+      data_dir: join(dir, 'data'),
+      log_level: 'warn',
+      bootstrap_key: KEY,
+      providers: { upstream: { kind: 'openai', api_key: 'bench', api_base: 'http://upstream.invalid/v1' } },
+      models: [{ model_name: 'bench-primary', provider_id: 'upstream', input_cost: 1, output_cost: 2 }],
+    }),
+  );
+  const { loadConfig } = (await import(join(root, 'src/config-load.ts'))) as typeof import('../src/config-load.ts');
+  const { createLogger } = (await import(join(root, 'src/lib/log.ts'))) as typeof import('../src/lib/log.ts');
+  const { openBackend } = (await import(join(root, 'src/store/open.ts'))) as typeof import('../src/store/open.ts');
+  const { buildAppDeps } = (await import(join(root, 'src/wiring.ts'))) as typeof import('../src/wiring.ts');
+  const { bootstrap } = (await import(join(root, 'src/bootstrap.ts'))) as typeof import('../src/bootstrap.ts');
+  const { createApp } = (await import(join(root, 'src/app.ts'))) as typeof import('../src/app.ts');
+  const config = loadConfig({ argv: ['--config', configPath], env: {} });
+  const log = createLogger(config.log_level);
+  const backend = await openBackend(config, { log, now: Date.now });
+  const deps = buildAppDeps(config, backend, { log, now: Date.now, version: 'bench' });
+  await bootstrap(backend.store, deps.keys, config, log);
+  const app = createApp({ ...deps, fetch: upstreamFetch });
+  const fetch = deps.observer.wrap(app.fetch);
+  const body = JSON.stringify({ model: 'bench-primary', messages: [{ role: 'user', content: 'Say hello to the benchmark.' }], max_tokens: 32 });
+  // A declared length, as HTTP clients send it (a body without one takes the chunked reader).
+  const headers = { authorization: `Bearer ${KEY}`, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) };
+  const one = async () => {
+    const res = await fetch(new Request('http://127.0.0.1/api/chat/completions', { method: 'POST', headers, body }));
+    if (res.status !== 200) throw new Error(`status ${res.status}: ${await res.text()}`);
+    await res.arrayBuffer();
+  };
+  for (let i = 0; i < 2000; i++) await one();
+  await deps.writer.flush();
+  Bun.gc(true);
+  const n = Number(flags.requests);
+  const before = heapStats();
+  for (let i = 0; i < n; i++) await one();
+  const after = heapStats();
+  await deps.writer.flush();
+  const rows = Object.entries(after.objectTypeCounts)
+    .map(([type, count]) => [type, (count - (before.objectTypeCounts[type] ?? 0)) / n] as const)
+    .filter(([, per]) => per >= 0.05)
+    .sort((a, b) => b[1] - a[1]);
+  const total = rows.reduce((a, [, per]) => a + per, 0);
+  console.log(`${root}: ${total.toFixed(1)} objects per request (heap ${((after.heapSize - before.heapSize) / n).toFixed(0)} bytes per request; ${after.objectCount - before.objectCount} objects in all)`);
+  for (const [type, per] of rows.slice(0, Number(flags.top))) console.log(`${per.toFixed(2).padStart(8)}  ${type}`);
+  await backend.close();
+  rmSync(dir, { recursive: true, force: true });
+}
+
+await main();
