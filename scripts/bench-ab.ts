@@ -53,6 +53,16 @@ async function startGateway(binary: string, dir: string, upstream: number): Prom
   return { port, pid: p.pid, stop: () => stopChild(p) };
 }
 
+/** The process's peak resident set so far (VmHWM), in MB; 0 where /proc is not there. */
+async function peakRssMb(pid: number): Promise<number> {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(await Bun.file(`/proc/${pid}/status`).text());
+    return m ? Number(m[1]) / 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   const m = Math.floor(s.length / 2);
@@ -84,7 +94,7 @@ async function main(): Promise<void> {
     ...gateways.map((g) => ({ url: `http://127.0.0.1:${g.port}/api/chat/completions`, pid: g.pid })),
     { url: `http://127.0.0.1:${floorPort}/v1/chat/completions`, pid: floor.pid },
   ];
-  const results = names.map(() => ({ rps: [] as number[], p50: [] as number[], p99: [] as number[], cpu: [] as number[], main: [] as number[] }));
+  const results = names.map(() => ({ rps: [] as number[], p50: [] as number[], p99: [] as number[], cpu: [] as number[], main: [] as number[], peakMb: 0 }));
   try {
     for (const t of targets) await runWrk({ ...base, url: t.url, connections: 4, durationS: 2 });
     for (let run = 0; run < Number(flags.runs); run++) {
@@ -107,20 +117,21 @@ async function main(): Promise<void> {
         log(`run ${run + 1} ${names[i]}: ${r.rps.toFixed(0)} req/s, p50 ${(r.p50 / 1000).toFixed(3)} ms, p99 ${(r.p99 / 1000).toFixed(3)} ms, ${cpu.toFixed(1)} us CPU/request (${top}), errors ${r.errors}`);
       }
     }
+    for (const [i, t] of targets.entries()) (results[i] as (typeof results)[number]).peakMb = await peakRssMb(t.pid);
   } finally {
     await Promise.all([...gateways.map((g) => g.stop()), stopChild(upstream), stopChild(floor)]);
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   }
   const load = (await Bun.file('/proc/loadavg').text()).split(' ').slice(0, 3).join(' ');
   console.log(`${flags.stream ? 'streamed' : 'plain'} chat completions at ${flags.connections} connections, ${flags.runs} x ${flags.duration} s each; load average at the end ${load}`);
-  console.log('| target | median req/s | % of floor | p50 ms | p99 ms | CPU us/request | main thread us/request | req/s per run |');
-  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
+  console.log('| target | median req/s | % of floor | p50 ms | p99 ms | CPU us/request | main thread us/request | peak RSS MB | req/s per run |');
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
   const floorRps = median((results[2] as (typeof results)[number]).rps);
   names.forEach((n, i) => {
     const r = results[i] as (typeof results)[number];
     const label = n === 'floor' ? 'floor' : `${n} (${positionals[i]})`;
     console.log(
-      `| ${label} | ${median(r.rps).toFixed(0)} | ${((median(r.rps) / floorRps) * 100).toFixed(0)}% | ${median(r.p50).toFixed(3)} | ${median(r.p99).toFixed(3)} | ${median(r.cpu).toFixed(1)} | ${median(r.main).toFixed(1)} | ${r.rps.map((x) => x.toFixed(0)).join(', ')} |`,
+      `| ${label} | ${median(r.rps).toFixed(0)} | ${((median(r.rps) / floorRps) * 100).toFixed(0)}% | ${median(r.p50).toFixed(3)} | ${median(r.p99).toFixed(3)} | ${median(r.cpu).toFixed(1)} | ${median(r.main).toFixed(1)} | ${r.peakMb.toFixed(0)} | ${r.rps.map((x) => x.toFixed(0)).join(', ')} |`,
     );
   });
 }

@@ -17,9 +17,18 @@ import { noteCaller } from './request-context.ts';
  * or `X-Api-Key: KEY` (how the Anthropic SDK sends its key).
  */
 export function extractKey(headers: Record<string, string | undefined>): string | null {
-  const direct = headers['x-auth-api-key']?.trim() || headers['x-api-key']?.trim();
+  return keyOf(headers['x-auth-api-key'], headers['x-api-key'], headers.authorization);
+}
+
+/** The same from a request's own headers (the chat fast path: no record built per request). */
+export function extractKeyFrom(headers: Headers): string | null {
+  return keyOf(headers.get('x-auth-api-key'), headers.get('x-api-key'), headers.get('authorization'));
+}
+
+function keyOf(xAuth: string | null | undefined, xApi: string | null | undefined, authorization: string | null | undefined): string | null {
+  const direct = xAuth?.trim() || xApi?.trim();
   if (direct) return direct;
-  const auth = headers.authorization?.trim();
+  const auth = authorization?.trim();
   if (!auth) return null;
   const m = /^(bearer|api-key)\s+(.+)$/i.exec(auth);
   return m ? (m[2] as string).trim() : null;

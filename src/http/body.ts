@@ -24,7 +24,7 @@ import {
   PayloadTooLargeError,
   UnsupportedMediaTypeError,
 } from '../errors.ts';
-import { deadlinesOf } from './deadlines.ts';
+import { DeadlineList } from './deadlines.ts';
 import { errorResponse, errorShapeOf } from './errors.ts';
 
 export interface BodyLimits {
@@ -128,12 +128,25 @@ async function readChunked(request: Request, limits: BodyLimits): Promise<Uint8A
   return out;
 }
 
+const deadlineLists = new Map<number, DeadlineList>();
+const bodyLate = (ms: number) => new BodyTimeoutError(ms);
+
+/** The process's one list of body deadlines of `ms` (every body one gateway reads has the same). */
+function bodyDeadlines(ms: number): DeadlineList {
+  let list = deadlineLists.get(ms);
+  if (!list) {
+    list = new DeadlineList(ms, bodyLate);
+    deadlineLists.set(ms, list);
+  }
+  return list;
+}
+
 /** A body of declared length (within the limit) read by Bun itself, or the same errors as the reader loop's. */
 function readDeclared(request: Request, limits: BodyLimits): Promise<Uint8Array> {
   // One promise settled by whichever comes first (no Promise.race and its second promise per request),
   // the deadline kept in the process's list rather than by a timer of its own (deadlines.ts).
   return new Promise<Uint8Array>((resolve, reject) => {
-    const deadline = deadlinesOf(limits.timeoutMs).add(() => reject(new BodyTimeoutError(limits.timeoutMs)));
+    const deadline = bodyDeadlines(limits.timeoutMs).add(reject);
     request.bytes().then(
       (bytes) => {
         deadline.clear();

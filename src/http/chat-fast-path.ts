@@ -19,7 +19,7 @@ import type { ChatService } from '../modules/chat/service.ts';
 import { requireRole } from '../modules/keys/policy.ts';
 import type { Logger } from '../lib/log.ts';
 import type { Authenticator } from '../principal.ts';
-import { GATEWAY_ACCESS, extractKey, neededRole } from './auth.ts';
+import { GATEWAY_ACCESS, extractKeyFrom, neededRole } from './auth.ts';
 import { type BodyLimits, parseJson, readBody, withBody } from './body.ts';
 import { errorResponse, toGatewayError } from './errors.ts';
 import { noteCaller, noteRoute } from './request-context.ts';
@@ -57,16 +57,16 @@ function isJson(type: string | null): boolean {
  * from the body layer's reader (`readBody`, awaited by the caller: one async
  * step less per request).
  */
-function chatBody(req: Request, bytes: Uint8Array, limits: BodyLimits): { body: Record<string, unknown> } | { fallback: Request } {
+function chatBody(req: Request, bytes: Uint8Array, limits: BodyLimits): Record<string, unknown> | Request {
   let body: unknown;
   try {
     body = parseJson(bytes, limits.maxDepth);
   } catch {
     body = undefined;
   }
-  if (checkBody.Check(body)) return { body: body as Record<string, unknown> };
+  if (checkBody.Check(body)) return body as Record<string, unknown>;
   // The framework reads the same bytes again and answers with its own message.
-  return { fallback: withBody(req, bytes) };
+  return withBody(req, bytes);
 }
 
 export function chatFastPath(deps: ChatFastPathDeps, framework: Fetch): Fetch {
@@ -79,21 +79,15 @@ export function chatFastPath(deps: ChatFastPathDeps, framework: Fetch): Fetch {
       // Over the size limit, too slow, cut off: the body layer's answer.
       return errorResponse(toGatewayError('UNKNOWN', err, deps.log), 'openai');
     }
-    const read = chatBody(req, bytes, deps.bodies);
-    if ('fallback' in read) return framework(read.fallback);
+    const body = chatBody(req, bytes, deps.bodies);
+    if (body instanceof Request) return framework(body);
     noteRoute(path);
     try {
       const h = req.headers;
-      const principal = await deps.auth.authenticate(
-        extractKey({
-          'x-auth-api-key': h.get('x-auth-api-key') ?? undefined,
-          'x-api-key': h.get('x-api-key') ?? undefined,
-          authorization: h.get('authorization') ?? undefined,
-        }),
-      );
+      const principal = await deps.auth.authenticate(extractKeyFrom(h));
       noteCaller(principal);
       requireRole(principal, ROLE, `POST ${path}`);
-      return await respond(deps.chat, CHAT_API, { principal, body: read.body, header: headerParams(h.get(PARAMS_HEADER)), signal: req.signal });
+      return await respond(deps.chat, CHAT_API, { principal, body, header: headerParams(h.get(PARAMS_HEADER)), signal: req.signal });
     } catch (err) {
       return errorResponse(toGatewayError('UNKNOWN', err, deps.log), 'openai');
     }

@@ -23,7 +23,7 @@ class Waiting implements Deadline {
   constructor(
     private readonly owner: DeadlineList,
     readonly at: number,
-    readonly onLate: () => void,
+    readonly onLate: (err: Error) => void,
   ) {}
 
   clear(): void {
@@ -36,13 +36,15 @@ export class DeadlineList {
   private tail: Waiting | null = null;
   private timer: ReturnType<typeof setTimeout> | null = null;
 
+  /** `lateError`: what a deadline that passed is told (built then, not when it is set). */
   constructor(
     readonly ms: number,
+    private readonly lateError: (ms: number) => Error,
     private readonly clock: () => number = () => performance.now(),
   ) {}
 
-  /** `onLate` runs once `ms` have passed, unless the deadline is cleared before. */
-  add(onLate: () => void): Deadline {
+  /** `onLate` (a promise's `reject`, say: no closure needed) runs with `lateError` once `ms` have passed, unless the deadline is cleared before. */
+  add(onLate: (err: Error) => void): Deadline {
     const w = new Waiting(this, this.clock() + this.ms, onLate);
     if (this.tail) {
       this.tail.next = w;
@@ -85,20 +87,8 @@ export class DeadlineList {
     while (this.head && this.head.at <= now) {
       const w = this.head;
       this.unlink(w);
-      w.onLate();
+      w.onLate(this.lateError(this.ms));
     }
     if (this.head) this.arm(this.head.at);
   };
-}
-
-const lists = new Map<number, DeadlineList>();
-
-/** The process's one list for deadlines of `ms` (every body of one gateway has the same). */
-export function deadlinesOf(ms: number): DeadlineList {
-  let list = lists.get(ms);
-  if (!list) {
-    list = new DeadlineList(ms);
-    lists.set(ms, list);
-  }
-  return list;
 }

@@ -19,6 +19,7 @@ import {
   currentRequest,
   newContext,
   outsideRequests,
+  outsideRequestsWith,
   runInRequest,
 } from './request-context.ts';
 
@@ -35,6 +36,11 @@ export interface ObserverOptions {
 }
 
 type Fetch = (req: Request) => Response | Promise<Response>;
+
+/** A span handed to the writer (a plain function: no closure per span). */
+function offerTo(writer: Pick<SpanWriter, 'offer'>, span: SpanRecord): boolean {
+  return writer.offer(span);
+}
 
 function pathOf(url: string): string {
   const start = url.indexOf('/', url.indexOf('//') + 2);
@@ -69,7 +75,7 @@ export class RequestObserver {
         const ctx = currentRequest();
         if (ctx) this.spanOf(ctx, span);
         this.metrics?.observeProxySpan(span);
-        return outsideRequests(() => writer.offer(span));
+        return outsideRequestsWith(offerTo, writer, span);
       },
     };
   }

@@ -19,7 +19,9 @@ export class CallScope {
   private due = Infinity;
   private readonly end: number;
   private tryEnd = Infinity;
-  private tryReason: (() => Error) | null = null;
+  private tryReason: ((arg: never, ms: number) => Error) | null = null;
+  private tryArg: unknown = null;
+  private tryMs = 0;
 
   /**
    * `firstTryMs`: the timer's first setting is the first try's deadline when it comes before the
@@ -46,11 +48,16 @@ export class CallScope {
     this.controller.abort(reason);
   }
 
-  /** Starts a try that `ms` bounds; returns the signal its call runs under. */
-  beginTry(ms: number, reason: () => Error): AbortSignal {
+  /**
+   * Starts a try that `ms` bounds; returns the signal its call runs under. A try past it is aborted
+   * with `reason(arg, ms)` (a plain function and its argument: no closure made per try).
+   */
+  beginTry<A>(ms: number, reason: (arg: A, ms: number) => Error, arg: A): AbortSignal {
     const now = performance.now();
     this.tryEnd = now + ms;
-    this.tryReason = reason;
+    this.tryReason = reason as (arg: never, ms: number) => Error;
+    this.tryArg = arg;
+    this.tryMs = ms;
     if (this.tryEnd < this.due) this.arm(this.tryEnd, now);
     return this.controller.signal;
   }
@@ -59,6 +66,7 @@ export class CallScope {
   endTry(): void {
     this.tryEnd = Infinity;
     this.tryReason = null;
+    this.tryArg = null;
   }
 
   /** The call is over: no timer stays behind. */
@@ -71,10 +79,12 @@ export class CallScope {
   private arm(at: number, now: number): void {
     if (this.timer !== null) clearTimeout(this.timer);
     this.due = at;
-    this.timer = at === Infinity ? null : setTimeout(this.fire, Math.max(0, at - now));
+    // The scope goes to the timer as its argument: no bound function or closure per call.
+    this.timer = at === Infinity ? null : setTimeout(fireScope, Math.max(0, at - now), this);
   }
 
-  private readonly fire = (): void => {
+  /** The timer fired (for `fireScope`). */
+  fire(): void {
     this.timer = null;
     this.due = Infinity;
     if (this.controller.signal.aborted) return;
@@ -85,11 +95,15 @@ export class CallScope {
     }
     if (now >= this.tryEnd && this.tryReason) {
       const spent = this.controller;
-      const reason = this.tryReason();
+      const reason = this.tryReason(this.tryArg as never, this.tryMs);
       this.controller = new AbortController();
       this.endTry();
       spent.abort(reason);
     }
     this.arm(Math.min(this.end, this.tryEnd), now);
-  };
+  }
+}
+
+function fireScope(scope: CallScope): void {
+  scope.fire();
 }

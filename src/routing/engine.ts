@@ -82,34 +82,59 @@ function toGateway(err: unknown): GatewayError {
   return err instanceof GatewayError ? err : new InternalError();
 }
 
+/**
+ * What one run has tried and the time it spent: one object whose methods the retries and the
+ * failure use, rather than closures over the run's locals made on every call.
+ */
+class RunRecord {
+  readonly attempts: AttemptRecord[] = [];
+  readonly warnings: string[] = [];
+  upstreamMs = 0;
+  retryWaitMs = 0;
+  last: PlannedAttempt | null = null;
+
+  constructor(private readonly deps: EngineDeps) {}
+
+  /** The wait between tries, counted apart from the upstream's time. */
+  async sleep(ms: number, signal: AbortSignal): Promise<void> {
+    const t0 = this.deps.clock();
+    try {
+      await this.deps.sleep(ms, signal);
+    } finally {
+      this.retryWaitMs += this.deps.clock() - t0;
+    }
+  }
+
+  fail(err: GatewayError): never {
+    throw new EngineFailure(err, this.attempts, this.warnings, this.upstreamMs, this.retryWaitMs, this.last);
+  }
+}
+
+/** A try past `routing.attempt_timeout_ms` (built only when the scope's timer finds it late). */
+function tryTimedOut(planned: PlannedAttempt, ms: number): UpstreamError {
+  return new UpstreamError({
+    provider: planned.provider,
+    model: planned.model,
+    status: 504,
+    type: 'timeout_error',
+    message: `${planned.provider} did not answer within ${ms} ms`,
+  });
+}
+
 export class RoutingEngine {
   constructor(private readonly deps: EngineDeps) {}
 
   async run<T>(run: EngineRun, call: AttemptCall<T>): Promise<EngineResult<T>> {
     const { deps } = this;
     const { scope } = run;
-    const attempts: AttemptRecord[] = [];
-    const warnings: string[] = [];
+    const rec = new RunRecord(deps);
+    const { attempts, warnings } = rec;
     const failed: FailedAttempt[] = [];
-    let upstreamMs = 0;
-    let retryWaitMs = 0;
-    let last: PlannedAttempt | null = null;
     let lastError: GatewayError | null = null;
-    const sleep: Sleep = async (ms, signal) => {
-      const t0 = deps.clock();
-      try {
-        await deps.sleep(ms, signal);
-      } finally {
-        retryWaitMs += deps.clock() - t0;
-      }
-    };
-    const fail = (err: GatewayError): never => {
-      throw new EngineFailure(err, attempts, warnings, upstreamMs, retryWaitMs, last);
-    };
 
     for (let i = 0; i < run.plan.length; i++) {
       const planned = run.plan[i] as PlannedAttempt;
-      last = planned;
+      rec.last = planned;
       const hasFallbacks = i < run.plan.length - 1;
       let error: GatewayError;
       try {
@@ -124,17 +149,7 @@ export class RoutingEngine {
         const value = await withRetries(
           async () => {
             const retryNo = tryIndex++;
-            const signal = scope.beginTry(
-              deps.attemptTimeoutMs,
-              () =>
-                new UpstreamError({
-                  provider: planned.provider,
-                  model: planned.model,
-                  status: 504,
-                  type: 'timeout_error',
-                  message: `${planned.provider} did not answer within ${deps.attemptTimeoutMs} ms`,
-                }),
-            );
+            const signal = scope.beginTry(deps.attemptTimeoutMs, tryTimedOut, planned);
             const t0 = deps.clock();
             try {
               const ctx: CallContext = {
@@ -148,12 +163,12 @@ export class RoutingEngine {
               };
               const value = await call(adapter, ctx, planned);
               const ms = deps.clock() - t0;
-              upstreamMs += ms;
+              rec.upstreamMs += ms;
               attempts.push({ model: planned.model, provider: planned.provider, status: 200, duration_ms: ms, retry: retryNo });
               return value;
             } catch (err) {
               const ms = deps.clock() - t0;
-              upstreamMs += ms;
+              rec.upstreamMs += ms;
               // A try's timeout aborted the signal it ran under, which the scope has since replaced
               // (the call goes on); adapters rethrow the abort's reason.
               const e = signal.aborted && !scope.signal.aborted ? signal.reason : err;
@@ -170,11 +185,11 @@ export class RoutingEngine {
               scope.endTry();
             }
           },
-          { policy: run.retry, hasFallbacks, scope, sleep },
+          { policy: run.retry, hasFallbacks, scope, waits: rec },
         );
-        return { value, attempt: planned, attempts, warnings, upstreamMs, retryWaitMs };
+        return { value, attempt: planned, attempts, warnings, upstreamMs: rec.upstreamMs, retryWaitMs: rec.retryWaitMs };
       } catch (err) {
-        if (scope.signal.aborted) fail(toGateway(scope.signal.reason));
+        if (scope.signal.aborted) rec.fail(toGateway(scope.signal.reason));
         error = toGateway(err);
         if (planned.error || error instanceof ProviderUnavailableError) {
           attempts.push({
@@ -190,9 +205,9 @@ export class RoutingEngine {
       warnings.push(`${planned.model} failed (${error.status}): ${error.message}`);
       failed.push({ model: planned.model, provider: planned.provider, status: error.status, message: error.message });
       lastError = error;
-      if (!error.fallbackable) fail(failed.length > 1 ? new AllModelsFailedError(failed) : error);
+      if (!error.fallbackable) rec.fail(failed.length > 1 ? new AllModelsFailedError(failed) : error);
     }
     // One model: its own error, as the provider gave it; several: the list.
-    return fail(failed.length === 1 && lastError ? lastError : new AllModelsFailedError(failed));
+    return rec.fail(failed.length === 1 && lastError ? lastError : new AllModelsFailedError(failed));
   }
 }

@@ -44,7 +44,8 @@ export interface RetryOptions {
   hasFallbacks: boolean;
   /** Its signal is aborted when the client leaves or the whole request times out. */
   scope: CallScope;
-  sleep: Sleep;
+  /** Waits between tries (an object, so a run passes its record rather than a closure). */
+  waits: { sleep: Sleep };
 }
 
 /** How long to wait before retrying `err`, or null when it must not be retried. */
@@ -86,7 +87,7 @@ export function withRetries<T>(fn: () => Promise<T>, opts: RetryOptions): Promis
       shouldRetry: async ({ error }) => {
         const delay = retryDelay(error, policy, opts.hasFallbacks);
         if (delay === null) return false;
-        if (delay > 0) await opts.sleep(delay, scope.signal);
+        if (delay > 0) await opts.waits.sleep(delay, scope.signal);
         return true;
       },
     },

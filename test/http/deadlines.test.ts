@@ -3,9 +3,11 @@ import { describe, expect, test } from 'bun:test';
 import { join } from 'node:path';
 import { DeadlineList } from '../../src/http/deadlines.ts';
 
+const late = (ms: number) => new Error(`late after ${ms} ms`);
+
 describe('DeadlineList', () => {
   test('each deadline ends once its time has passed, in order; a cleared one never does', async () => {
-    const list = new DeadlineList(60);
+    const list = new DeadlineList(60, late);
     const ended: string[] = [];
     const t0 = performance.now();
     const at: Record<string, number> = {};
@@ -28,7 +30,7 @@ describe('DeadlineList', () => {
   });
 
   test('a deadline set after the oldest was cleared still ends on time, not at the older timer', async () => {
-    const list = new DeadlineList(50);
+    const list = new DeadlineList(50, late);
     const first = list.add(() => {
       throw new Error('cleared: must not end');
     });
@@ -45,7 +47,7 @@ describe('DeadlineList', () => {
   });
 
   test('clearing a deadline that has ended, or twice, leaves the others alone', async () => {
-    const list = new DeadlineList(20);
+    const list = new DeadlineList(20, late);
     const ended: number[] = [];
     const a = list.add(() => ended.push(1));
     await Bun.sleep(60);
@@ -60,10 +62,17 @@ describe('DeadlineList', () => {
     expect(ended).toEqual([1, 3]);
   });
 
+  test('a deadline that passes is told the list\'s error for its length', async () => {
+    const list = new DeadlineList(15, late);
+    const told = await new Promise<unknown>((_, reject) => list.add(reject)).catch((err: unknown) => err);
+    expect(told).toBeInstanceOf(Error);
+    expect((told as Error).message).toBe('late after 15 ms');
+  });
+
   test('a deadline waiting does not keep the process alive', () => {
     const module = join(import.meta.dir, '../../src/http/deadlines.ts');
     const t0 = performance.now();
-    const r = Bun.spawnSync([process.execPath, '-e', `const { deadlinesOf } = await import(${JSON.stringify(module)}); deadlinesOf(20000).add(() => {});`]);
+    const r = Bun.spawnSync([process.execPath, '-e', `const { DeadlineList } = await import(${JSON.stringify(module)}); new DeadlineList(20000, () => new Error('late')).add(() => {});`]);
     expect(r.exitCode).toBe(0);
     expect(performance.now() - t0).toBeLessThan(10_000);
   });
