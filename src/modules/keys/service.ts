@@ -52,6 +52,10 @@ export function hashKey(key: string): string {
 
 /** A record's stored hash as bytes, decoded once per record read (not per request). */
 const hashBytes = new WeakMap<ApiKeyRecord, Uint8Array>();
+function principalOf(rec: ApiKeyRecord): Principal {
+  return { orgId: rec.org_id, keyId: rec.id, environment: rec.environment, role: rec.role };
+}
+
 function storedHash(rec: ApiKeyRecord): Uint8Array {
   let bytes = hashBytes.get(rec);
   if (!bytes) {
@@ -103,23 +107,37 @@ export class KeyService implements Authenticator {
     return { record, key };
   }
 
-  /** Resolves the caller from a raw key, or throws the reference's 401/402/429. */
-  async authenticate(raw: string | null): Promise<Principal> {
-    if (!raw) throw new AuthMissingError();
-    const m = KEY_FORMAT.exec(raw);
-    if (!m) throw new AuthInvalidError();
-    const prefix = m[1] as string;
-    const cached = this.cache.get(prefix);
-    // Spend is added by whichever gateway stores the span: a spending limit needs it fresh.
+  /**
+   * Resolves the caller from a raw key, or throws (rejects with) the reference's 401/402/429. A key
+   * read within CACHE_TTL_MS with no use cap, rate limit or spending limit (the common call) is
+   * checked without an async step of its own.
+   */
+  authenticate(raw: string | null): Promise<Principal> {
+    let prefix: string;
+    let cached: { rec: ApiKeyRecord; readAt: number } | undefined;
+    try {
+      if (!raw) throw new AuthMissingError();
+      const m = KEY_FORMAT.exec(raw);
+      if (!m) throw new AuthInvalidError();
+      prefix = m[1] as string;
+      cached = this.cache.get(prefix);
+      const rec = cached?.rec;
+      // Spend is added by whichever gateway stores the span: a spending limit needs it fresh.
+      const fresh = cached && this.now() - cached.readAt < CACHE_TTL_MS && cached.rec.spending_limit === null;
+      if (fresh && rec && rec.max_usage < 0 && rec.rate_limit === null) {
+        this.verify(raw, rec);
+        return Promise.resolve(principalOf(rec));
+      }
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.authenticateFully(raw, prefix, cached);
+  }
+
+  private async authenticateFully(raw: string, prefix: string, cached: { rec: ApiKeyRecord; readAt: number } | undefined): Promise<Principal> {
     const fresh = cached && this.now() - cached.readAt < CACHE_TTL_MS && cached.rec.spending_limit === null;
     const rec = fresh ? cached.rec : await this.lookup(prefix, cached?.rec);
-    const given = Bun.SHA256.hash(raw) as Uint8Array;
-    const stored = storedHash(rec);
-    if (given.length !== stored.length || !timingSafeEqual(given, stored)) throw new AuthInvalidError();
-    const now = this.now();
-    if (rec.revoked_at !== null || (rec.expires_at !== null && rec.expires_at <= now)) {
-      throw new AuthInvalidError();
-    }
+    const now = this.verify(raw, rec);
     if (rec.max_usage >= 0) {
       if (rec.usage_count >= rec.max_usage) throw new AuthInvalidError();
       rec.usage_count = await this.store.keys.recordUse(rec.id, now);
@@ -132,7 +150,19 @@ export class KeyService implements Authenticator {
     if (rec.spending_limit !== null && rec.spent >= rec.spending_limit) {
       throw new BudgetExceededError('spending_limit', rec.spending_limit, rec.spent);
     }
-    return { orgId: rec.org_id, keyId: rec.id, environment: rec.environment, role: rec.role };
+    return principalOf(rec);
+  }
+
+  /** The key is this record's, not revoked, not expired (else 401); returns the time it checked at. */
+  private verify(raw: string, rec: ApiKeyRecord): number {
+    const given = Bun.SHA256.hash(raw) as Uint8Array;
+    const stored = storedHash(rec);
+    if (given.length !== stored.length || !timingSafeEqual(given, stored)) throw new AuthInvalidError();
+    const now = this.now();
+    if (rec.revoked_at !== null || (rec.expires_at !== null && rec.expires_at <= now)) {
+      throw new AuthInvalidError();
+    }
+    return now;
   }
 
   /** The stored record, cached; the cached copy (if any) while the database cannot be reached. */
