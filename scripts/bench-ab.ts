@@ -5,7 +5,9 @@
  * that drift in the machine's load hits both alike. Prints every run and the
  * medians: req/s, p50/p99, and gateway CPU per request.
  *
- * Usage: bun scripts/bench-ab.ts A_BINARY B_BINARY [--runs 5] [--duration 6] [--connections 32] [--stream [--stream-tps N]]
+ * Usage: bun scripts/bench-ab.ts A_BINARY B_BINARY [--runs 5] [--duration 6] [--connections 32] [--stream [--stream-tps N]] [--together]
+ * (--together: A and B driven at the same time, each by its own wrk, so that both see the same
+ * moment's load from whatever else shares the machine; each gets the CPU the other leaves)
  * (--stream-tps: the mock paces its tokens, so each chunk comes in a read of its own, as from a real
  * model; 0, the default, sends the whole answer at once)
  */
@@ -25,6 +27,7 @@ const { values: flags, positionals } = parseArgs({
     connections: { type: 'string', default: '32' },
     stream: { type: 'boolean', default: false },
     'stream-tps': { type: 'string', default: '0' },
+    together: { type: 'boolean', default: false },
   },
 });
 if (positionals.length !== 2) throw new Error('usage: bun scripts/bench-ab.ts A_BINARY B_BINARY [--runs 5] [--duration 6] [--stream]');
@@ -100,11 +103,14 @@ async function main(): Promise<void> {
     for (let run = 0; run < Number(flags.runs); run++) {
       // Alternate which binary goes first, so neither always follows the floor.
       const order = run % 2 === 0 ? [0, 1, 2] : [1, 0, 2];
-      for (const i of order) {
+      const drive = (i: number) => {
         const t = targets[i] as (typeof targets)[number];
         const before = threadCpuMs(t.pid);
-        const r = await runWrk({ ...base, url: t.url });
-        const threads = cpuPerRequest(before, threadCpuMs(t.pid), r.requests);
+        return runWrk({ ...base, url: t.url }).then((r) => ({ r, threads: cpuPerRequest(before, threadCpuMs(t.pid), r.requests) }));
+      };
+      const together = flags.together ? await Promise.all([drive(0), drive(1)]) : null;
+      for (const i of order) {
+        const { r, threads } = together && i < 2 ? (together[i] as Awaited<ReturnType<typeof drive>>) : await drive(i);
         const cpu = threads.reduce((a, [, us]) => a + us, 0);
         // The main thread (named after the binary) is where the gateway's own code runs.
         const top = threads.slice(0, 3).map(([name, us]) => `${us.toFixed(1)} ${name}`).join(', ');
@@ -123,7 +129,8 @@ async function main(): Promise<void> {
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   }
   const load = (await Bun.file('/proc/loadavg').text()).split(' ').slice(0, 3).join(' ');
-  console.log(`${flags.stream ? 'streamed' : 'plain'} chat completions at ${flags.connections} connections, ${flags.runs} x ${flags.duration} s each; load average at the end ${load}`);
+  const mode = flags.together ? ', A and B at the same time' : '';
+  console.log(`${flags.stream ? 'streamed' : 'plain'} chat completions at ${flags.connections} connections, ${flags.runs} x ${flags.duration} s each${mode}; load average at the end ${load}`);
   console.log('| target | median req/s | % of floor | p50 ms | p99 ms | CPU us/request | main thread us/request | peak RSS MB | req/s per run |');
   console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
   const floorRps = median((results[2] as (typeof results)[number]).rps);

@@ -64,6 +64,35 @@ describe('SseParser', () => {
     expect(parse(['data: last'])).toEqual([{ event: 'message', data: 'last' }]);
   });
 
+  test('whole one-line data events (the fast path) and everything around them, split anywhere', () => {
+    const plain = 'data: {"a":1}\n\ndata: {"b":"x: y"}\n\ndata: \n\ndata:  two\n\n';
+    const mixed = `${plain}id: 9\ndata: after-id\n\n: note\ndata: c\r\n\r\ndata: d\n\nevent: e\ndata: f\n\ndata: g\ndata: h\n\ndata: last\n\n`;
+    const expected = [
+      { event: 'message', data: '{"a":1}' },
+      { event: 'message', data: '{"b":"x: y"}' },
+      { event: 'message', data: '' },
+      { event: 'message', data: ' two' },
+      { event: 'message', data: 'after-id', id: '9' },
+      { event: 'message', data: 'c', id: '9' },
+      { event: 'message', data: 'd', id: '9' },
+      { event: 'e', data: 'f', id: '9' },
+      { event: 'message', data: 'g\nh', id: '9' },
+      { event: 'message', data: 'last', id: '9' },
+    ];
+    expect(parse([mixed])).toEqual(expected);
+    for (let i = 0; i <= mixed.length; i++) expect(parse([mixed.slice(0, i), mixed.slice(i)])).toEqual(expected);
+    expect(parse([...mixed])).toEqual(expected);
+    // An event left incomplete at the end of a read is completed by the next one, not dispatched early.
+    const out: SseEvent[] = [];
+    const p = new SseParser();
+    p.feed('data: {"a":1}\n\ndata: {"b"', out);
+    expect(out).toEqual([{ event: 'message', data: '{"a":1}' }]);
+    p.feed(':2}\n', out);
+    expect(out).toHaveLength(1);
+    p.feed('\n', out);
+    expect(out).toEqual([{ event: 'message', data: '{"a":1}' }, { event: 'message', data: '{"b":2}' }]);
+  });
+
   test('only the first space after the colon is stripped', () => {
     expect(parse(['data:  two\n\n'])).toEqual([{ event: 'message', data: ' two' }]);
   });

@@ -22,6 +22,7 @@ import { flatten } from '../shared/batches.ts';
 import { isRecord } from '../shared/json.ts';
 import type { SseEvent } from '../shared/sse.ts';
 import type { CallContext, NativeEndpoint, ProviderAdapter, StreamedChunk } from '../types.ts';
+import { ChunkTemplates } from './chunk-template.ts';
 import { isChatChunk, isChatResponse, isEmbeddingResponse } from './guards.ts';
 
 export type Endpoint = 'chat/completions' | 'embeddings' | 'responses';
@@ -78,24 +79,39 @@ export function createOpenAICompatibleAdapter(spec: OpenAICompatSpec): ProviderA
     const c = call('chat/completions', ctx, body);
     const res = await postJson(c);
     let finished = false;
+    const templates = new ChunkTemplates();
     for await (const events of upstreamEventBatches(c, res)) {
       const out: StreamedChunk[] = [];
       let failure: unknown = null;
       let done = false;
       for (const ev of events) {
-        if (ev.data === '[DONE]') {
+        const data = ev.data;
+        if (data === '[DONE]') {
           done = true;
           break;
         }
-        try {
-          const chunk = chunkOf(c, ev);
-          if (chunk.choices.some((ch) => ch.finish_reason)) finished = true;
-          // Data on several lines cannot be written back as one `data:` line.
-          out.push(ev.data.includes('\n') ? { chunk } : { chunk, raw: ev.data });
-        } catch (err) {
-          failure = err;
-          break;
+        // Data on several lines cannot be written back as one `data:` line.
+        if (data.includes('\n')) {
+          try {
+            out.push({ chunk: chunkOf(c, ev) });
+          } catch (err) {
+            failure = err;
+            break;
+          }
+          continue;
         }
+        let chunk = templates.match(data);
+        if (!chunk) {
+          try {
+            chunk = chunkOf(c, ev);
+          } catch (err) {
+            failure = err;
+            break;
+          }
+          templates.learn(data, chunk);
+        }
+        if (!finished) finished = hasFinish(chunk);
+        out.push({ chunk, raw: data });
       }
       // The chunks before a failure in the same read still reach the client, as they would one by one.
       if (out.length > 0) yield out;
@@ -127,6 +143,11 @@ export function createOpenAICompatibleAdapter(spec: OpenAICompatSpec): ProviderA
       return json;
     },
   };
+}
+
+function hasFinish(chunk: ChatChunk): boolean {
+  for (const ch of chunk.choices) if (ch.finish_reason) return true;
+  return false;
 }
 
 /** One chat chunk of an OpenAI stream, checked; a failure the server reports inside the 200 stream is thrown. */

@@ -35,6 +35,7 @@ export class SseParser {
     if (this.skipLf && buf.charCodeAt(0) === LF) pos = 1;
     this.skipLf = false;
     const len = buf.length;
+    if (!this.hasData && this.event === '') pos = this.whole(buf, pos, out);
     let nl = buf.indexOf('\n', pos);
     let cr = buf.indexOf('\r', pos);
     while (pos < len) {
@@ -54,6 +55,27 @@ export class SseParser {
     }
     this.rest = pos < len ? buf.slice(pos) : '';
     buf = '';
+  }
+
+  /**
+   * The common case without the line loop: whole `data: X` events, each one line and a blank line
+   * with LF endings (what OpenAI-compatible servers send), as the general rules would read them.
+   * Stops at anything else (another field, a comment, a CR, an event not yet complete) and returns
+   * where the general loop goes on.
+   */
+  private whole(buf: string, from: number, out: SseEvent[]): number {
+    let pos = from;
+    const cr = buf.indexOf('\r', pos);
+    const limit = cr === -1 ? buf.length : cr;
+    while (buf.startsWith('data: ', pos)) {
+      const nl = buf.indexOf('\n', pos + 6);
+      if (nl === -1 || nl + 1 >= limit || buf.charCodeAt(nl + 1) !== LF) break;
+      const ev: SseEvent = { event: 'message', data: buf.slice(pos + 6, nl) };
+      if (this.id !== undefined) ev.id = this.id;
+      out.push(ev);
+      pos = nl + 2;
+    }
+    return pos;
   }
 
   /** End of stream: flushes a trailing line and an event with no final blank line. */
