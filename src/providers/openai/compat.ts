@@ -13,8 +13,9 @@ import {
   STREAM_ERROR,
   statusFromCode,
   upstreamError,
-  upstreamEventBatches,
+  nextEvents,
   upstreamEvents,
+  upstreamSse,
   type UpstreamCall,
   parseErrorBody,
 } from '../shared/http.ts';
@@ -78,48 +79,21 @@ export function createOpenAICompatibleAdapter(spec: OpenAICompatSpec): ProviderA
     if (streamUsage) body.stream_options = { ...req.stream_options, include_usage: true };
     const c = call('chat/completions', ctx, body);
     const res = await postJson(c);
-    let finished = false;
-    const templates = new ChunkTemplates();
-    for await (const events of upstreamEventBatches(c, res)) {
-      const out: StreamedChunk[] = [];
-      let failure: unknown = null;
-      let done = false;
-      for (const ev of events) {
-        const data = ev.data;
-        if (data === '[DONE]') {
-          done = true;
-          break;
-        }
-        // Data on several lines cannot be written back as one `data:` line.
-        if (data.includes('\n')) {
-          try {
-            out.push({ chunk: chunkOf(c, ev) });
-          } catch (err) {
-            failure = err;
-            break;
-          }
-          continue;
-        }
-        let chunk = templates.match(data);
-        if (!chunk) {
-          try {
-            chunk = chunkOf(c, ev);
-          } catch (err) {
-            failure = err;
-            break;
-          }
-          templates.learn(data, chunk);
-        }
-        if (!finished) finished = hasFinish(chunk);
-        out.push({ chunk, raw: data });
+    const reader = await upstreamSse(c, res);
+    const reading = new ChunkReading(c);
+    try {
+      for (let events = await nextEvents(c, reader); events !== null; events = await nextEvents(c, reader)) {
+        const out = reading.batch(events);
+        // The chunks before a failure in the same read still reach the client, as they would one by one.
+        if (out.length > 0) yield out;
+        if (reading.failure !== null) throw reading.failure;
+        if (reading.done) return;
       }
-      // The chunks before a failure in the same read still reach the client, as they would one by one.
-      if (out.length > 0) yield out;
-      if (failure !== null) throw failure;
-      if (done) return;
+    } finally {
+      reader.close();
     }
     // Servers that send no [DONE] still send a finish_reason; with neither, the stream was cut.
-    if (!finished) throw upstreamError(c, 502, `${spec.id} ended the stream before its last chunk (no finish_reason, no [DONE])`);
+    if (!reading.finished) throw upstreamError(c, 502, `${spec.id} ended the stream before its last chunk (no finish_reason, no [DONE])`);
   }
 
   return {
@@ -143,6 +117,47 @@ export function createOpenAICompatibleAdapter(spec: OpenAICompatSpec): ProviderA
       return json;
     },
   };
+}
+
+/** One chat stream's events turned into chunks, a read's batch at a time. */
+class ChunkReading {
+  finished = false;
+  /** The stream is over: [DONE] came. */
+  done = false;
+  /** What ended the batch early: an event that is not a chunk, or a failure the server reported. */
+  failure: unknown = null;
+  private readonly templates = new ChunkTemplates();
+
+  constructor(private readonly c: UpstreamCall) {}
+
+  batch(events: SseEvent[]): StreamedChunk[] {
+    const out: StreamedChunk[] = [];
+    for (const ev of events) {
+      const data = ev.data;
+      if (data === '[DONE]') {
+        this.done = true;
+        break;
+      }
+      try {
+        // Data on several lines cannot be written back as one `data:` line.
+        if (data.includes('\n')) {
+          out.push({ chunk: chunkOf(this.c, ev) });
+          continue;
+        }
+        let chunk = this.templates.match(data);
+        if (!chunk) {
+          chunk = chunkOf(this.c, ev);
+          this.templates.learn(data, chunk);
+        }
+        if (!this.finished) this.finished = hasFinish(chunk);
+        out.push({ chunk, raw: data });
+      } catch (err) {
+        this.failure = err;
+        break;
+      }
+    }
+    return out;
+  }
 }
 
 function hasFinish(chunk: ChatChunk): boolean {

@@ -17,7 +17,7 @@ import type { CallContext } from '../types.ts';
 import { flatten } from './batches.ts';
 import { DEFAULT_LIMITS, readAtMost, readBounded, UpstreamLimitError } from './body.ts';
 import { isRecord } from './json.ts';
-import { readSseBatches, type SseEvent } from './sse.ts';
+import { type SseEvent, SseReader } from './sse.ts';
 import { remember } from './verbatim.ts';
 
 export interface UpstreamCall {
@@ -277,6 +277,16 @@ export function upstreamEvents(call: UpstreamCall, res: Response): AsyncGenerato
  * passed a 502 (size) or 504 (idle); an abort rethrows the signal's reason.
  */
 export async function* upstreamEventBatches(call: UpstreamCall, res: Response): AsyncGenerator<SseEvent[], void, undefined> {
+  const reader = await upstreamSse(call, res);
+  try {
+    for (let batch = await nextEvents(call, reader); batch !== null; batch = await nextEvents(call, reader)) yield batch;
+  } finally {
+    reader.close();
+  }
+}
+
+/** The reader under `upstreamEventBatches`, for a caller that reads it in its own loop (and closes it). */
+export async function upstreamSse(call: UpstreamCall, res: Response): Promise<SseReader> {
   if (!res.body) throw upstreamError(call, 502, 'upstream sent an empty stream');
   const type = res.headers.get('content-type');
   // No content-type at all is tolerated (small servers); a different one is not a stream.
@@ -289,8 +299,13 @@ export async function* upstreamEventBatches(call: UpstreamCall, res: Response): 
       { generic: `${call.provider} answered a stream request with a content-type other than text/event-stream` },
     );
   }
+  return new SseReader(res.body, limitsOf(call.ctx));
+}
+
+/** The reader's next batch, its failures as upstreamEventBatches reports them. */
+export async function nextEvents(call: UpstreamCall, reader: SseReader): Promise<SseEvent[] | null> {
   try {
-    yield* readSseBatches(res.body, limitsOf(call.ctx));
+    return await reader.next();
   } catch (err) {
     throw connectionFailure(call, err);
   }

@@ -139,54 +139,87 @@ export class SseParser {
 }
 
 /**
- * Yields the events of a byte stream, as many at a time as each network read
+ * The events of a byte stream, as many at a time as each network read
  * completed (never an empty batch): a fast upstream's whole answer often
  * comes in one read, and handing its chunks on together costs one trip
- * through the stream layers instead of one per chunk. Stops the upstream read
- * (cancels the reader) when the consumer stops early, so a client disconnect
- * frees the provider connection. Read errors propagate unchanged. With
- * limits, more than `maxBytes` in all, or `streamIdleMs` without a complete
- * event while we wait on the upstream (not while the consumer holds a batch:
- * a slow reader is not a silent upstream), throw UpstreamLimitError.
+ * through the stream layers instead of one per chunk. `next()` is a plain
+ * async call (one promise a read), so a stream's reader is not a layer of
+ * generators of its own. Read errors propagate unchanged. With limits, more
+ * than `maxBytes` in all, or `streamIdleMs` without a complete event while we
+ * wait on the upstream (not while the consumer holds a batch: a slow reader
+ * is not a silent upstream), throw UpstreamLimitError. `close()` stops the
+ * upstream read (cancels the reader) unless the stream ended, so a client
+ * disconnect frees the provider connection.
  */
+export class SseReader {
+  private readonly reader: ReturnType<typeof defaultReader>;
+  private readonly decoder = new TextDecoder();
+  private readonly parser = new SseParser();
+  private readonly maxBytes: number;
+  private readonly idle: IdleWatch | null;
+  private bytes = 0;
+  private finished = false;
+  private closed = false;
+
+  constructor(body: ReadableStream<Uint8Array>, limits: Partial<UpstreamLimits> = {}) {
+    const reader = defaultReader(body);
+    this.reader = reader;
+    this.maxBytes = limits.maxBodyBytes ?? Number.POSITIVE_INFINITY;
+    this.idle = limits.streamIdleMs === undefined ? null : idleWatch(limits.streamIdleMs, (cut) => reader.cancel(cut));
+  }
+
+  /** The next batch of events, or null once the stream has ended. */
+  async next(): Promise<SseEvent[] | null> {
+    if (this.finished) return null;
+    const idle = this.idle;
+    idle?.resume();
+    for (;;) {
+      const { done, value } = await this.reader.read();
+      if (idle?.cut) throw idle.cut;
+      if (done) break;
+      this.bytes += value.byteLength;
+      if (this.bytes > this.maxBytes) throw new UpstreamLimitError('size', this.maxBytes);
+      const out: SseEvent[] = [];
+      this.parser.feed(this.decoder.decode(value, { stream: true }), out);
+      if (out.length === 0) continue;
+      if (idle) idle.paused = true;
+      return out;
+    }
+    this.finished = true;
+    const out: SseEvent[] = [];
+    this.parser.feed(this.decoder.decode(), out);
+    this.parser.end(out);
+    return out.length > 0 ? out : null;
+  }
+
+  /** Done with the stream, whether it ended or not. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.idle?.stop();
+    if (!this.finished) this.reader.cancel().catch(() => undefined);
+    try {
+      this.reader.releaseLock();
+    } catch {
+      // Already released by a cancel in flight; nothing else holds it.
+    }
+  }
+}
+
+function defaultReader(body: ReadableStream<Uint8Array>) {
+  return body.getReader();
+}
+
+/** `SseReader` as an async generator: stopping early cancels the underlying stream. */
 export async function* readSseBatches(
   body: ReadableStream<Uint8Array>,
   limits: Partial<UpstreamLimits> = {},
 ): AsyncGenerator<SseEvent[], void, undefined> {
-  const reader = body.getReader();
-  const decoder = new TextDecoder();
-  const parser = new SseParser();
-  const maxBytes = limits.maxBodyBytes ?? Number.POSITIVE_INFINITY;
-  let bytes = 0;
-  let finished = false;
-  const idle = limits.streamIdleMs === undefined ? null : idleWatch(limits.streamIdleMs, (cut) => reader.cancel(cut));
+  const r = new SseReader(body, limits);
   try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (idle?.cut) throw idle.cut;
-      if (done) break;
-      bytes += value.byteLength;
-      if (bytes > maxBytes) throw new UpstreamLimitError('size', maxBytes);
-      const out: SseEvent[] = [];
-      parser.feed(decoder.decode(value, { stream: true }), out);
-      if (out.length === 0) continue;
-      if (idle) idle.paused = true;
-      yield out;
-      idle?.resume();
-    }
-    const out: SseEvent[] = [];
-    parser.feed(decoder.decode(), out);
-    parser.end(out);
-    if (out.length > 0) yield out;
-    finished = true;
+    for (let batch = await r.next(); batch !== null; batch = await r.next()) yield batch;
   } finally {
-    idle?.stop();
-    if (!finished) reader.cancel().catch(() => undefined);
-    try {
-      reader.releaseLock();
-    } catch {
-      // Already released by a cancel in flight; nothing else holds it.
-    }
+    r.close();
   }
 }
 
