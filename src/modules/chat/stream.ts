@@ -11,8 +11,9 @@
  * as it arrives (no buffering: see toReadable); the chunks one upstream read
  * brought go out in one write. Keep-alive comments go out whenever the
  * upstream is silent for keepalive_ms.
- * The span is written in the generator's `finally`, which also runs when the
- * client disconnects (cancel aborts the upstream call first).
+ * The span is written in the pump's `finally`, which also runs when the
+ * client disconnects (cancel aborts the upstream call, which ends the pump's
+ * wait on it).
  *
  * We build the ReadableStream ourselves rather than yielding `sse()` from an
  * Elysia generator: SSE comments, the status decision above and the overhead
@@ -56,81 +57,88 @@ function within<T>(p: Promise<T>, ms: number): Promise<T | typeof TIMER> {
 /**
  * The keep-alive clock of one stream's chunks: one timer per stream, not one
  * per chunk (a timer and a race per chunk were 8% of the main thread when
- * streaming). `wait` resolves with the step, or TIMER once nothing has come
- * for `ms` since the wait began.
+ * streaming), and no promise per chunk either: while the pump waits on the
+ * upstream, the timer itself writes the comment once nothing has come for
+ * `ms` since the wait began.
  */
 class Silence {
   private since = 0;
-  private fire: (() => void) | null = null;
+  private waiting = false;
   private handle: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
     private readonly ms: number,
     private readonly clock: () => number,
+    private readonly ping: () => void,
   ) {}
 
-  wait<T>(p: Promise<T>): Promise<T | typeof TIMER> {
+  /** The pump starts waiting on the upstream. */
+  wait(): void {
     this.since = this.clock();
+    this.waiting = true;
     this.handle ??= setTimeout(this.check, this.ms);
-    return new Promise<T | typeof TIMER>((resolve, reject) => {
-      this.fire = () => resolve(TIMER);
-      p.then(
-        (v) => {
-          this.fire = null;
-          resolve(v);
-        },
-        (err: unknown) => {
-          this.fire = null;
-          reject(err);
-        },
-      );
-    });
+  }
+
+  /** Something came: the pump writes again. */
+  heard(): void {
+    this.waiting = false;
   }
 
   stop(): void {
     if (this.handle) clearTimeout(this.handle);
     this.handle = null;
-    this.fire = null;
+    this.waiting = false;
   }
 
   private readonly check = () => {
     const quiet = this.clock() - this.since;
-    if (this.fire && quiet >= this.ms) {
-      const fire = this.fire;
-      this.fire = null;
-      fire();
+    if (this.waiting && quiet >= this.ms) {
+      this.since = this.clock();
+      this.ping();
       this.handle = setTimeout(this.check, this.ms);
-    } else this.handle = setTimeout(this.check, this.fire ? this.ms - quiet : this.ms);
+    } else this.handle = setTimeout(this.check, this.waiting ? this.ms - quiet : this.ms);
   };
 }
 
+/** Where the pump writes its frames: a promise when the socket's buffer is full (wait for it). */
+type Sink = (frame: string) => Promise<void> | undefined;
+
 /**
  * The pump as a response body. A direct stream: each frame string is written
- * to the socket as is (no encoder, no queue), and the next is pulled from the
- * upstream only once the socket took the last one, so a slow client slows the
- * upstream read instead of filling memory.
+ * to the socket as is (no encoder, no queue, no generator between), and the
+ * next is read from the upstream only once the socket took the last one, so a
+ * slow client slows the upstream read instead of filling memory.
  */
-function toReadable(gen: AsyncGenerator<string>, onCancel: () => void): ReadableStream<Uint8Array> {
+function toReadable(run: (sink: Sink) => Promise<void>, onCancel: () => void): ReadableStream<Uint8Array> {
+  let leave = (): void => undefined;
+  const gone = new Promise<void>((resolve) => {
+    leave = resolve;
+  });
+  let closed = false;
   return new ReadableStream<Uint8Array>({
     type: 'direct',
     async pull(controller) {
-      try {
-        for (;;) {
-          const { value, done } = await gen.next();
-          if (done) break;
-          const written = controller.write(value);
-          if (typeof written === 'number') controller.flush();
-          else await written;
+      const sink: Sink = (frame) => {
+        if (closed) return undefined;
+        const written = controller.write(frame);
+        if (typeof written === 'number') {
+          controller.flush();
+          return undefined;
         }
-        controller.close();
+        // A client that leaves while its socket is full: the wait ends with it.
+        return Promise.race([written.then(() => undefined), gone]);
+      };
+      try {
+        await run(sink);
+        if (!closed) controller.close();
       } catch (err) {
-        controller.close(err instanceof Error ? err : new InternalError());
+        if (!closed) controller.close(err instanceof Error ? err : new InternalError());
       }
     },
     cancel() {
+      closed = true;
+      leave();
       onCancel();
-      // Runs the generator's finally now if it is parked at a yield; else after its pending step settles.
-      void gen.return(undefined);
     },
   });
 }
@@ -171,9 +179,12 @@ export async function streamCall(svc: ChatService, input: ProxyInput, api: Proxy
     }
     const overheadSoFar = early === TIMER ? svc.overheadMs(c, 0, 0) : svc.overheadMs(c, early.r.upstreamMs, early.r.retryWaitMs);
     // Opened already: the pump starts on it, with no second wait (a timer and a race) on a settled promise.
-    const gen = pump(svc, c, api, opening, early === TIMER ? null : early, admission, keepaliveMs);
+    const opened = early === TIMER ? null : early;
     return {
-      stream: toReadable(gen, () => c.abort(new ClientClosedError())),
+      stream: toReadable(
+        (sink) => pump(svc, c, api, opening, opened, admission, keepaliveMs, sink),
+        () => c.abort(new ClientClosedError()),
+      ),
       headers: { ...svc.headers(overheadSoFar, c.cacheKey ? 'MISS' : null), ...SSE_HEADERS },
     };
   } catch (err) {
@@ -190,7 +201,7 @@ export const SSE_HEADERS = {
 
 type Opening = Promise<{ ok: true; r: EngineResult<Opened> } | { ok: false; err: unknown }>;
 
-async function* pump(
+async function pump(
   svc: ChatService,
   c: Prepared,
   api: ProxyApi,
@@ -198,31 +209,39 @@ async function* pump(
   early: Awaited<Opening> | null,
   admission: Admission | null,
   keepaliveMs: number,
-): AsyncGenerator<string> {
+  sink: Sink,
+): Promise<void> {
   const asm = api.assembler(c.upstream);
   let result: EngineResult<Opened> | null = null;
   let failure: unknown = null;
   let ttft: number | null = null;
   let finished = false;
   let silence: Silence | null = null;
+  const write = async (frame: string) => {
+    const w = sink(frame);
+    if (w) await w;
+    // The client left (cancel aborts the call): stop here rather than read on.
+    if (c.signal.aborted) throw c.signal.reason;
+  };
   try {
     let opened = early;
     while (!opened) {
       const r = await within(opening, keepaliveMs);
-      if (r === TIMER) yield KEEPALIVE;
+      if (r === TIMER) await write(KEEPALIVE);
       else opened = r;
     }
     if (!opened.ok) {
       failure = opened.err;
       const err = opened.err instanceof EngineFailure ? opened.err.error : toGateway(opened.err);
-      if (!(err instanceof ClientClosedError)) yield api.errorFrame(err, asm);
+      if (!(err instanceof ClientClosedError)) await sink(api.errorFrame(err, asm))?.catch(() => undefined);
       return;
     }
     result = opened.r;
     const { iterator } = result.value;
     let step: IteratorResult<WireEvent[]> = result.value.first;
     ttft = (svc.deps.clock() - c.t0) / 1000;
-    silence = new Silence(keepaliveMs, svc.deps.clock);
+    // A comment is not held back by a full socket (a few bytes a keepalive_ms); a failed write shows at the next frame.
+    silence = new Silence(keepaliveMs, svc.deps.clock, () => void sink(KEEPALIVE)?.catch(() => undefined));
     while (!step.done) {
       let frames = '';
       for (const ev of step.value) {
@@ -230,22 +249,20 @@ async function* pump(
         const out = api.forClient(ev, c.upstream);
         if (out) frames += api.frame(out);
       }
-      if (frames.length > 0) yield frames;
-      let next: IteratorResult<WireEvent[]> | typeof TIMER;
-      const pending = iterator.next();
-      while ((next = await silence.wait(pending)) === TIMER) yield KEEPALIVE;
-      step = next;
+      if (frames.length > 0) await write(frames);
+      silence.wait();
+      step = await iterator.next();
+      silence.heard();
     }
     finished = true;
     // Only chat streams reach here with request_breakdown (prepare refuses it for the others).
-    if (c.params.request_breakdown) yield breakdownFrame(asm.answer().chat, await spanFacts(svc, c, asm, result, ttft, null, admission));
-    yield api.trailer;
+    if (c.params.request_breakdown) await write(breakdownFrame(asm.answer().chat, await spanFacts(svc, c, asm, result, ttft, null, admission)));
+    await sink(api.trailer);
   } catch (err) {
     failure = c.signal.aborted ? c.signal.reason : err;
-    if (!(failure instanceof ClientClosedError)) yield api.errorFrame(toGateway(failure), asm);
+    if (!(failure instanceof ClientClosedError)) await sink(api.errorFrame(toGateway(failure), asm))?.catch(() => undefined);
   } finally {
     silence?.stop();
-    // Cancelled while parked at a yield: no catch ran, but the stream did not finish.
     if (!finished && failure === null) failure = c.signal.aborted ? c.signal.reason : new ClientClosedError();
     await finish(svc, c, api, asm, result, ttft, finished ? null : failure, admission);
     c.done();
