@@ -6,7 +6,11 @@
  * generator beside it). Less noisy than wrk on a shared machine; an A/B runs
  * it from two source trees in turn (`--root` a `git worktree` of the base).
  *
- * Usage: bun scripts/bench-inprocess.ts [--root DIR] [--requests 20000] [--warmup 3000] [--concurrency 32] [--stream]
+ * Usage: bun scripts/bench-inprocess.ts [--root DIR] [--requests 20000] [--warmup 3000] [--concurrency 32] [--stream [--one-read]]
+ *        bun scripts/bench-inprocess.ts --ab DIR_A [--root DIR_B] [--pairs 9] [--requests 4000] [--stream [--one-read]]
+ * (--one-read: the whole streamed answer in one read, as a fast upstream sends it; else a chunk per read.
+ *  --ab: both trees' apps in this one process, run in turn A B B A ..., main thread CPU per request each
+ *  time: both see the same moment's machine, which on a shared host resolves what separate runs cannot)
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,6 +26,9 @@ const { values: flags } = parseArgs({
     /** Requests before the measured ones (the JIT settles; on a loaded machine 20k+ steadies the figures). */
     warmup: { type: 'string', default: '3000' },
     stream: { type: 'boolean', default: false },
+    'one-read': { type: 'boolean', default: false },
+    ab: { type: 'string' },
+    pairs: { type: 'string', default: '9' },
   },
 });
 const root = resolve(flags.root as string);
@@ -48,7 +55,7 @@ const streamText = [
 ];
 const completionHeaders = { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(completion)) };
 const encoder = new TextEncoder();
-const streamBytes = streamText.map((s) => encoder.encode(s));
+const streamBytes = flags['one-read'] ? [encoder.encode(streamText.join(''))] : streamText.map((s) => encoder.encode(s));
 
 /** The upstream: answers at once, a chunk per read for streams (as a socket would bring them). */
 const upstreamFetch = (async (_url: string | URL | Request, init?: RequestInit) => {
@@ -66,7 +73,8 @@ const upstreamFetch = (async (_url: string | URL | Request, init?: RequestInit) 
   return new Response(body, { headers: { 'content-type': 'text/event-stream' } });
 }) as typeof fetch;
 
-async function main(): Promise<void> {
+/** The app of one source tree, with a function that runs n requests through it at the set concurrency. */
+async function build(root: string): Promise<{ run: (n: number) => Promise<void>; close: () => Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-inprocess-'));
   const configPath = join(dir, 'switchyard.json');
   writeFileSync(
@@ -115,6 +123,45 @@ async function main(): Promise<void> {
     await Promise.all(Array.from({ length: Number(flags.concurrency) }, worker));
     await deps.writer.flush();
   };
+  return {
+    run,
+    async close() {
+      await backend.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+const kind = () => (flags.stream ? `streamed (${flags['one-read'] ? 'one read' : 'a chunk per read'})` : 'plain');
+const loadavg = async () => (await Bun.file('/proc/loadavg').text()).split(' ').slice(0, 3).join(' ');
+
+/** Both trees in this process, in turn: main thread CPU per request of each, pair by pair. */
+async function ab(rootA: string, rootB: string): Promise<void> {
+  const apps = [await build(rootA), await build(rootB)];
+  for (const a of apps) await a.run(Number(flags.warmup));
+  const n = Number(flags.requests);
+  const us: [number[], number[]] = [[], []];
+  const mainMs = () => threadCpuMs(process.pid).get('bun') ?? 0;
+  for (let i = 0; i < Number(flags.pairs); i++) {
+    for (const k of i % 2 === 0 ? [0, 1] : [1, 0]) {
+      Bun.gc(true);
+      const before = mainMs();
+      await (apps[k] as (typeof apps)[number]).run(n);
+      us[k]?.push(((mainMs() - before) * 1000) / n);
+    }
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+  const lower = us[1].filter((b, i) => b < (us[0][i] as number)).length;
+  const row = (name: string, xs: number[]) => `${name} ${median(xs).toFixed(1)} [${xs.map((x) => x.toFixed(0)).join(', ')}]`;
+  console.log(
+    `${kind()}, main thread us/request, median [each pair]: ${row(`A ${rootA}`, us[0])}; ${row(`B ${rootB}`, us[1])}; B lower in ${lower} of ${us[1].length}; load ${await loadavg()}`,
+  );
+  for (const a of apps) await a.close();
+}
+
+async function main(): Promise<void> {
+  if (flags.ab) return ab(resolve(flags.ab), root);
+  const { run, close } = await build(root);
   await run(Number(flags.warmup));
   const n = Number(flags.requests);
   const before = threadCpuMs(process.pid);
@@ -127,12 +174,11 @@ async function main(): Promise<void> {
     .filter(([, us]) => us >= 0.5)
     .sort((a, b) => b[1] - a[1]);
   const total = perThread.reduce((a, [, us]) => a + us, 0);
-  const load = (await Bun.file('/proc/loadavg').text()).split(' ').slice(0, 3).join(' ');
+  const load = await loadavg();
   console.log(
-    `${flags.stream ? 'streamed' : 'plain'} ${root}: ${(n / (wall / 1000)).toFixed(0)} req/s in process, CPU us/request ${total.toFixed(1)} (${perThread.map(([name, us]) => `${us.toFixed(1)} ${name}`).join(', ')}); load ${load}`,
+    `${kind()} ${root}: ${(n / (wall / 1000)).toFixed(0)} req/s in process, CPU us/request ${total.toFixed(1)} (${perThread.map(([name, us]) => `${us.toFixed(1)} ${name}`).join(', ')}); load ${load}`,
   );
-  await backend.close();
-  rmSync(dir, { recursive: true, force: true });
+  await close();
 }
 
 await main();
