@@ -8,7 +8,7 @@
  * a normal status: 200 and the stream, or the error's own status and body.
  * Otherwise the 200 goes out with `: keep-alive` comments while we wait, and
  * a later failure becomes an SSE error event. Every chunk is written as soon
- * as it arrives (no buffering: see toReadable); the chunks one upstream read
+ * as it arrives (no buffering: see toReadable in sse-body.ts); the chunks one upstream read
  * brought go out in one write. Keep-alive comments go out whenever the
  * upstream is silent for keepalive_ms.
  * The span is written in the pump's `finally`, which also runs when the
@@ -30,6 +30,7 @@ import type { Prepared } from './prepare.ts';
 import { type ChatService, type ProxyInput, cachedAnswer } from './service.ts';
 import { buildSpan, type CallFacts, requestBreakdown } from './span.ts';
 import { NO_TOKENS, countsFromUsage } from './usage.ts';
+import { Silence, type Sink, toReadable } from './sse-body.ts';
 
 export interface StreamResult {
   stream: ReadableStream<Uint8Array>;
@@ -52,95 +53,6 @@ function within<T>(p: Promise<T>, ms: number): Promise<T | typeof TIMER> {
     handle = setTimeout(() => resolve(TIMER), ms);
   });
   return Promise.race([p, timer]).finally(() => clearTimeout(handle));
-}
-
-/**
- * The keep-alive clock of one stream's chunks: one timer per stream, not one
- * per chunk (a timer and a race per chunk were 8% of the main thread when
- * streaming), and no promise per chunk either: while the pump waits on the
- * upstream, the timer itself writes the comment once nothing has come for
- * `ms` since the wait began.
- */
-class Silence {
-  private since = 0;
-  private waiting = false;
-  private handle: ReturnType<typeof setTimeout> | null = null;
-
-  constructor(
-    private readonly ms: number,
-    private readonly clock: () => number,
-    private readonly ping: () => void,
-  ) {}
-
-  /** The pump starts waiting on the upstream. */
-  wait(): void {
-    this.since = this.clock();
-    this.waiting = true;
-    this.handle ??= setTimeout(this.check, this.ms);
-  }
-
-  /** Something came: the pump writes again. */
-  heard(): void {
-    this.waiting = false;
-  }
-
-  stop(): void {
-    if (this.handle) clearTimeout(this.handle);
-    this.handle = null;
-    this.waiting = false;
-  }
-
-  private readonly check = () => {
-    const quiet = this.clock() - this.since;
-    if (this.waiting && quiet >= this.ms) {
-      this.since = this.clock();
-      this.ping();
-      this.handle = setTimeout(this.check, this.ms);
-    } else this.handle = setTimeout(this.check, this.waiting ? this.ms - quiet : this.ms);
-  };
-}
-
-/** Where the pump writes its frames: a promise when the socket's buffer is full (wait for it). */
-type Sink = (frame: string) => Promise<void> | undefined;
-
-/**
- * The pump as a response body. A direct stream: each frame string is written
- * to the socket as is (no encoder, no queue, no generator between), and the
- * next is read from the upstream only once the socket took the last one, so a
- * slow client slows the upstream read instead of filling memory.
- */
-function toReadable(run: (sink: Sink) => Promise<void>, onCancel: () => void): ReadableStream<Uint8Array> {
-  let leave = (): void => undefined;
-  const gone = new Promise<void>((resolve) => {
-    leave = resolve;
-  });
-  let closed = false;
-  return new ReadableStream<Uint8Array>({
-    type: 'direct',
-    async pull(controller) {
-      const sink: Sink = (frame) => {
-        if (closed) return undefined;
-        const written = controller.write(frame);
-        if (typeof written === 'number') {
-          controller.flush();
-          return undefined;
-        }
-        // A client that leaves while its socket is full: the wait ends with it.
-        return Promise.race([written.then(() => undefined), gone]);
-      };
-      try {
-        await run(sink);
-        if (!closed) controller.close();
-      } catch (err) {
-        if (!closed) controller.close(err instanceof Error ? err : new InternalError());
-      }
-    },
-    cancel() {
-      closed = true;
-      leave();
-      onCancel();
-    },
-  });
 }
 
 export async function streamCall(svc: ChatService, input: ProxyInput, api: ProxyApi): Promise<StreamResult> {
