@@ -12,11 +12,10 @@
  *  --ab: both trees' apps in this one process, run in turn A B B A ..., main thread CPU per request each
  *  time: both see the same moment's machine, which on a shared host resolves what separate runs cannot)
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { threadCpuMs } from './bench/procs.ts';
+import { BENCH_KEY as KEY, inprocessApp } from './bench/inprocess-app.ts';
 
 const { values: flags } = parseArgs({
   options: {
@@ -32,7 +31,6 @@ const { values: flags } = parseArgs({
   },
 });
 const root = resolve(flags.root as string);
-const KEY = 'benchkey.abcdefghijklmnopqrstuvwxyz012345';
 const TOKENS = 64;
 
 const completion = JSON.stringify({
@@ -75,33 +73,8 @@ const upstreamFetch = (async (_url: string | URL | Request, init?: RequestInit) 
 
 /** The app of one source tree, with a function that runs n requests through it at the set concurrency. */
 async function build(root: string): Promise<{ run: (n: number) => Promise<void>; close: () => Promise<void> }> {
-  const dir = mkdtempSync(join(tmpdir(), 'switchyard-inprocess-'));
-  const configPath = join(dir, 'switchyard.json');
-  writeFileSync(
-    configPath,
-    JSON.stringify({
-      host: '127.0.0.1',
-      port: 0,
-      data_dir: join(dir, 'data'),
-      log_level: 'warn',
-      bootstrap_key: KEY,
-      providers: { upstream: { kind: 'openai', api_key: 'bench', api_base: 'http://upstream.invalid/v1' } },
-      models: [{ model_name: 'bench-primary', provider_id: 'upstream', input_cost: 1, output_cost: 2 }],
-    }),
-  );
-  const { loadConfig } = (await import(join(root, 'src/config-load.ts'))) as typeof import('../src/config-load.ts');
-  const { createLogger } = (await import(join(root, 'src/lib/log.ts'))) as typeof import('../src/lib/log.ts');
-  const { openBackend } = (await import(join(root, 'src/store/open.ts'))) as typeof import('../src/store/open.ts');
-  const { buildAppDeps } = (await import(join(root, 'src/wiring.ts'))) as typeof import('../src/wiring.ts');
-  const { bootstrap } = (await import(join(root, 'src/bootstrap.ts'))) as typeof import('../src/bootstrap.ts');
-  const { createApp } = (await import(join(root, 'src/app.ts'))) as typeof import('../src/app.ts');
-  const config = loadConfig({ argv: ['--config', configPath], env: {} });
-  const log = createLogger(config.log_level);
-  const backend = await openBackend(config, { log, now: Date.now });
-  const deps = buildAppDeps(config, backend, { log, now: Date.now, version: 'bench' });
-  await bootstrap(backend.store, deps.keys, config, log);
-  const app = createApp({ ...deps, fetch: upstreamFetch });
-  const fetch = deps.observer.wrap(app.fetch);
+  const app = await inprocessApp(root, upstreamFetch);
+  const { fetch } = app;
   const body = JSON.stringify({
     model: 'bench-primary',
     messages: [{ role: 'user', content: 'Say hello to the benchmark.' }],
@@ -121,15 +94,9 @@ async function build(root: string): Promise<{ run: (n: number) => Promise<void>;
       while (left-- > 0) await one();
     };
     await Promise.all(Array.from({ length: Number(flags.concurrency) }, worker));
-    await deps.writer.flush();
+    await app.flush();
   };
-  return {
-    run,
-    async close() {
-      await backend.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  return { run, close: app.close };
 }
 
 const kind = () => (flags.stream ? `streamed (${flags['one-read'] ? 'one read' : 'a chunk per read'})` : 'plain');

@@ -11,10 +11,9 @@
  * Usage: BUN_JSC_useGC=0 bun scripts/bench-objects.ts [--root DIR] [--requests 2000] [--top 40]
  */
 import { heapStats } from 'bun:jsc';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { BENCH_KEY as KEY, inprocessApp } from './bench/inprocess-app.ts';
 
 const { values: flags } = parseArgs({
   options: {
@@ -24,7 +23,6 @@ const { values: flags } = parseArgs({
   },
 });
 const root = resolve(flags.root as string);
-const KEY = 'benchkey.abcdefghijklmnopqrstuvwxyz012345';
 
 const completion = JSON.stringify({
   id: 'chatcmpl-bench',
@@ -39,33 +37,8 @@ const upstreamHeaders = { 'content-type': 'application/json', 'content-length': 
 const upstreamFetch = (async () => new Response(completion, { headers: upstreamHeaders })) as unknown as typeof fetch;
 
 async function main(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'switchyard-objects-'));
-  const configPath = join(dir, 'switchyard.json');
-  writeFileSync(
-    configPath,
-    JSON.stringify({
-      host: '127.0.0.1',
-      port: 0,
-      data_dir: join(dir, 'data'),
-      log_level: 'warn',
-      bootstrap_key: KEY,
-      providers: { upstream: { kind: 'openai', api_key: 'bench', api_base: 'http://upstream.invalid/v1' } },
-      models: [{ model_name: 'bench-primary', provider_id: 'upstream', input_cost: 1, output_cost: 2 }],
-    }),
-  );
-  const { loadConfig } = (await import(join(root, 'src/config-load.ts'))) as typeof import('../src/config-load.ts');
-  const { createLogger } = (await import(join(root, 'src/lib/log.ts'))) as typeof import('../src/lib/log.ts');
-  const { openBackend } = (await import(join(root, 'src/store/open.ts'))) as typeof import('../src/store/open.ts');
-  const { buildAppDeps } = (await import(join(root, 'src/wiring.ts'))) as typeof import('../src/wiring.ts');
-  const { bootstrap } = (await import(join(root, 'src/bootstrap.ts'))) as typeof import('../src/bootstrap.ts');
-  const { createApp } = (await import(join(root, 'src/app.ts'))) as typeof import('../src/app.ts');
-  const config = loadConfig({ argv: ['--config', configPath], env: {} });
-  const log = createLogger(config.log_level);
-  const backend = await openBackend(config, { log, now: Date.now });
-  const deps = buildAppDeps(config, backend, { log, now: Date.now, version: 'bench' });
-  await bootstrap(backend.store, deps.keys, config, log);
-  const app = createApp({ ...deps, fetch: upstreamFetch });
-  const fetch = deps.observer.wrap(app.fetch);
+  const app = await inprocessApp(root, upstreamFetch);
+  const { fetch } = app;
   const body = JSON.stringify({ model: 'bench-primary', messages: [{ role: 'user', content: 'Say hello to the benchmark.' }], max_tokens: 32 });
   // A declared length, as HTTP clients send it (a body without one takes the chunked reader).
   const headers = { authorization: `Bearer ${KEY}`, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) };
@@ -75,14 +48,14 @@ async function main(): Promise<void> {
     await res.arrayBuffer();
   };
   for (let i = 0; i < 2000; i++) await one();
-  await deps.writer.flush();
+  await app.flush();
   Bun.gc(true);
   const n = Number(flags.requests);
   if (process.env.BUN_JSC_useGC !== '0') console.warn('BUN_JSC_useGC=0 is not set: collections in between make the counts too low');
   const before = heapStats();
   for (let i = 0; i < n; i++) await one();
   const after = heapStats();
-  await deps.writer.flush();
+  await app.flush();
   const rows = Object.entries(after.objectTypeCounts)
     .map(([type, count]) => [type, (count - (before.objectTypeCounts[type] ?? 0)) / n] as const)
     .filter(([, per]) => per >= 0.05)
@@ -90,8 +63,7 @@ async function main(): Promise<void> {
   const total = rows.reduce((a, [, per]) => a + per, 0);
   console.log(`${root}: ${total.toFixed(1)} objects per request`);
   for (const [type, per] of rows.slice(0, Number(flags.top))) console.log(`${per.toFixed(2).padStart(8)}  ${type}`);
-  await backend.close();
-  rmSync(dir, { recursive: true, force: true });
+  await app.close();
 }
 
 await main();
