@@ -108,22 +108,32 @@ describe('size', () => {
     }
   });
 
+  // Its own gateway: the file's 1.5 s body_timeout_ms (for the slow-body tests) would cut a 21 MB upload
+  // on a busy machine, which is not what this checks; the answers' own bound is 10 s, and so the test's.
   test('defect 4: 21 MB bodies are answered promptly while deep bodies arrive; 40 MB is a 413', async () => {
-    const big = JSON.stringify({ log_type: 'chat', model: 'gpt-4o', input: 'x'.repeat(21 * 1024 * 1024), output: 'ok' });
-    const deep = deepObject(200_000);
-    const calls = [
-      ...Array.from({ length: 6 }, () => timed(fetch(`${base}/api/request-logs/create/`, { method: 'POST', headers: auth(), body: deep }))),
-      ...Array.from({ length: 2 }, () => timed(fetch(`${base}/api/request-logs/create/`, { method: 'POST', headers: auth(), body: big }))),
-      timed(fetch(`${base}/api/chat/completions`, { method: 'POST', headers: auth(), body: deep })),
-    ];
-    const answers = await Promise.all(calls);
-    for (const a of answers) expect(a.ms).toBeLessThan(10_000);
-    expect(answers.map((a) => a.status)).toEqual([400, 400, 400, 400, 400, 400, 201, 201, 400]);
-    const huge = await timed(fetch(`${base}/api/request-logs/create/`, { method: 'POST', headers: auth(), body: 'x'.repeat(40 * 1024 * 1024) }));
-    expect(huge.status).toBe(413);
-    expect(huge.body).toContain('body_limit_mb');
-    expect(huge.ms).toBeLessThan(10_000);
-  });
+    const app = await makeTestApp({ body_max_depth: 128 });
+    try {
+      const key = await app.key('acme');
+      const base = app.listen();
+      const auth = () => ({ authorization: `Bearer ${key}`, 'content-type': 'application/json' });
+      const big = JSON.stringify({ log_type: 'chat', model: 'gpt-4o', input: 'x'.repeat(21 * 1024 * 1024), output: 'ok' });
+      const deep = deepObject(200_000);
+      const calls = [
+        ...Array.from({ length: 6 }, () => timed(fetch(`${base}/api/request-logs/create/`, { method: 'POST', headers: auth(), body: deep }))),
+        ...Array.from({ length: 2 }, () => timed(fetch(`${base}/api/request-logs/create/`, { method: 'POST', headers: auth(), body: big }))),
+        timed(fetch(`${base}/api/chat/completions`, { method: 'POST', headers: auth(), body: deep })),
+      ];
+      const answers = await Promise.all(calls);
+      for (const a of answers) expect(a.ms).toBeLessThan(10_000);
+      expect(answers.map((a) => a.status)).toEqual([400, 400, 400, 400, 400, 400, 201, 201, 400]);
+      const huge = await timed(fetch(`${base}/api/request-logs/create/`, { method: 'POST', headers: auth(), body: 'x'.repeat(40 * 1024 * 1024) }));
+      expect(huge.status).toBe(413);
+      expect(huge.body).toContain('body_limit_mb');
+      expect(huge.ms).toBeLessThan(10_000);
+    } finally {
+      await app.close();
+    }
+  }, 30_000);
 });
 
 describe('time', () => {
