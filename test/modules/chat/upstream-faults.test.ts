@@ -152,9 +152,11 @@ describe('a client that reads a stream slowly', () => {
     }
     sock.destroy();
     expect(received).toBeGreaterThan(0);
-    // Without back-pressure the upstream's 100 MB would all be in the gateway within a second.
+    // Without back-pressure the upstream's 100 MB would all be in the gateway within a second (91 MB
+    // measured). With it, what was sent is the client's share plus the sockets' buffers, which the kernel
+    // grows with the machine's load: 19-28 MB on a quiet machine, up to 36 MB on a busy one.
     const sent = fast.written.get('huge-stream') ?? 0;
-    expect(sent).toBeLessThan(HUGE_BYTES / 3);
+    expect(sent).toBeLessThan(HUGE_BYTES / 2);
     expect(Math.max(...gaps)).toBeLessThan(32 * MB);
     // And the gap does not grow while the client keeps reading slowly.
     expect(gaps.at(-1)!).toBeLessThan(gaps[1]! + 8 * MB);
