@@ -15,7 +15,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { threadCpuMs } from './bench/procs.ts';
-import { BENCH_KEY as KEY, inprocessApp } from './bench/inprocess-app.ts';
+import { BENCH_COMPLETION as completion, BENCH_KEY as KEY, inprocessApp } from './bench/inprocess-app.ts';
 
 const { values: flags } = parseArgs({
   options: {
@@ -33,14 +33,6 @@ const { values: flags } = parseArgs({
 const root = resolve(flags.root as string);
 const TOKENS = 64;
 
-const completion = JSON.stringify({
-  id: 'chatcmpl-bench',
-  object: 'chat.completion',
-  created: 1_700_000_000,
-  model: 'bench-upstream',
-  choices: [{ index: 0, message: { role: 'assistant', content: 'Hello, benchmark! '.repeat(4) }, finish_reason: 'stop' }],
-  usage: { prompt_tokens: 12, completion_tokens: 20, total_tokens: 32 },
-});
 
 const chunk = (delta: Record<string, unknown>, finish: string | null, usage?: Record<string, number>) =>
   `data: ${JSON.stringify({ id: 'chatcmpl-bench', object: 'chat.completion.chunk', created: 1_700_000_000, model: 'bench-upstream', choices: usage ? [] : [{ index: 0, delta, finish_reason: finish }], ...(usage ? { usage } : {}) })}\n\n`;

@@ -13,7 +13,7 @@
 import { heapStats } from 'bun:jsc';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { BENCH_KEY as KEY, inprocessApp } from './bench/inprocess-app.ts';
+import { BENCH_COMPLETION as completion, BENCH_KEY as KEY, inprocessApp } from './bench/inprocess-app.ts';
 
 const { values: flags } = parseArgs({
   options: {
@@ -24,14 +24,6 @@ const { values: flags } = parseArgs({
 });
 const root = resolve(flags.root as string);
 
-const completion = JSON.stringify({
-  id: 'chatcmpl-bench',
-  object: 'chat.completion',
-  created: 1_700_000_000,
-  model: 'bench-upstream',
-  choices: [{ index: 0, message: { role: 'assistant', content: 'Hello, benchmark! '.repeat(4) }, finish_reason: 'stop' }],
-  usage: { prompt_tokens: 12, completion_tokens: 20, total_tokens: 32 },
-});
 // With its length declared, as an HTTP upstream's answer comes (the gateway reads it natively then).
 const upstreamHeaders = { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(completion)) };
 const upstreamFetch = (async () => new Response(completion, { headers: upstreamHeaders })) as unknown as typeof fetch;

@@ -10,6 +10,16 @@ import { join } from 'node:path';
 
 export const BENCH_KEY = 'benchkey.abcdefghijklmnopqrstuvwxyz012345';
 
+/** The stub upstream's plain answer. */
+export const BENCH_COMPLETION = JSON.stringify({
+  id: 'chatcmpl-bench',
+  object: 'chat.completion',
+  created: 1_700_000_000,
+  model: 'bench-upstream',
+  choices: [{ index: 0, message: { role: 'assistant', content: 'Hello, benchmark! '.repeat(4) }, finish_reason: 'stop' }],
+  usage: { prompt_tokens: 12, completion_tokens: 20, total_tokens: 32 },
+});
+
 export interface InprocessApp {
   /** The app's fetch, wrapped by its observer as the server wraps it. */
   fetch: (req: Request) => Promise<Response>;

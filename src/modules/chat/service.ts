@@ -1,10 +1,10 @@
 /**
  * The proxy's logic, HTTP-free: prepare (params, prompt, plan, cache key),
  * customer gate, cache, the routing engine, cost and the span. Streaming
- * lives in stream.ts on top of the same pieces.
+ * lives in stream.ts and embeddings in embed.ts, on top of the same pieces.
  */
 import type { Config } from '../../config.ts';
-import { BudgetExceededError, GatewayError, InternalError, ProviderUnavailableError, RateLimitError } from '../../errors.ts';
+import { BudgetExceededError, GatewayError, InternalError, RateLimitError } from '../../errors.ts';
 import type { Logger } from '../../lib/log.ts';
 import { computeCost } from '../../pricing/cost.ts';
 import type { ModelInfo } from '../../pricing/model.ts';
@@ -23,7 +23,7 @@ import type { GatewayParams } from '../../schemas/gateway.ts';
 import type { WireAnswer } from '../../providers/translate/wire.ts';
 import { forget } from '../../providers/shared/verbatim.ts';
 import type { CallContext } from '../../providers/types.ts';
-import type { ChatResponse, EmbeddingRequest, EmbeddingResponse } from '../../schemas/openai.ts';
+import type { ChatResponse } from '../../schemas/openai.ts';
 import { AnswerCache } from './answer-cache.ts';
 import type { ProxyApi } from './api.ts';
 import type { SpanRecord } from '../../store/types.ts';
@@ -300,7 +300,7 @@ export class ChatService {
   }
 
   /** A successful upstream answer: settle the budget, log the span, fill the cache, shape the response. */
-  private answered(
+  answered(
     c: Prepared,
     r: EngineResult<unknown>,
     body: Record<string, unknown>,
@@ -338,41 +338,6 @@ export class ChatService {
     if (c.params.request_breakdown) out.request_breakdown = requestBreakdown(f);
     if (c.prompt?.prompt_message) out.prompt_message = c.prompt.prompt_message;
     return out;
-  }
-
-  /** POST /embeddings. */
-  async embed(input: ProxyInput): Promise<ProxyResult> {
-    const c = await this.prepare(input, null);
-    try {
-      if (c.cacheKey) {
-        const hit = await this.answers.get(c.cacheKey);
-        if (hit?.body.kind === 'embedding') {
-          const u = hit.body.response.usage;
-          const f = this.hitFacts(c, hit, { ...NO_TOKENS, prompt_tokens: u.prompt_tokens }, null);
-          if (!c.params.cache_options?.omit_log) this.offer(buildSpan(f));
-          return { body: this.decorate(c, { ...hit.body.response }, f), headers: this.headers(f.overhead * 1000, 'HIT') };
-        }
-      }
-      const admission = await this.admit(c);
-      let r: EngineResult<EmbeddingResponse>;
-      try {
-        r = await this.engine.run({ plan: c.plan, retry: c.retry, scope: c.scope }, (adapter, ctx, attempt) => {
-          if (!adapter.embed) {
-            throw new ProviderUnavailableError(`Provider '${attempt.provider}' does not support embeddings`);
-          }
-          return adapter.embed({ ...c.upstream, model: ctx.model } as EmbeddingRequest, ctx);
-        });
-      } catch (err) {
-        admission?.release();
-        throw this.logFailure(c, err, admission?.limitInfo ?? null);
-      }
-      const tokens = { ...NO_TOKENS, prompt_tokens: r.value.usage.prompt_tokens };
-      const first = r.value.data[0]?.embedding;
-      const output = { vectors: r.value.data.length, dimensions: Array.isArray(first) ? first.length : null };
-      return this.answered(c, r, r.value, admission, tokens, output, { kind: 'embedding', response: r.value });
-    } finally {
-      c.done();
-    }
   }
 }
 
